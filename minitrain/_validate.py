@@ -1,0 +1,155 @@
+"""Validation at the public boundary.
+
+Every public function of minitrain checks what it is given with these helpers, so that a bad
+argument fails early with a message that names the argument, what arrived, what was expected
+and how to fix it. Nothing here converts NaN, shapes or dtypes silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+CLEAN_HINT = "clean or impute it first, e.g. with minitrain.clean.Imputer"
+
+
+def describe(x: Any) -> str:
+    """A short description of ``x`` for an error message."""
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}" if np.isscalar(x) else f"a {type(x).__name__}"
+
+
+def as_float_array(
+    name: str, x: Any, *, ndim: int | tuple[int, ...] | None = None, allow_nan: bool = False
+) -> np.ndarray:
+    """Return ``x`` as a floating ndarray (no copy when it already is one), or raise.
+
+    Lists of numbers become float64 arrays (that is the dtype NumPy infers for them). Integer,
+    boolean, object, string and ragged input are refused, so no dtype is chosen silently.
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except ValueError as error:  # ragged nested sequences
+            raise TypeError(
+                f"{name} must be a rectangular numeric array; got ragged input ({error}). "
+                "Pad or trim the rows to one length."
+            ) from None
+        if arr.dtype.kind in "iu" and not isinstance(x, np.ndarray):
+            arr = arr.astype(np.float64)  # a Python list of ints: the user gave no dtype
+    if arr.dtype.kind != "f":
+        hint = (
+            f"convert it explicitly, e.g. {name}.astype(np.float64)"
+            if arr.dtype.kind in "iub"
+            else "it must hold numbers; parse or encode the column first"
+        )
+        raise TypeError(f"{name} must be a floating-point array; got {describe(arr)}: {hint}.")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            fix = " Use X.reshape(-1, 1) for a single feature." if 2 in allowed else ""
+            raise ValueError(
+                f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                f"got shape {arr.shape}.{fix}"
+            )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one value.")
+    if not allow_nan and not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); {CLEAN_HINT}.")
+    return arr
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite number > 0 (or >= 0), else raise."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number; got {describe(value)}.")
+    v = float(value)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        expected = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {expected}; got {value!r}.")
+    return v
+
+
+def check_in_range(
+    name: str,
+    value: Any,
+    low: float,
+    high: float,
+    *,
+    low_inclusive: bool = True,
+    high_inclusive: bool = False,
+) -> float:
+    """Return ``value`` as a float if it lies in the interval, else raise naming the interval."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number; got {describe(value)}.")
+    v = float(value)
+    above = v >= low if low_inclusive else v > low
+    below = v <= high if high_inclusive else v < high
+    if not (np.isfinite(v) and above and below):
+        interval = f"{'[' if low_inclusive else '('}{low}, {high}{']' if high_inclusive else ')'}"
+        raise ValueError(f"{name} must lie in {interval}; got {value!r}.")
+    return v
+
+
+def check_int(
+    name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Return ``value`` as an int if it is an integer within the bounds, else raise."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer; got {describe(value)}.")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {v}.")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name} must be <= {maximum}; got {v}.")
+    return v
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise listing them."""
+    options = tuple(choices)
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
+    return value
+
+
+def check_params(name: str, params: Any) -> None:
+    """Check that ``params`` is a dict of floating ndarrays (a minitrain parameter tree)."""
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"{name} must be a dict of arrays (e.g. from model.init(seed)); got {describe(params)}."
+        )
+    for key, value in params.items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            raise TypeError(
+                f"{name}[{key!r}] must be a floating-point ndarray; got {describe(value)}."
+            )
+
+
+def check_same_keys(
+    name: str, tree: Any, reference: Mapping[str, np.ndarray], *, check_shapes: bool = True
+) -> None:
+    """Check that ``tree`` has exactly the keys (and shapes) of ``reference``."""
+    if not isinstance(tree, Mapping):
+        raise TypeError(f"{name} must be a dict keyed like the params; got {describe(tree)}.")
+    missing = [k for k in reference if k not in tree]
+    extra = [k for k in tree if k not in reference]
+    if missing or extra:
+        raise ValueError(
+            f"{name} must have the keys of the params {list(reference)}; "
+            f"missing {missing}, unexpected {extra}."
+        )
+    if check_shapes:
+        for key, ref in reference.items():
+            shape = np.shape(tree[key])
+            if shape != np.shape(ref):
+                raise ValueError(
+                    f"{name}[{key!r}] has shape {shape} but the params have {np.shape(ref)}."
+                )

@@ -1,0 +1,322 @@
+"""Layers with hand-written backward passes, and the ``Sequential`` model that chains them.
+
+A layer holds structure only. Its parameters are a dict of arrays with *local* keys (``"W"``,
+``"b"``); ``Sequential`` names them ``"<i>.W"`` and ``"<i>.b"`` after the layer's index.
+
+    forward(params, x)         -> (y, cache)
+    backward(params, cache, dy) -> (dx, grads)     dy = dL/dy, dx = dL/dx, grads = dL/dparams
+
+Shapes: x is (N, n_in), y is (N, n_out); every gradient has the shape of what it differentiates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_float_array, check_int, check_params, check_positive, describe
+
+Params = dict[str, np.ndarray]
+INITIALISERS = ("glorot", "he", "torch")
+
+
+class Layer:
+    """Base class: a layer without parameters (override what differs)."""
+
+    def init(self, rng: np.random.Generator, dtype: Any = np.float64) -> Params:
+        return {}
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        raise NotImplementedError
+
+    def backward(
+        self, params: Params, cache: Any, dy: np.ndarray, need_dx: bool = True
+    ) -> tuple[np.ndarray | None, Params]:
+        """(dL/dx, dL/dparams) from dL/dy; dL/dx may be skipped (None) when not needed."""
+        raise NotImplementedError
+
+    def flops(self, batch: int) -> int:
+        """Multiply-adds of one forward pass over ``batch`` rows (0 for elementwise layers)."""
+        return 0
+
+    def output_width(self, n_in: int) -> int:
+        return n_in
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Dense(Layer):
+    r"""Fully connected layer ``y = x W + b``.
+
+    Shapes: x (N, n_in), W (n_in, n_out), b (n_out,), y (N, n_out).
+
+    Backward, with dy = dL/dy of shape (N, n_out):
+
+        dL/dW = x^T dy        (n_in, n_out)
+        dL/db = sum_n dy[n]   (n_out,)
+        dL/dx = dy W^T        (N, n_in)
+
+    Initialisers (b = 0):
+        "glorot": W ~ U(-a, a), a = sqrt(6 / (n_in + n_out))   (Glorot & Bengio 2010; tanh)
+        "he":     W ~ N(0, 2 / n_in)                            (He et al. 2015; ReLU)
+        "torch":  W, b ~ U(-1/sqrt(n_in), 1/sqrt(n_in))          (torch.nn.Linear's default)
+    """
+
+    def __init__(self, n_in: int, n_out: int, init: str = "glorot") -> None:
+        self.n_in = check_int("n_in", n_in, minimum=1)
+        self.n_out = check_int("n_out", n_out, minimum=1)
+        if init not in INITIALISERS:
+            raise ValueError(f"init must be one of {INITIALISERS}; got {init!r}.")
+        self.init_name = init
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"W": (self.n_in, self.n_out), "b": (self.n_out,)}
+
+    def init(self, rng: np.random.Generator, dtype: Any = np.float64) -> Params:
+        shape = (self.n_in, self.n_out)
+        if self.init_name == "glorot":
+            limit = np.sqrt(6.0 / (self.n_in + self.n_out))
+            W = rng.uniform(-limit, limit, size=shape)
+            b = np.zeros(self.n_out)
+        elif self.init_name == "he":
+            W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=shape)
+            b = np.zeros(self.n_out)
+        else:
+            bound = 1.0 / np.sqrt(self.n_in)
+            W = rng.uniform(-bound, bound, size=shape)
+            b = rng.uniform(-bound, bound, size=self.n_out)
+        return {"W": W.astype(dtype), "b": b.astype(dtype)}
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = x @ params["W"]
+        y += params["b"]
+        return y, x
+
+    def backward(
+        self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True
+    ) -> tuple[np.ndarray | None, Params]:
+        x = cache
+        grads = {"W": x.T @ dy, "b": dy.sum(axis=0)}
+        return (dy @ params["W"].T if need_dx else None), grads
+
+    def flops(self, batch: int) -> int:
+        return batch * self.n_in * self.n_out
+
+    def output_width(self, n_in: int) -> int:
+        return self.n_out
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out})"
+
+
+class ReLU(Layer):
+    """Rectified linear unit ``y = max(x, 0)``; backward ``dx = dy * [x > 0]``. Shapes (N, D)."""
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = np.maximum(x, 0)
+        return y, y
+
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+        return dy * (cache > 0), {}
+
+
+class LeakyReLU(Layer):
+    """``y = x`` for x > 0, ``slope * x`` otherwise; backward ``dx = dy * (1 if x > 0 else slope)``.
+
+    Shapes (N, D). The default slope 0.01 is torch.nn.LeakyReLU's.
+    """
+
+    def __init__(self, slope: float = 0.01) -> None:
+        self.slope = check_positive("slope", slope, allow_zero=True)
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        positive = x > 0
+        return np.where(positive, x, x * x.dtype.type(self.slope)), positive
+
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+        return np.where(cache, dy, dy * dy.dtype.type(self.slope)), {}
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU({self.slope})"
+
+
+class Tanh(Layer):
+    """``y = tanh(x)``; backward ``dx = dy * (1 - y^2)``. Shapes (N, D)."""
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = np.tanh(x)
+        return y, y
+
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+        return dy * (1 - cache * cache), {}
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2``.
+
+    The tanh form never overflows, so logits of any magnitude give no warning.
+    """
+    half = x.dtype.type(0.5) if isinstance(x, np.ndarray) else 0.5
+    return half * (1 + np.tanh(half * x))
+
+
+class Sigmoid(Layer):
+    """``y = 1 / (1 + exp(-x))``; backward ``dx = dy * y (1 - y)``. Shapes (N, D)."""
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = sigmoid(x)
+        return y, y
+
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+        return dy * cache * (1 - cache), {}
+
+
+class Sequential:
+    """A chain of layers ``f = f_{L-1} o ... o f_0``; backprop applies the chain rule in reverse.
+
+    ``params`` is one flat dict: layer i's local key ``k`` is stored as ``"i.k"``.
+    """
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        layers = list(layers)
+        if not layers:
+            raise ValueError("layers must hold at least one layer; got an empty list.")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layers[{i}] must be a minitrain layer (e.g. mt.Dense(4, 8)); "
+                    f"got {describe(layer)}."
+                )
+        widths = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, Dense)]
+        for (i, a), (j, b) in zip(widths, widths[1:]):
+            if a.n_out != b.n_in:
+                raise ValueError(
+                    f"layer {j} ({b!r}) expects {b.n_in} inputs but layer {i} ({a!r}) "
+                    f"gives {a.n_out}; make them equal."
+                )
+        self.layers = layers
+        self.n_in = widths[0][1].n_in if widths else None
+        self.n_out = widths[-1][1].n_out if widths else None
+
+    # ----- parameters -------------------------------------------------------------------------
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Every parameter key with its shape, in layer order."""
+        return {
+            f"{i}.{k}": shape
+            for i, layer in enumerate(self.layers)
+            for k, shape in layer.param_shapes().items()
+        }
+
+    def init(self, seed: int = 0, dtype: Any = np.float64) -> Params:
+        """Fresh parameters from ``np.random.default_rng(seed)``, keys in layer order."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"dtype must be a floating dtype such as np.float32; got {dtype}.")
+        rng = np.random.default_rng(seed)
+        params: Params = {}
+        for i, layer in enumerate(self.layers):
+            for k, v in layer.init(rng, dtype).items():
+                params[f"{i}.{k}"] = v
+        return params
+
+    def layer_params(self, params: Params, i: int) -> Params:
+        """Layer i's parameters with local keys (``{"W": ..., "b": ...}``)."""
+        return {k: params[f"{i}.{k}"] for k in self.layers[i].param_shapes()}
+
+    def num_params(self) -> int:
+        return int(sum(np.prod(s) for s in self.param_shapes().values()))
+
+    def flops(self, batch: int = 1) -> int:
+        """Multiply-adds of one forward pass over ``batch`` rows."""
+        return sum(layer.flops(batch) for layer in self.layers)
+
+    # ----- computation ------------------------------------------------------------------------
+    def forward(self, params: Params, X: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+        """Output ``(N, n_out)`` and each layer's cache (unvalidated; see ``predict``)."""
+        caches = []
+        out = X
+        for i, layer in enumerate(self.layers):
+            out, cache = layer.forward(self.layer_params(params, i), out)
+            caches.append(cache)
+        return out, caches
+
+    def backward(
+        self, params: Params, caches: list[Any], dout: np.ndarray, need_dx: bool = False
+    ) -> tuple[np.ndarray | None, Params]:
+        """Chain rule in reverse: ``dL/dx_i = backward_i(dL/dx_{i+1})``; returns (dX, grads).
+
+        grads has the keys of ``params`` in layer order. dX is computed only with ``need_dx``.
+        """
+        grads_by_layer = []
+        d = dout
+        for i in range(len(self.layers) - 1, -1, -1):
+            first = i == 0
+            d, local = self.layers[i].backward(
+                self.layer_params(params, i), caches[i], d, need_dx=need_dx or not first
+            )
+            grads_by_layer.append((i, local))
+        grads = {f"{i}.{k}": g for i, local in reversed(grads_by_layer) for k, g in local.items()}
+        return d, grads
+
+    def check_input(self, params: Params, X: Any, name: str = "X") -> np.ndarray:
+        """Validate params and X against this model; return X as an array."""
+        check_params("params", params)
+        shapes = self.param_shapes()
+        missing = [k for k in shapes if k not in params]
+        extra = [k for k in params if k not in shapes]
+        if missing or extra:
+            raise ValueError(
+                f"params do not match this model: missing {missing}, unexpected {extra}; "
+                "create them with model.init(seed)."
+            )
+        for key, shape in shapes.items():
+            if params[key].shape != shape:
+                i = int(key.split(".")[0])
+                raise ValueError(
+                    f"params[{key!r}] has shape {params[key].shape} but {self.layers[i]!r} "
+                    f"at layer {i} expects {shape}."
+                )
+        X = as_float_array(name, X, ndim=2)
+        if self.n_in is not None and X.shape[1] != self.n_in:
+            first = next(i for i, layer in enumerate(self.layers) if isinstance(layer, Dense))
+            raise ValueError(
+                f"{name} has {X.shape[1]} columns but the model expects {self.n_in} "
+                f"({self.layers[first]!r} at layer {first})."
+            )
+        dtypes = {v.dtype for v in params.values()}
+        if dtypes and dtypes != {X.dtype}:
+            raise TypeError(
+                f"{name} has dtype {X.dtype} but the params have {sorted(map(str, dtypes))}; "
+                f"minitrain does not cast silently: use model.init(seed, dtype={name}.dtype) "
+                f"or {name}.astype(...)."
+            )
+        return X
+
+    def predict(self, params: Params, X: Any) -> np.ndarray:
+        """Model output for X: (N, n_in) -> (N, n_out). Validates shapes, dtypes and finiteness."""
+        X = self.check_input(params, X)
+        return self.forward(params, X)[0]
+
+    def summary(self) -> str:
+        """A table of the layers, their output shapes and parameter counts."""
+        rows = [("#", "layer", "output", "params")]
+        width = self.n_in
+        for i, layer in enumerate(self.layers):
+            width = layer.output_width(width) if width is not None else None
+            count = int(sum(np.prod(s) for s in layer.param_shapes().values()))
+            rows.append((str(i), repr(layer), f"(N, {width})", f"{count:,}"))
+        rows.append(("", "total", "", f"{self.num_params():,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.insert(-1, "-" * len(lines[0]))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Sequential([{', '.join(map(repr, self.layers))}])"

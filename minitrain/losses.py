@@ -1,0 +1,214 @@
+"""Losses: the mean over samples of a per-sample loss, with its analytic gradient.
+
+Every loss is called as ``loss(pred, target) -> float`` and differentiated as
+``loss.grad(pred, target)``, the gradient of that *mean* with respect to ``pred`` (same shape as
+``pred``). ``loss.value_and_grad`` returns both from one pass. Each loss also has ``metric``
+(``"accuracy"`` or ``"rmse"``) and ``metric_value(pred, target)``, which ``fit`` reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_float_array, check_positive, describe
+from .layers import sigmoid
+
+
+class Loss:
+    """Base class. Subclasses implement ``check`` and ``_value_and_grad`` (unvalidated)."""
+
+    metric = "rmse"
+
+    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, Any]:
+        raise NotImplementedError
+
+    def _value_and_grad(self, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def value_and_grad(self, pred: Any, target: Any) -> tuple[float, np.ndarray]:
+        """(mean loss, d mean / d pred) in one pass; the gradient has pred's shape and dtype."""
+        return self._value_and_grad(*self.check(pred, target))
+
+    def __call__(self, pred: Any, target: Any) -> float:
+        return self.value_and_grad(pred, target)[0]
+
+    def grad(self, pred: Any, target: Any) -> np.ndarray:
+        return self.value_and_grad(pred, target)[1]
+
+    def metric_value(self, pred: np.ndarray, target: Any) -> float:
+        """Root-mean-square error (regression losses); classification losses override."""
+        return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _check_same_shape(pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+    pred = as_float_array("pred", pred)
+    target = as_float_array("target", target)
+    if target.shape != pred.shape:
+        raise ValueError(
+            f"target has shape {target.shape} but pred has shape {pred.shape}; they must be "
+            "equal (for one output use y.reshape(-1, 1))."
+        )
+    return pred, target
+
+
+class MSE(Loss):
+    r"""Mean squared error over all M elements of pred (any shape):
+
+        L = (1/M) sum_i (p_i - t_i)^2,        dL/dp = (2/M) (p - t)
+    """
+
+    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+        return _check_same_shape(pred, target)
+
+    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        residual = pred - target
+        return float(np.mean(residual * residual)), residual * (2 / residual.size)
+
+
+class Huber(Loss):
+    r"""Huber loss (torch.nn.HuberLoss), quadratic near 0 and linear beyond ``delta``:
+
+        l(r) = r^2 / 2               if |r| <= delta
+               delta (|r| - delta/2) otherwise,          r = p - t
+        L = (1/M) sum_i l(r_i),      dL/dp = clip(r, -delta, delta) / M
+
+    A large residual (an outlier) contributes a gradient of at most delta / M.
+    """
+
+    def __init__(self, delta: float = 1.0) -> None:
+        self.delta = check_positive("delta", delta)
+
+    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+        return _check_same_shape(pred, target)
+
+    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        r = pred - target
+        a = np.abs(r)
+        d = self.delta
+        per_element = np.where(a <= d, 0.5 * r * r, d * (a - 0.5 * d))
+        return float(per_element.mean()), np.clip(r, -d, d) / r.size
+
+    def __repr__(self) -> str:
+        return f"Huber(delta={self.delta})"
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise ``z - logsumexp(z)``, shifted by the row maximum so exp never overflows."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise ``exp(z) / sum exp(z)``, shifted by the row maximum (stable). (N, C) -> (N, C)."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def check_labels(name: str, labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
+    """Validate integer class labels (n_rows,) with values in [0, n_classes)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer class labels; got {describe(labels)}. "
+            "Convert with y.astype(int) if the values are whole numbers."
+        )
+    if labels.shape != (n_rows,):
+        raise ValueError(f"{name} must have shape ({n_rows},); got {labels.shape}.")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"{name} must lie in [0, {n_classes}) for {n_classes} classes; "
+            f"got values from {labels.min()} to {labels.max()}."
+        )
+    return labels
+
+
+def check_probabilities(name: str, target: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """Validate a (N, C) array of probability rows (non-negative, each summing to 1)."""
+    target = as_float_array(name, target, ndim=2)
+    if target.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} like the logits; got {target.shape}.")
+    # Sums of C float32 values near 1 carry about C * 6e-8 rounding error; 1e-4 covers C <= 1000.
+    tolerance = 1e-4 if target.dtype == np.float32 else 1e-8
+    sums = target.sum(axis=1)
+    if target.min() < 0 or not np.allclose(sums, 1.0, rtol=0, atol=tolerance):
+        worst = int(np.argmax(np.abs(sums - 1)))
+        raise ValueError(
+            f"{name} rows must be probabilities (>= 0, summing to 1); row {worst} sums to "
+            f"{sums[worst]!r} and the minimum entry is {target.min()!r}."
+        )
+    return target
+
+
+class CrossEntropy(Loss):
+    r"""Softmax cross-entropy on logits, mean over the N rows.
+
+    pred: logits z (N, C). target: integer labels y (N,) or probabilities T (N, C).
+
+        p = softmax(z),   L = -(1/N) sum_n sum_c T[n,c] log p[n,c]      (T = one-hot(y) for labels)
+        dL/dz = (p - T) / N
+
+    Each gradient row sums to 0 and L is unchanged by adding a constant to a row of z. The
+    log-softmax is shifted by the row maximum, so logits of any size give finite values.
+    """
+
+    metric = "accuracy"
+
+    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+        pred = as_float_array("pred", pred, ndim=2)
+        target_array = np.asarray(target)
+        if target_array.ndim == 2 and target_array.dtype.kind == "f":
+            return pred, check_probabilities("target", target_array, pred.shape)
+        return pred, check_labels("target", target_array, pred.shape[0], pred.shape[1])
+
+    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        n = pred.shape[0]
+        shifted = pred - pred.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        log_total = np.log(total)
+        probabilities = exp / total
+        if target.ndim == 1:
+            rows = np.arange(n)
+            value = np.mean(log_total[:, 0] - shifted[rows, target])
+            probabilities[rows, target] -= 1
+            return float(value), probabilities / pred.dtype.type(n)
+        value = -np.sum(target * (shifted - log_total)) / n
+        return float(value), (probabilities - target) / pred.dtype.type(n)
+
+    def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """Accuracy: the fraction of rows whose largest logit is the (most likely) label."""
+        labels = target if target.ndim == 1 else target.argmax(axis=1)
+        return float(np.mean(pred.argmax(axis=1) == labels))
+
+
+class BinaryCrossEntropy(Loss):
+    r"""Binary cross-entropy on logits z (any shape) with targets t in [0, 1] (same shape):
+
+        l(z, t) = -t log s(z) - (1 - t) log(1 - s(z)) = max(z, 0) - z t + log(1 + exp(-|z|))
+        L = (1/M) sum_i l(z_i, t_i),      dL/dz = (s(z) - t) / M,      s = sigmoid
+
+    The right-hand form (as torch.nn.BCEWithLogitsLoss) is finite for logits of any size.
+    """
+
+    metric = "accuracy"
+
+    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+        pred, target = _check_same_shape(pred, target)
+        if target.min() < 0 or target.max() > 1:
+            raise ValueError(
+                f"target must lie in [0, 1]; got values from {target.min()} to {target.max()}."
+            )
+        return pred, target
+
+    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        per_element = np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
+        return float(per_element.mean()), (sigmoid(pred) - target) / pred.dtype.type(pred.size)
+
+    def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """Accuracy: the fraction of elements where (z > 0) agrees with (t > 1/2)."""
+        return float(np.mean((pred > 0) == (target > 0.5)))
