@@ -12,6 +12,7 @@ Shapes: x is (N, n_in), y is (N, n_out); every gradient has the shape of what it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -194,7 +195,7 @@ class Sequential:
                     f"got {describe(layer)}."
                 )
         widths = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, Dense)]
-        for (i, a), (j, b) in zip(widths, widths[1:]):
+        for (i, a), (j, b) in pairwise(widths):
             if a.n_out != b.n_in:
                 raise ValueError(
                     f"layer {j} ({b!r}) expects {b.n_in} inputs but layer {i} ({a!r}) "

@@ -276,7 +276,9 @@ def fit(
     X, target = check_data(model, loss, params, X_array, y, ("X", "y"))
     if validation is not None:
         if not (isinstance(validation, tuple) and len(validation) == 2):
-            raise TypeError(f"validation must be a tuple (X_val, y_val); got {describe(validation)}.")
+            raise TypeError(
+                f"validation must be a tuple (X_val, y_val); got {describe(validation)}."
+            )
         X_val, y_val = check_data(model, loss, params, *validation, ("X_val", "y_val"))
     if opt_state is None:
         opt_state = opt.init(params)
