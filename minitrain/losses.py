@@ -45,6 +45,16 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
+def _check_same_dtype(pred: np.ndarray, target: np.ndarray) -> None:
+    """Refuse a float target of another dtype: pred - target would silently change dtype."""
+    if target.dtype != pred.dtype:
+        raise TypeError(
+            f"target has dtype {target.dtype} but pred has {pred.dtype}; minitrain does not cast "
+            f"silently (the gradient would become {np.result_type(pred, target)}): convert the "
+            f"target, e.g. y.astype(np.{pred.dtype})."
+        )
+
+
 def _check_same_shape(pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
     pred = as_float_array("pred", pred)
     target = as_float_array("target", target)
@@ -53,6 +63,7 @@ def _check_same_shape(pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
             f"target has shape {target.shape} but pred has shape {pred.shape}; they must be "
             "equal (for one output use y.reshape(-1, 1))."
         )
+    _check_same_dtype(pred, target)
     return pred, target
 
 
@@ -162,7 +173,9 @@ class CrossEntropy(Loss):
         pred = as_float_array("pred", pred, ndim=2)
         target_array = np.asarray(target)
         if target_array.ndim == 2 and target_array.dtype.kind == "f":
-            return pred, check_probabilities("target", target_array, pred.shape)
+            target_array = check_probabilities("target", target_array, pred.shape)
+            _check_same_dtype(pred, target_array)
+            return pred, target_array
         return pred, check_labels("target", target_array, pred.shape[0], pred.shape[1])
 
     def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
