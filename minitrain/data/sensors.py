@@ -1,0 +1,306 @@
+"""A simulated fleet of edge sensor nodes with the faults real deployments have.
+
+``make_sensor_fleet`` returns dirty readings together with the ground truth, so every cleaning
+step and anomaly detector in ``minitrain.clean`` can be scored against what really happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import check_choice, check_in_range, check_int, check_positive
+
+__all__ = ["BOUNDS", "COLUMNS", "UNITS", "SensorFleet", "UnitFault", "make_sensor_fleet"]
+
+COLUMNS = ("temperature", "humidity", "vibration", "pressure")
+UNITS = ("degC", "%RH", "mm/s", "hPa")
+BOUNDS = ((-40.0, 85.0), (0.0, 100.0), (0.0, 50.0), (300.0, 1100.0))  # physical sensor ranges
+NODE_OFFSET_SD = np.array([3.0, 8.0, 0.5, 6.0])  # per-node level shift, in column units
+NODE_DRIFT_SD = np.array([2.0, 4.0, 0.3, 3.0])  # per-node trend, column units per 1000 readings
+
+
+@dataclass(frozen=True)
+class UnitFault:
+    """A node that reports one column in another unit: ``reported = scale * true + offset``."""
+
+    node: int
+    column: int
+    unit: str
+    scale: float
+    offset: float
+
+
+@dataclass(frozen=True)
+class SensorFleet:
+    """Dirty readings of a sensor fleet and the ground truth of every injected fault.
+
+    Rows are ordered by node, then time; a duplicate row follows its original. N rows, d = 4
+    columns (``columns``, in ``units``). Entries are equal to the truth except where a fault
+    was injected: for every row with ``anomaly_mask`` False, each observed entry of column j on
+    a node with a ``UnitFault`` (node, j) equals ``scale * X_clean + offset`` (computed in
+    float64), and every other observed entry equals ``X_clean`` exactly.
+
+    Attributes:
+        X: (N, d) dirty readings; NaN where missing.
+        y: the target, computed from ``X_clean`` and never corrupted: (N, 1) power draw in W
+            for ``task="regression"``, (N,) int64 fault label 0/1 for "classification".
+        node: (N,) int64 node id of each row.
+        time: (N,) float hours since the node's first reading (one reading per hour).
+        columns, units: names and SI units of the d columns; ``bounds``: physical range
+            (low, high) of each column in those units.
+        X_clean: (N, d) true readings in SI units, no NaN (node offsets and drift included:
+            they are real differences between sites, not faults).
+        missing_mask: (N, d) True where ``X`` is NaN (random losses and dropout bursts).
+        anomaly_entries: (N, d) True where an observed entry differs from the truth because of
+            a spike or a stuck sensor; ``anomaly_mask`` (N,) is its any() over columns, and
+            ``spike_mask`` / ``stuck_mask`` (N,) split it by cause.
+        duplicate_mask: (N,) True for rows that re-send the row above (same values and time).
+        unit_faults: the nodes reporting a column in another unit (not in ``anomaly_mask``).
+        node_offset, node_drift: (n_nodes, d) each node's level shift and trend per 1000
+            readings, in SI units (the non-IID part of ``X_clean``).
+        task, target: "regression" or "classification", and the target's name and unit.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    node: np.ndarray
+    time: np.ndarray
+    columns: tuple[str, ...]
+    units: tuple[str, ...]
+    bounds: tuple[tuple[float, float], ...]
+    X_clean: np.ndarray
+    missing_mask: np.ndarray
+    anomaly_entries: np.ndarray
+    anomaly_mask: np.ndarray
+    spike_mask: np.ndarray
+    stuck_mask: np.ndarray
+    duplicate_mask: np.ndarray
+    unit_faults: tuple[UnitFault, ...]
+    node_offset: np.ndarray
+    node_drift: np.ndarray
+    task: str
+    target: tuple[str, str]
+
+    def __str__(self) -> str:
+        n, d = self.X.shape
+        faults = ", ".join(f"node {f.node} {self.columns[f.column]} in {f.unit}"
+                           for f in self.unit_faults)
+        return (
+            f"SensorFleet: {n} rows x {d} columns ({', '.join(self.columns)}) from "
+            f"{self.node_offset.shape[0]} nodes, target {self.target[0]} ({self.target[1]})\n"
+            f"  missing entries {int(self.missing_mask.sum())} "
+            f"({self.missing_mask.mean():.1%}), anomalous rows {int(self.anomaly_mask.sum())} "
+            f"(spikes {int(self.spike_mask.sum())}, stuck {int(self.stuck_mask.sum())}), "
+            f"duplicate rows {int(self.duplicate_mask.sum())}\n"
+            f"  unit faults: {faults or 'none'}"
+        )
+
+
+def _runs(
+    rng: np.random.Generator, rate: float, lengths: tuple[int, int], segment_end: np.ndarray, d: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of entries: each (row, column) starts a run with probability ``rate``; the run
+    covers ``length ~ U{lengths}`` rows from the start, clipped at the end of the node's rows.
+
+    Returns the (N, d) starts and the (N, d) run mask (starts included).
+    """
+    n = segment_end.shape[0]
+    starts = rng.random((n, d)) < rate
+    rows, cols = np.nonzero(starts)
+    ends = np.minimum(rows + rng.integers(lengths[0], lengths[1] + 1, rows.size), segment_end[rows])
+    depth = np.zeros((n + 1, d), dtype=np.int64)
+    np.add.at(depth, (rows, cols), 1)
+    np.add.at(depth, (ends, cols), -1)
+    return starts, np.cumsum(depth, axis=0)[:n] > 0
+
+
+def _check_lengths(name: str, lengths: tuple[int, int]) -> tuple[int, int]:
+    if not (isinstance(lengths, tuple) and len(lengths) == 2):
+        raise TypeError(f"{name} must be a (shortest, longest) tuple of ints; got {lengths!r}.")
+    low = check_int(f"{name}[0]", lengths[0], minimum=1)
+    return low, check_int(f"{name}[1]", lengths[1], minimum=low)
+
+
+def make_sensor_fleet(
+    n_nodes: int = 8,
+    n_per_node: int | Sequence[int] = 500,
+    seed: int = 0,
+    *,
+    task: str = "regression",
+    node_spread: float = 1.0,
+    missing_rate: float = 0.02,
+    dropout_rate: float = 0.002,
+    dropout_length: tuple[int, int] = (5, 30),
+    spike_rate: float = 0.01,
+    spike_size: float = 8.0,
+    stuck_rate: float = 0.0005,
+    stuck_length: tuple[int, int] = (5, 20),
+    duplicate_rate: float = 0.01,
+    n_fahrenheit_nodes: int = 1,
+    n_kpa_nodes: int = 1,
+    dtype: type = np.float64,
+) -> SensorFleet:
+    """Simulate hourly readings of temperature, humidity, vibration and pressure on edge nodes.
+
+    The truth, for node k at reading t (hours) with machine load ``L_t`` in [0, 1] (a
+    smoothed random duty cycle) and a daily cycle ``D_t = 4 sin(2 pi t / 24 + phase_k)``::
+
+        temperature = 21 + D_t + 3 L_t + o_k0 + g_k0 t/1000 + N(0, 0.3^2)      degC
+        humidity    = 50 - 2 D_t + o_k1 + g_k1 t/1000 + N(0, 1.5^2), in [5, 98]  %RH
+        vibration   = 1 + 6 L_t + o_k2 + g_k2 t/1000 + N(0, 0.3^2), >= 0.05     mm/s
+        pressure    = 1013 + 4 sin(2 pi t / 120 + phase'_k) + o_k3 + g_k3 t/1000
+                      + N(0, 1)                                                  hPa
+
+    where the node offsets ``o_k ~ N(0, node_spread * [3, 8, 0.5, 6])`` and drifts
+    ``g_k ~ N(0, node_spread * [2, 4, 0.3, 3])`` make the nodes non-IID. The target is
+    ``power = 20 + 25 vibration + 3 max(temperature - 24, 0) + 0.1 (humidity - 50)
+    + 0.2 (pressure - 1013) + N(0, 2^2)`` W for regression, and for classification
+    ``fault = 1[2 (vibration - 5) + 0.4 (temperature - 24) + Logistic(0, 1) > 0]``.
+
+    Faults, injected in this order onto the true readings:
+
+    1. unit faults: ``n_fahrenheit_nodes`` nodes report temperature in degF (1.8 x + 32) and
+       ``n_kpa_nodes`` other nodes report pressure in kPa (0.1 x);
+    2. spikes: each row, with probability ``spike_rate``, gets one column (chosen uniformly)
+       shifted by +-U(1, 1.5) * ``spike_size`` fleet standard deviations of that column;
+    3. stuck sensors: each (row, column) starts, with probability ``stuck_rate``, a run in
+       which the next ``U{stuck_length}`` readings repeat that row's value;
+    4. missing values: each entry is lost with probability ``missing_rate``, and each
+       (row, column) starts a dropout burst of ``U{dropout_length}`` NaN readings with
+       probability ``dropout_rate``;
+    5. duplicates: each row is re-sent (copied right below itself) with probability
+       ``duplicate_rate``.
+    Runs and bursts never cross from one node into the next.
+
+    Args:
+        n_nodes: number of nodes (>= n_fahrenheit_nodes + n_kpa_nodes).
+        n_per_node: readings per node (>= 2), one int or one per node.
+        seed: seed of the ``numpy.random.Generator``; same seed, bit-identical fleet.
+        task: "regression" (power in W) or "classification" (fault 0/1).
+        node_spread: scale of the node offsets and drifts (0 gives IID nodes).
+        dtype: float64 or float32 for X, X_clean and a regression y (computed in float64).
+
+    Returns:
+        A ``SensorFleet`` with the dirty data and its ground truth.
+    """
+    task = check_choice("task", task, ("regression", "classification"))
+    check_choice("dtype", np.dtype(dtype).name, ("float64", "float32"))
+    n_nodes = check_int("n_nodes", n_nodes, minimum=1)
+    sizes = np.asarray(n_per_node)
+    if sizes.ndim == 0:
+        sizes = np.full(n_nodes, sizes)
+    if sizes.shape != (n_nodes,) or sizes.dtype.kind not in "iu" or sizes.min() < 2:
+        raise ValueError(
+            f"n_per_node must be an int >= 2 or {n_nodes} such ints (one per node); "
+            f"got {n_per_node!r}."
+        )
+    node_spread = check_positive("node_spread", node_spread, allow_zero=True)
+    rates = dict(missing_rate=missing_rate, dropout_rate=dropout_rate, spike_rate=spike_rate,
+                 stuck_rate=stuck_rate, duplicate_rate=duplicate_rate)
+    for name, rate in rates.items():
+        check_in_range(name, rate, 0.0, 1.0)
+    spike_size = check_positive("spike_size", spike_size)
+    dropout_length = _check_lengths("dropout_length", dropout_length)
+    stuck_length = _check_lengths("stuck_length", stuck_length)
+    n_f = check_int("n_fahrenheit_nodes", n_fahrenheit_nodes, minimum=0)
+    n_kpa = check_int("n_kpa_nodes", n_kpa_nodes, minimum=0, maximum=n_nodes - n_f)
+
+    rng = np.random.default_rng(seed)
+    d = len(COLUMNS)
+    node = np.repeat(np.arange(n_nodes), sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    t = (np.arange(node.size) - starts[node]).astype(np.float64)
+    segment_end = starts[node + 1]
+
+    offset = rng.normal(0.0, node_spread * NODE_OFFSET_SD, (n_nodes, d))
+    drift = rng.normal(0.0, node_spread * NODE_DRIFT_SD, (n_nodes, d))
+    phase = rng.uniform(0, 2 * np.pi, (n_nodes, 3))
+    period = rng.uniform(8.0, 48.0, n_nodes)
+    wobble = np.convolve(rng.normal(0, 0.25, node.size), np.ones(6) / 6, mode="same")
+    load = np.clip(0.5 + 0.35 * np.sin(2 * np.pi * t / period[node] + phase[node, 0]) + wobble,
+                   0.0, 1.0)
+    daily = 4.0 * np.sin(2 * np.pi * t / 24 + phase[node, 1])
+    base = np.stack([
+        21.0 + daily + 3.0 * load,
+        50.0 - 2.0 * daily,
+        1.0 + 6.0 * load,
+        1013.0 + 4.0 * np.sin(2 * np.pi * t / 120 + phase[node, 2]),
+    ], axis=1)
+    noise = rng.normal(0.0, [0.3, 1.5, 0.3, 1.0], (node.size, d))
+    X_clean = base + offset[node] + drift[node] * t[:, None] / 1000 + noise
+    X_clean[:, 1] = np.clip(X_clean[:, 1], 5.0, 98.0)
+    X_clean[:, 2] = np.maximum(X_clean[:, 2], 0.05)
+    temp, hum, vib, pres = X_clean.T
+    if task == "regression":
+        power = (20 + 25 * vib + 3 * np.maximum(temp - 24, 0) + 0.1 * (hum - 50)
+                 + 0.2 * (pres - 1013) + rng.normal(0.0, 2.0, node.size))
+        y = power[:, None].astype(dtype)
+        target = ("power", "W")
+    else:
+        risk = 2 * (vib - 5) + 0.4 * (temp - 24) + rng.logistic(0.0, 1.0, node.size)
+        y = (risk > 0).astype(np.int64)
+        target = ("fault", "0/1")
+
+    chosen = rng.permutation(n_nodes)[: n_f + n_kpa]
+    unit_faults = tuple(UnitFault(int(k), 0, "degF", 1.8, 32.0) for k in chosen[:n_f]) + tuple(
+        UnitFault(int(k), 3, "kPa", 0.1, 0.0) for k in chosen[n_f:]
+    )
+    scale = np.ones((n_nodes, d))
+    shift = np.zeros((n_nodes, d))
+    for fault in unit_faults:
+        scale[fault.node, fault.column], shift[fault.node, fault.column] = fault.scale, fault.offset
+    expected = X_clean * scale[node] + shift[node]
+
+    X = expected.copy()
+    spike_rows = np.flatnonzero(rng.random(node.size) < spike_rate)
+    spike_cols = rng.integers(0, d, spike_rows.size)
+    size = rng.uniform(1.0, 1.5, spike_rows.size) * rng.choice([-1.0, 1.0], spike_rows.size)
+    fleet_sd = X_clean.std(axis=0)
+    X[spike_rows, spike_cols] += (size * spike_size * fleet_sd[spike_cols]
+                                  * scale[node[spike_rows], spike_cols])
+    spiked = np.zeros((node.size, d), dtype=bool)
+    spiked[spike_rows, spike_cols] = True
+
+    stuck_starts, stuck_runs = _runs(rng, stuck_rate, stuck_length, segment_end, d)
+    last_start = np.maximum.accumulate(
+        np.where(stuck_starts, np.arange(node.size)[:, None], 0), axis=0
+    )
+    stuck = stuck_runs & ~stuck_starts
+    X = np.where(stuck, np.take_along_axis(X, last_start, axis=0), X)
+
+    _, dropouts = _runs(rng, dropout_rate, dropout_length, segment_end, d)
+    missing = dropouts | (rng.random((node.size, d)) < missing_rate)
+    X[missing] = np.nan
+
+    differs = ~missing & (X != expected)
+    copies = 1 + (rng.random(node.size) < duplicate_rate)
+    duplicate = np.zeros(int(copies.sum()), dtype=bool)
+    duplicate[np.cumsum(copies)[copies == 2] - 1] = True
+
+    def rep(a: np.ndarray) -> np.ndarray:
+        return np.repeat(a, copies, axis=0)
+
+    return SensorFleet(
+        X=rep(X).astype(dtype),
+        y=rep(y),
+        node=rep(node).astype(np.int64),
+        time=rep(t),
+        columns=COLUMNS,
+        units=UNITS,
+        bounds=BOUNDS,
+        X_clean=rep(X_clean).astype(dtype),
+        missing_mask=rep(missing),
+        anomaly_entries=rep(differs),
+        anomaly_mask=rep(differs.any(axis=1)),
+        spike_mask=rep((differs & spiked).any(axis=1)),
+        stuck_mask=rep((differs & stuck).any(axis=1)),
+        duplicate_mask=duplicate,
+        unit_faults=unit_faults,
+        node_offset=offset,
+        node_drift=drift,
+        task=task,
+        target=target,
+    )
