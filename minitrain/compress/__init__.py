@@ -1,0 +1,19 @@
+"""Compression for small devices: pruning, clipping, quantization and footprint budgets.
+
+    masks = magnitude_masks(params, 0.9, scope="global")      # prune.py
+    opt = masked(mt.optim.Adam(lr=1e-3), masks)               # pruned weights stay 0
+    GradualPruning(0.9, n_events=20, every=50)                # gradual.py: a fit callback
+    prune_units(model, params, 0.5)                           # structured.py: a smaller model
+    clip_values(params, 0.5), WeightClipping(0.5)             # clip.py
+    q = quantize(params, bits=8, scheme="affine", granularity="channel")   # quantize.py
+    print(fits(footprint(model, params, opt, batch_size=32), "cortex-m4"))  # footprint.py
+
+Knowledge distillation is a loss: ``mt.losses.Distillation(temperature, alpha)``.
+"""
+
+from .clip import *  # noqa: F403
+from .footprint import *  # noqa: F403
+from .gradual import *  # noqa: F403
+from .prune import *  # noqa: F403
+from .quantize import *  # noqa: F403
+from .structured import *  # noqa: F403
