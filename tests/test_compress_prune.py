@@ -1,5 +1,7 @@
 """Properties of magnitude pruning and of the masked stepper."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -89,11 +91,14 @@ def test_pruning_twice_at_the_same_sparsity_changes_nothing(params, s, scope):
         np.testing.assert_array_equal(m, first[k])
 
 
-@given(params_st, st.lists(sparsities, min_size=2, max_size=4), st.sampled_from(["layer", "global"]))
+SCOPE = st.sampled_from(["layer", "global"])
+
+
+@given(params_st, st.lists(sparsities, min_size=2, max_size=4), SCOPE)
 def test_masks_are_nested_as_sparsity_grows(params, levels, scope):
     levels = sorted(levels)
     fresh = [magnitude_masks(params, s, scope) for s in levels]
-    for small, large in zip(fresh, fresh[1:]):
+    for small, large in pairwise(fresh):
         for k in WEIGHTS:
             assert not (large[k] & ~small[k]).any()  # kept at higher s => kept at lower s
 
@@ -247,7 +252,7 @@ def test_params_with_nan_are_refused_with_a_pointer_to_clean():
     params = MODEL.init(0)
     params["0.W"] = params["0.W"].copy()
     params["0.W"][0, 0] = np.nan
-    with pytest.raises(ValueError, match="minitrain.clean"):
+    with pytest.raises(ValueError, match=r"minitrain\.clean"):
         magnitude_masks(params, 0.5)
 
 
