@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive, describe
+from ._validate import as_float_array, check_in_range, check_positive, describe
 from .layers import sigmoid
 
 
@@ -225,3 +225,80 @@ class BinaryCrossEntropy(Loss):
     def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
         """Accuracy: the fraction of elements where (z > 0) agrees with (t > 1/2)."""
         return float(np.mean((pred > 0) == (target > 0.5)))
+
+
+class Distillation(Loss):
+    r"""Knowledge distillation (Hinton et al. 2015): hard-label cross-entropy plus cross-entropy
+    against the teacher's softened probabilities, on the student's logits.
+
+    pred: student logits z (N, C). target: a tuple (labels y (N,) int, teacher logits t (N, C)).
+    With temperature T > 0 and alpha in [0, 1] (the weight of the *hard* term):
+
+        p = softmax(z),   p_T = softmax(z / T),   q = softmax(t / T)        (soft targets)
+        L = alpha * (1/N) sum_n -log p[n, y_n]
+            + (1 - alpha) * T^2 * (1/N) sum_n sum_c -q[n,c] log p_T[n,c]
+        dL/dz = alpha (p - onehot(y)) / N + (1 - alpha) T (p_T - q) / N
+
+    The soft term's gradient is (p_T - q) / (N T); the T^2 factor makes it T (p_T - q) / N, so
+    its size does not shrink as T grows. alpha = 1 is ``CrossEntropy`` on the labels; alpha = 0
+    learns from the teacher only. The soft term is a cross-entropy, not a KL divergence: they
+    differ by the teacher's entropy, a constant, so the gradients are equal. Metric: accuracy
+    on the labels. ``fit`` takes the tuple as y and slices both parts per minibatch.
+    """
+
+    metric = "accuracy"
+
+    def __init__(self, temperature: float = 4.0, alpha: float = 0.5) -> None:
+        self.temperature = check_positive("temperature", temperature)
+        self.alpha = check_in_range("alpha", alpha, 0.0, 1.0, high_inclusive=True)
+
+    def soft_targets(self, teacher_logits: np.ndarray) -> np.ndarray:
+        """q = softmax(t / T), row-wise: (N, C) -> (N, C); uniform in the limit T -> inf."""
+        return softmax(teacher_logits / teacher_logits.dtype.type(self.temperature))
+
+    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        pred = as_float_array("pred", pred, ndim=2)
+        if not (isinstance(target, tuple) and len(target) == 2):
+            raise TypeError(
+                "target must be a tuple (labels, teacher_logits): integer labels (N,) and the "
+                f"teacher's logits (N, C), e.g. (y, teacher.predict(X)); got {describe(target)}."
+            )
+        labels = check_labels("target labels", target[0], pred.shape[0], pred.shape[1])
+        teacher = as_float_array("teacher_logits", target[1], ndim=2)
+        if teacher.shape != pred.shape:
+            raise ValueError(
+                f"teacher_logits must have the shape of the student logits {pred.shape} "
+                f"(N rows, C classes); got {teacher.shape}."
+            )
+        if teacher.dtype != pred.dtype:
+            raise TypeError(
+                f"teacher_logits have dtype {teacher.dtype} but the student logits {pred.dtype}; "
+                f"minitrain does not cast silently: use teacher_logits.astype(np.{pred.dtype})."
+            )
+        return pred, (labels, teacher)
+
+    def _value_and_grad(
+        self, pred: np.ndarray, target: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[float, np.ndarray]:
+        labels, teacher = target
+        n, T, alpha = pred.shape[0], pred.dtype.type(self.temperature), self.alpha
+        rows = np.arange(n)
+        log_p = log_softmax(pred)
+        log_p_T = log_softmax(pred / T)
+        q = self.soft_targets(teacher)
+        hard = -np.mean(log_p[rows, labels])
+        soft = -np.sum(q * log_p_T) / n
+        value = alpha * hard + (1 - alpha) * float(T * T) * soft
+        hard_grad = np.exp(log_p)
+        hard_grad[rows, labels] -= 1
+        grad = pred.dtype.type(alpha) * hard_grad + pred.dtype.type(1 - alpha) * T * (
+            np.exp(log_p_T) - q
+        )
+        return float(value), grad / pred.dtype.type(n)
+
+    def metric_value(self, pred: np.ndarray, target: tuple[np.ndarray, np.ndarray]) -> float:
+        """Accuracy on the labels: the fraction of rows whose largest logit is the label."""
+        return float(np.mean(pred.argmax(axis=1) == target[0]))
+
+    def __repr__(self) -> str:
+        return f"Distillation(temperature={self.temperature}, alpha={self.alpha})"
