@@ -1,0 +1,52 @@
+"""Steppers (GD, SGD, Adagrad, RMSprop, Adam, AdamW), learning-rate schedules and freezing.
+
+A stepper is a frozen dataclass of hyper-parameters with two pure functions:
+
+    state = opt.init(params)
+    new_params, new_state = opt.step(params, grads, state)     # inputs are never modified
+
+``params`` and ``grads`` are dicts of arrays with the same keys, shapes and dtype. ``state`` is
+plain data: ``{"step": t, "lr": the rate step t applied, <slot>: {key: array like params[key]}}``.
+Names, defaults and update rules are torch.optim's, so a model trained here and in PyTorch
+follows the same numbers.
+
+``lr`` is a float or a schedule, a function of the 1-based step (``schedules``), e.g.
+``Adam(lr=cosine(1e-3, total_steps=1000))``. ``frozen(opt, keys)`` keeps some parameters fixed.
+"""
+
+from .freeze import Frozen, frozen
+from .schedules import (
+    Constant,
+    Cosine,
+    Exponential,
+    LinearWarmup,
+    StepDecay,
+    constant,
+    cosine,
+    exponential,
+    linear_warmup,
+    step_decay,
+)
+from .steppers import GD, SGD, Adagrad, Adam, AdamW, RMSprop, Stepper
+
+__all__ = [
+    "GD",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Constant",
+    "Cosine",
+    "Exponential",
+    "Frozen",
+    "LinearWarmup",
+    "RMSprop",
+    "StepDecay",
+    "Stepper",
+    "constant",
+    "cosine",
+    "exponential",
+    "frozen",
+    "linear_warmup",
+    "step_decay",
+]

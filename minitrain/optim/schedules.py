@@ -1,0 +1,119 @@
+"""Learning-rate schedules: functions of the 1-based step t returning the rate for step t.
+
+Each is a small frozen dataclass with ``__call__``, so it can be printed, compared and pickled
+(distributed workers receive their stepper pickled). Any stepper accepts one as ``lr``::
+
+    Adam(lr=linear_warmup(cosine(1e-3, total_steps=900), warmup_steps=100))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._validate import check_in_range, check_int, check_positive
+
+Schedule = Callable[[int], float]
+
+
+def _set(obj: Any, **values: Any) -> None:
+    """Store validated values on a frozen dataclass."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """``lr_t = lr``."""
+
+    lr: float
+
+    def __post_init__(self) -> None:
+        _set(self, lr=check_positive("lr", self.lr))
+
+    def __call__(self, t: int) -> float:
+        return self.lr
+
+
+@dataclass(frozen=True)
+class StepDecay:
+    """``lr_t = lr * gamma ** floor((t - 1) / step_size)``: torch's StepLR, counted in steps."""
+
+    lr: float
+    step_size: int
+    gamma: float = 0.1
+
+    def __post_init__(self) -> None:
+        _set(self, lr=check_positive("lr", self.lr), gamma=check_positive("gamma", self.gamma))
+        check_int("step_size", self.step_size, minimum=1)
+
+    def __call__(self, t: int) -> float:
+        return self.lr * self.gamma ** ((t - 1) // self.step_size)
+
+
+@dataclass(frozen=True)
+class Exponential:
+    """``lr_t = lr * gamma ** (t - 1)``: torch's ExponentialLR, counted in steps."""
+
+    lr: float
+    gamma: float
+
+    def __post_init__(self) -> None:
+        _set(self, lr=check_positive("lr", self.lr), gamma=check_positive("gamma", self.gamma))
+
+    def __call__(self, t: int) -> float:
+        return self.lr * self.gamma ** (t - 1)
+
+
+@dataclass(frozen=True)
+class Cosine:
+    """Cosine annealing from ``lr`` at t = 1 down to ``min_lr`` at t = T = total_steps:
+
+        lr_t = min_lr + (lr - min_lr) (1 + cos(pi s_t)) / 2,    s_t = min(t - 1, T - 1) / (T - 1)
+
+    and ``min_lr`` from T on (s_t = 1 when T = 1). Monotone non-increasing in t.
+    """
+
+    lr: float
+    total_steps: int
+    min_lr: float = 0.0
+
+    def __post_init__(self) -> None:
+        _set(self, lr=check_positive("lr", self.lr))
+        check_int("total_steps", self.total_steps, minimum=1)
+        _set(self, min_lr=check_in_range("min_lr", self.min_lr, 0, self.lr, high_inclusive=True))
+
+    def __call__(self, t: int) -> float:
+        span = self.total_steps - 1
+        progress = min(t - 1, span) / span if span else 1.0
+        return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+@dataclass(frozen=True)
+class LinearWarmup:
+    """Linear warm-up over W = ``warmup_steps`` steps, then ``schedule`` from its start:
+
+        lr_t = schedule(1) * t / W    for t <= W,        lr_t = schedule(t - W)    for t > W
+
+    ``schedule`` may be a number (warm up to that constant rate).
+    """
+
+    schedule: Schedule | float
+    warmup_steps: int
+
+    def __post_init__(self) -> None:
+        if not callable(self.schedule):
+            _set(self, schedule=Constant(self.schedule))
+        check_int("warmup_steps", self.warmup_steps, minimum=1)
+
+    def __call__(self, t: int) -> float:
+        if t <= self.warmup_steps:
+            return self.schedule(1) * t / self.warmup_steps
+        return self.schedule(t - self.warmup_steps)
+
+
+# The lower-case names read as functions of the hyper-parameters: cosine(1e-3, total_steps=500).
+constant, step_decay, exponential = Constant, StepDecay, Exponential
+cosine, linear_warmup = Cosine, LinearWarmup
