@@ -168,6 +168,7 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend_loc: str = 
     ax.set_xlabel(check_text("xlabel", xlabel))
     ax.set_ylabel(check_text("ylabel", ylabel))
     if legend_loc == "below":
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+        columns = 3 if len(ax.get_legend_handles_labels()[1]) > 6 else 2
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns)
     else:
         ax.legend(loc=legend_loc)

@@ -130,7 +130,9 @@ def convergence(
                 own,
                 "--",
                 color=line.get_color(),
-                alpha=0.8,
+                lw=3.2,  # wide and pale, under the curve: a tight bound stays visible
+                alpha=0.45,
+                zorder=line.get_zorder() - 0.5,
                 label=f"{label}: {bound_label}",
             )
     if shared is not None:
@@ -231,7 +233,7 @@ def trajectories_on_contours(
     lowest = values.min()
     span = max(values.max() - lowest, np.finfo(float).tiny)
     contour_levels = lowest + span * np.geomspace(1e-3, 1.0, levels)
-    fig, ax = new_figure(height=5.2)
+    fig, ax = new_figure(height=5.6)
     ax.contour(gx, gy, values, levels=contour_levels, cmap="Greys_r", linewidths=0.8, alpha=0.7)
     ax.grid(False)
     for label, path in paths.items():
@@ -239,20 +241,30 @@ def trajectories_on_contours(
             path[:, 0],
             path[:, 1],
             "-",
-            marker=".",
-            markersize=3,
-            lw=1.4,
+            marker="." if len(path) <= 150 else None,  # each iterate, while they stay apart
+            markersize=4,
+            lw=1.5,
+            alpha=0.9,
             label=f"{label} ({len(path) - 1} steps)",
         )
-        ax.plot(*path[-1], "o", color=line.get_color(), markersize=6, markeredgecolor="k")
+        ax.plot(*path[-1], "o", color=line.get_color(), markersize=6, markeredgecolor="k", zorder=4)
     starts = np.unique(np.array([p[0] for p in paths.values()]), axis=0)
     ax.plot(starts[:, 0], starts[:, 1], "s", color="k", markersize=7, label="start")
     if minimum is not None:
         mx, my = _check_point("minimum", minimum)
-        ax.plot(mx, my, "*", color="gold", markersize=16, markeredgecolor="k", label="minimum")
+        ax.plot(  # under the paths, so end points that reach it stay visible on top
+            mx,
+            my,
+            "*",
+            color="gold",
+            markersize=20,
+            markeredgecolor="k",
+            label="minimum",
+            zorder=1.5,
+        )
     ax.set_xlim(*x_range)
     ax.set_ylim(*y_range)
-    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend_loc="upper left")
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend_loc="below")
     return fig
 
 
@@ -269,7 +281,7 @@ def lr_sensitivity(
     """Final loss of each optimizer against the learning rate (log x axis).
 
     final_values: label -> one value per learning rate; NaN or inf marks a run that diverged,
-    drawn as an x at the top of the axes.
+    drawn as an x above the finite values (one row of x per optimizer).
     """
     lrs = as_float_array("learning_rates", learning_rates, ndim=1)
     if lrs.min() <= 0:
@@ -286,26 +298,34 @@ def lr_sensitivity(
     finite_all = np.concatenate([v[np.isfinite(v)] for v in finals.values()])
     if finite_all.size == 0:
         raise ValueError("final_values holds no finite value: every run diverged.")
-    ceiling = finite_all.max() * (3 if use_log else 1.1)
-    diverged_shown = False
+    # Diverged runs: a row of x above the finite values, one row per run so none hides another.
+    top, spread = finite_all.max(), np.ptp(finite_all) or abs(finite_all.max()) or 1.0
+    diverged_rows = 0
     for label, values in finals.items():
         finite = np.isfinite(values)
         (line,) = ax.plot(lrs[finite], values[finite], "-o", markersize=4, label=label)
         if (~finite).any():
+            diverged_rows += 1
+            height = top * 2.5**diverged_rows if use_log else top + 0.08 * spread * diverged_rows
             ax.plot(
                 lrs[~finite],
-                np.full((~finite).sum(), ceiling),
+                np.full((~finite).sum(), height),
                 "x",
                 color=line.get_color(),
-                markersize=9,
+                markersize=8,
                 markeredgewidth=2,
-                label=None if diverged_shown else "diverged (x, in the colour of its run)",
+                label=f"{label}: diverged",
             )
-            diverged_shown = True
     ax.set_xscale("log")
     if use_log:
         ax.set_yscale("log")
-    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel + (", log scale" if use_log else ""))
+    finish(
+        ax,
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel + (", log scale" if use_log else ""),
+        legend_loc="below",
+    )
     return fig
 
 
