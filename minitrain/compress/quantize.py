@@ -85,16 +85,18 @@ def quantize_array(
         scale = np.maximum(-lo, hi) / dtype(q_max)
     else:
         scale = (hi - lo) / dtype(q_max - q_min)
-    scale = np.where(scale > 0, scale, dtype(1)).astype(w.dtype)  # an all-zero channel
+    # An all-zero channel is exact with any scale; the smallest normal float keeps every
+    # channel's scale <= the tensor's.
+    scale = np.where(scale > 0, scale, np.finfo(w.dtype).tiny).astype(w.dtype)
     zero_point = (
         np.zeros(scale.shape, dtype=np.int64)
         if scheme == "symmetric"
         else np.clip(q_min - np.rint(lo / scale).astype(np.int64), q_min, q_max)
     )
     q = np.clip(np.rint(w / scale).astype(np.int64) + zero_point, q_min, q_max)
-    if scheme == "affine":  # the ends map to q_min, q_max (rounding at ties could lose a code)
-        q = np.where((w == lo) & (lo < 0), q_min, q)
-        q = np.where((w == hi) & (hi > 0), q_max, q)
+    if scheme == "affine":  # at a tie, rounding can leave an end one code short: restore it
+        q = np.where((w == lo) & (lo < 0) & (q == q_min + 1), q_min, q)
+        q = np.where((w == hi) & (hi > 0) & (q == q_max - 1), q_max, q)
     return QuantizedTensor(
         values=q.astype(np.int8),
         scale=np.asarray(scale),
