@@ -79,8 +79,11 @@ def polynomial_sparsity(
     s_f, s_i, t0, n, dt = _check_schedule(
         final_sparsity, initial_sparsity, begin_step, n_events, every
     )
-    progress = min(max(t - t0, 0) / (n * dt), 1.0)
-    return s_f + (s_i - s_f) * (1.0 - progress) ** 3
+    if t <= t0:
+        return s_i
+    if t >= t0 + n * dt:
+        return s_f
+    return s_f + (s_i - s_f) * (1.0 - (t - t0) / (n * dt)) ** 3
 
 
 class GradualPruning(Callback):
