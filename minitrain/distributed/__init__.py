@@ -1,0 +1,74 @@
+"""Distributed training across simulated edge devices, on one process or many.
+
+    cluster = make_cluster(X, y, n_workers=8, scheme="shards", devices="phone")
+    history = sync_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, rounds=100)
+    history = fedavg(model, loss, cluster, rounds=50, local_opt=mt.optim.SGD(lr=0.05),
+                     epochs=5, batch_size=10, fraction=0.1, compression=TopK(0.01))
+    history.val_metric, history.elapsed, history.total_bytes    # accuracy vs time and bytes
+
+Modules: ``devices`` (profiles, topology), ``cluster`` (shards), ``workers`` (the pure worker
+function), ``sync`` (data-parallel SGD), ``fedavg`` (FedAvg, FedProx, server steppers),
+``asynchronous`` (bounded-staleness async SGD), ``faults``, ``comm`` (bytes, compression),
+``clock``, ``pipeline`` (model parallelism), ``executors``, ``history``.
+"""
+
+from .clock import arrival_times, round_time, training_flops, transfer_time
+from .cluster import Cluster, make_cluster
+from .comm import (
+    QSGD,
+    Compressor,
+    Int8,
+    TopK,
+    Uncompressed,
+    compress_stacked,
+    dense_nbytes,
+    update_nbytes,
+)
+from .devices import PROFILES, DeviceProfile, Topology, get_profile, make_topology
+from .executors import seed_of
+from .faults import Faults, WorkerError
+from .fedavg import FedAvg, fedavg
+from .history import DistributedHistory, RoundRecord
+from .rounds import ServerState, select_clients, weighted_average
+from .simulate import run
+from .sync import SyncSGD, sync_sgd
+from .workers import WorkerConfig, WorkerResult, proximal_term, worker_update
+
+__all__ = [
+    "PROFILES",
+    "QSGD",
+    "Cluster",
+    "Compressor",
+    "DeviceProfile",
+    "DistributedHistory",
+    "Faults",
+    "FedAvg",
+    "Int8",
+    "RoundRecord",
+    "ServerState",
+    "SyncSGD",
+    "TopK",
+    "Topology",
+    "Uncompressed",
+    "WorkerConfig",
+    "WorkerError",
+    "WorkerResult",
+    "arrival_times",
+    "compress_stacked",
+    "dense_nbytes",
+    "fedavg",
+    "get_profile",
+    "make_cluster",
+    "make_topology",
+    "proximal_term",
+    "round_time",
+    "run",
+    "seed_of",
+    "select_clients",
+    "sync_sgd",
+    "training_flops",
+    "transfer_time",
+    "update_nbytes",
+    "weighted_average",
+    "worker_update",
+]

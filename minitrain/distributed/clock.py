@@ -1,0 +1,85 @@
+"""The simulated clock: how long compute and transfers take on the devices of a topology.
+
+    compute time   t_c = FLOPs / flops_per_second
+    transfer time  t_x = latency + 8 * bytes / bandwidth_bps        (0 when nothing is sent)
+    training FLOPs       = 6 * (multiply-adds of one forward pass over the samples)
+
+(2 FLOPs per multiply-add; a backward pass costs two forward passes: dL/dW and dL/dx are each a
+matmul the size of the forward one.) Links are not congested: each transfer sees its link's
+full bandwidth, and a gateway forwards what it received only once all of it has arrived.
+
+A synchronous round, for worker k behind gateway g:
+
+    arrival_k = t_x(model, cloud -> g) + t_x(model, g -> k) + t_c(k) + t_x(update_k, k -> g)
+    collect_g = max(arrival_k of g's on-time workers; deadline if one of them was late)
+    round     = max over gateways g of  collect_g + t_x(bytes g forwards, g -> cloud)
+
+so the round lasts as long as its slowest participating path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers import Sequential
+from .devices import Topology
+
+__all__ = ["arrival_times", "round_time", "training_flops", "transfer_time"]
+
+
+def transfer_time(
+    nbytes: np.ndarray | float, bandwidth_bps: np.ndarray | float, latency_s: np.ndarray | float
+) -> np.ndarray:
+    """``latency + 8 bytes / bandwidth`` seconds, 0 where nothing is sent; broadcasts."""
+    nbytes = np.asarray(nbytes, dtype=np.float64)
+    return np.where(nbytes > 0, latency_s + 8.0 * nbytes / bandwidth_bps, 0.0)
+
+
+def training_flops(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
+    """FLOPs of forward + backward over ``n_samples`` rows: ``6 * model.flops(1) * n``."""
+    return 6.0 * model.flops(1) * np.asarray(n_samples, dtype=np.float64)
+
+
+def arrival_times(
+    topology: Topology,
+    workers: np.ndarray,
+    model_bytes: int,
+    update_bytes: np.ndarray,
+    flops: np.ndarray,
+) -> np.ndarray:
+    """(m,) seconds from the round's start until each worker's update reaches its gateway.
+
+    ``workers`` (m,) worker ids; ``update_bytes`` and ``flops`` (m,) per worker.
+    """
+    a = topology.arrays
+    g = a["gateway_of"][workers]
+    to_gateway = transfer_time(model_bytes, a["gateway_downlink_bps"][g], a["gateway_latency_s"][g])
+    to_worker = transfer_time(model_bytes, a["downlink_bps"][workers], a["latency_s"][workers])
+    compute = np.asarray(flops, dtype=np.float64) / a["flops_per_second"][workers]
+    upload = transfer_time(update_bytes, a["uplink_bps"][workers], a["latency_s"][workers])
+    return to_gateway + to_worker + compute + upload
+
+
+def round_time(
+    topology: Topology,
+    workers: np.ndarray,
+    arrival: np.ndarray,
+    late: np.ndarray,
+    backhaul_bytes: np.ndarray,
+    deadline: float | None,
+) -> float:
+    """Seconds until the cloud holds every on-time update (see the module docstring).
+
+    ``workers`` (m,) the workers sent the model, ``arrival`` (m,) their arrival times, ``late``
+    (m,) True for those cut by the deadline; ``backhaul_bytes`` (G,) what each gateway forwards.
+    """
+    a = topology.arrays
+    gateways = a["gateway_of"][workers]
+    collect = np.zeros(len(topology.gateways))
+    np.maximum.at(collect, gateways[~late], arrival[~late])
+    if deadline is not None and late.any():
+        np.maximum.at(collect, gateways[late], deadline)
+    active = np.zeros(len(topology.gateways), dtype=bool)
+    active[gateways] = True
+    forward = transfer_time(backhaul_bytes, a["gateway_uplink_bps"], a["gateway_latency_s"])
+    return float(np.max(np.where(active, collect + forward, 0.0), initial=0.0))

@@ -1,0 +1,243 @@
+"""The synchronous round shared by data-parallel SGD and federated averaging.
+
+One round r, from the server state (w_t, stepper state, error-feedback residuals, clock):
+
+1. sample the round's clients (a fraction C of the K workers) and drop the unavailable ones;
+2. time every path on the simulated clock; cut workers that would miss the deadline;
+3. run ``worker_update`` for the rest (in process, on an executor, or stacked: see below);
+4. check every result; a failed worker is dropped or aborts the round (``Faults.policy``);
+5. compress the surviving updates (with error feedback) and average them weighted by sample
+   count, ``u = sum_k (n_k / sum_j n_j) u_k`` (hierarchically: each gateway averages its
+   workers, then the cloud averages the gateways weighted by their sample totals);
+6. apply the algorithm's server step, count the bytes on every link and advance the clock.
+
+Only then is the new state returned: a failure at any step leaves the old state as it was.
+In process, when all K workers take part in a "gradient" round and the shards have equal
+sizes, step 3 runs as one stacked computation (``stacked_gradients``), bit-identical to the
+per-worker loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .clock import arrival_times, round_time
+from .cluster import Cluster
+from .comm import QSGD, Compressor, compress_stacked, dense_nbytes, update_nbytes
+from .executors import run_tasks, seed_of
+from .faults import Faults, WorkerError, check_update
+from .history import RoundRecord
+from .workers import WorkerResult, can_stack, stacked_gradients, worker_update
+
+__all__ = ["ServerState", "select_clients", "weighted_average"]
+
+Params = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """Everything a run carries from round to round (plain data; replaced, never modified).
+
+    ``residuals``: worker -> its error-feedback memory e_k (absent means zeros).
+    """
+
+    params: Params
+    opt_state: dict[str, Any]
+    residuals: dict[int, Params]
+    clock: float = 0.0
+    round: int = 0
+
+
+def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) -> np.ndarray:
+    """The round's clients: m = max(1, round(C K)) distinct workers, sorted; all when C = 1."""
+    if fraction >= 1.0:
+        return np.arange(n_workers)
+    m = max(1, round(fraction * n_workers))
+    return np.sort(rng.choice(n_workers, size=m, replace=False))
+
+
+def weighted_average(updates: Params, weights: np.ndarray) -> Params:
+    """``sum_k (n_k / sum_j n_j) u_k`` over the leading axis: {key: (m, *s)}, (m,) -> {key: s}."""
+    out = {}
+    for key, u in updates.items():
+        w = (weights / weights.sum()).astype(u.dtype)
+        out[key] = np.tensordot(w, u, axes=1)
+    return out
+
+
+def _average(updates: Params, weights: np.ndarray, gateways: np.ndarray | None) -> Params:
+    """Flat weighted average, or per gateway first and then over gateways (hierarchical)."""
+    if gateways is None:
+        return weighted_average(updates, weights)
+    groups = np.unique(gateways)
+    partial = [weighted_average({k: u[gateways == g] for k, u in updates.items()},
+                                weights[gateways == g]) for g in groups]  # fmt: skip
+    stacked = {key: np.stack([p[key] for p in partial]) for key in updates}
+    return weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
+
+
+def _run_stacked(model, loss, params, cluster, algorithm, seeds):
+    losses, metrics, grads, rows = stacked_gradients(
+        model, loss, params, cluster.X_stack, cluster.y_stack, seeds, algorithm.batch_size
+    )
+    m = len(losses)
+    ok = np.isfinite(losses)
+    for g in grads.values():
+        ok &= np.isfinite(g.reshape(m, -1)).all(axis=1)
+    reasons = {i: "its update or loss holds NaN or infinite values" for i in np.flatnonzero(~ok)}
+    if reasons:
+        grads = {key: g[ok] for key, g in grads.items()}
+    return losses[ok], metrics[ok], grads, np.full(int(ok.sum()), rows), ok, reasons
+
+
+def _run_tasks(model, loss, params, cluster, algorithm, faults, executor, dispatched, seed, r):
+    config = algorithm.worker_config(model, loss)
+    tasks = [(params, cluster.X_shards[k], cluster.y_shards[k],
+              replace(config, failure=faults.failure_of(r, int(k))), seed_of(seed, r, k + 1, 0))
+             for k in dispatched]  # fmt: skip
+    outcomes = run_tasks(executor, worker_update, tasks)
+    reasons, errors, good = {}, {}, []
+    for i, out in enumerate(outcomes):
+        if isinstance(out, BaseException):
+            reasons[i], errors[i] = f"raised {type(out).__name__}: {out}", out
+        elif not isinstance(out, WorkerResult):
+            reasons[i] = f"returned {type(out).__name__}, not a WorkerResult"
+        elif (why := check_update(out.update, params)) is not None:
+            reasons[i] = why
+        elif not np.isfinite(out.loss):
+            reasons[i] = f"its loss is {out.loss}"
+        else:
+            good.append(out)
+    ok = np.array([i not in reasons for i in range(len(outcomes))], dtype=bool)
+    grads = {key: np.stack([res.update[key] for res in good]) for key in params} if good else {}
+    losses = np.array([res.loss for res in good])
+    metrics = np.array([res.metric for res in good])
+    weights = np.array([res.weight for res in good], dtype=np.int64)
+    returned = np.array([not isinstance(out, BaseException) for out in outcomes], dtype=bool)
+    return losses, metrics, grads, weights, ok, reasons, errors, returned
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray, rmse: bool) -> float:
+    if values.size == 0:
+        return float("nan")
+    mean = float(np.dot(weights, values) / weights.sum())
+    return float(np.sqrt(mean)) if rmse else mean
+
+
+def run_round(
+    model: Any,
+    loss: Any,
+    cluster: Cluster,
+    algorithm: Any,
+    state: ServerState,
+    *,
+    seed: int,
+    compression: Compressor,
+    faults: Faults,
+    executor: Any,
+) -> tuple[ServerState, RoundRecord]:
+    """One synchronous round (see the module docstring); inputs are validated by the caller."""
+    r, params, topology = state.round, state.params, cluster.topology
+    arrays = topology.arrays
+    server_rng = np.random.default_rng(seed_of(seed, r, 0))
+    selected = select_clients(server_rng, cluster.n_workers, algorithm.fraction)
+    chance = arrays["availability"][selected] * (1.0 - faults.dropout)
+    is_available = server_rng.random(selected.size) < chance
+    available = selected[is_available]
+    dropped = {int(k): "unavailable" for k in selected[~is_available]}
+
+    model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
+    flops = algorithm.local_flops(model, cluster.sizes[available])
+    arrival = arrival_times(topology, available, model_bytes,
+                            np.full(available.size, up_bytes), flops)  # fmt: skip
+    late = np.zeros(available.size, dtype=bool)
+    if faults.deadline is not None:
+        late = arrival > faults.deadline
+        for k, t in zip(available[late], arrival[late]):
+            dropped[int(k)] = f"late: its update would arrive at {t:.4g} s > deadline"
+    dispatched = available[~late]
+
+    stacked = (executor is None and cluster.X_stack is not None and algorithm.mode == "gradient"
+               and dispatched.size == cluster.n_workers and can_stack(model)
+               and not any(faults.failure_of(r, int(k)) for k in dispatched))  # fmt: skip
+    if stacked:
+        seeds = [seed_of(seed, r, k + 1, 0) for k in dispatched]
+        losses, metrics, grads, weights, ok, reasons = _run_stacked(
+            model, loss, params, cluster, algorithm, seeds
+        )
+        errors, returned = {}, np.ones(dispatched.size, dtype=bool)
+    else:
+        losses, metrics, grads, weights, ok, reasons, errors, returned = _run_tasks(
+            model, loss, params, cluster, algorithm, faults, executor, dispatched, seed, r
+        )
+    if reasons and faults.policy == "raise":
+        first = min(reasons)
+        raise WorkerError(int(dispatched[first]), r, reasons[first], state) from errors.get(first)
+    for i, why in reasons.items():
+        dropped[int(dispatched[i])] = f"failed: {why}"
+    survivors = dispatched[ok]
+
+    new_params, new_opt_state, residuals = params, state.opt_state, state.residuals
+    if survivors.size:
+        new_params, new_opt_state, residuals = _aggregate_and_step(
+            algorithm, state, grads, weights, survivors, compression, topology, seed, r
+        )
+
+    gateway_of = arrays["gateway_of"]
+    n_gateways = len(topology.gateways)
+    sent_up = dispatched[returned]
+    bytes_down = {f"worker {k}": model_bytes for k in available}
+    bytes_up = {f"worker {k}": up_bytes for k in sent_up}
+    backhaul_up = np.zeros(n_gateways, dtype=np.int64)
+    if algorithm.hierarchical:
+        backhaul_up[np.unique(gateway_of[survivors])] = model_bytes
+    else:
+        np.add.at(backhaul_up, gateway_of[sent_up], up_bytes)
+    for g in np.unique(gateway_of[available]):
+        bytes_down[f"gateway {g}"] = model_bytes
+    for g in np.flatnonzero(backhaul_up):
+        bytes_up[f"gateway {g}"] = int(backhaul_up[g])
+    elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
+
+    rmse = loss.metric == "rmse"
+    record = RoundRecord(
+        r,
+        _weighted_mean(losses, weights, False),
+        _weighted_mean(metrics, weights, rmse),
+        elapsed,
+        bytes_up,
+        bytes_down,
+        tuple(int(k) for k in survivors),
+        dropped,
+        (0,) * survivors.size,
+    )
+    return ServerState(new_params, new_opt_state, residuals, state.clock + elapsed, r + 1), record
+
+
+def _aggregate_and_step(
+    algorithm, state, grads, weights, survivors, compression, topology, seed, r
+):
+    residuals = None
+    if compression.error_feedback:
+        zeros = {key: np.zeros_like(p) for key, p in state.params.items()}
+        residuals = {key: np.stack([state.residuals.get(int(k), zeros)[key] for k in survivors])
+                     for key in state.params}  # fmt: skip
+    rngs = ([np.random.default_rng(seed_of(seed, r, k + 1, 1)) for k in survivors]
+            if isinstance(compression, QSGD) else [])  # fmt: skip
+    sent, carried = compress_stacked(compression, grads, residuals, rngs)
+    gateways = topology.arrays["gateway_of"][survivors] if algorithm.hierarchical else None
+    aggregate = _average(sent, weights, gateways)
+    new_params, new_opt_state = algorithm.apply(state.params, state.opt_state, aggregate)
+    if not all(np.isfinite(p).all() for p in new_params.values()):
+        raise FloatingPointError(
+            f"round {r}: the server step made the parameters non-finite (the averaged update "
+            "overflowed); the round was not applied. Try a smaller learning rate."
+        )
+    new_residuals = dict(state.residuals)
+    if carried is not None:
+        for i, k in enumerate(survivors):
+            new_residuals[int(k)] = {key: carried[key][i] for key in carried}
+    return new_params, new_opt_state, new_residuals

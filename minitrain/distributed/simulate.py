@@ -1,0 +1,163 @@
+"""Running a simulation: validate everything once, then run rounds and record them."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_int, check_params, describe
+from ..compress import footprint
+from ..train import _check_model_and_loss, check_data
+from .cluster import Cluster
+from .comm import Compressor, Uncompressed
+from .executors import check_executor
+from .faults import Faults, WorkerError
+from .history import DistributedHistory
+from .rounds import ServerState, run_round
+
+__all__ = ["check_memory", "evaluate", "run"]
+
+Params = dict[str, np.ndarray]
+
+
+def check_common(
+    model: Any, loss: Any, cluster: Any, compression: Any, faults: Any, executor: Any, seed: Any
+) -> tuple[Compressor, Faults]:
+    """Validate the arguments every simulation takes; return the defaults filled in."""
+    _check_model_and_loss(model, loss)
+    if not isinstance(cluster, Cluster):
+        raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
+    compression = Uncompressed() if compression is None else compression
+    if not isinstance(compression, Compressor):
+        raise TypeError(
+            "compression must be None or a compressor such as TopK(0.01), Int8(), QSGD(16); "
+            f"got {describe(compression)}."
+        )
+    faults = Faults() if faults is None else faults
+    if not isinstance(faults, Faults):
+        raise TypeError(f"faults must be None or a Faults(...); got {describe(faults)}.")
+    check_executor(executor)
+    check_int("seed", seed, minimum=0)
+    return compression, faults
+
+
+def initial_params(model: Any, loss: Any, cluster: Cluster, params: Any, seed: int) -> Params:
+    """``params`` (checked against the model and the cluster's data) or a fresh init."""
+    if params is None:
+        params = model.init(seed, dtype=cluster.X.dtype)
+    check_params("params", params)
+    check_data(model, loss, params, cluster.X, cluster.y, ("cluster.X", "cluster.y"))
+    return params
+
+
+def check_memory(
+    model: Any, params: Params, cluster: Cluster, rows: np.ndarray, opt: Any = None
+) -> None:
+    """Refuse a run in which some worker's training memory exceeds its device's.
+
+    Worker k needs ``footprint(model, params, opt, batch_size=rows[k]).training_bytes``
+    (params, grads, stepper slots and activations; ``minitrain.compress.footprint``).
+    """
+    needed = {int(b): footprint(model, params, opt, int(b)).training_bytes for b in np.unique(rows)}
+    for k, device in enumerate(cluster.topology.workers):
+        if needed[int(rows[k])] > device.memory_bytes:
+            raise ValueError(
+                f"worker {k} ({device.name}) has {device.memory_bytes:,} bytes of memory but "
+                f"training on {rows[k]} rows needs {needed[int(rows[k])]:,}; use a smaller "
+                "batch_size, a smaller model or float32 data."
+            )
+
+
+def evaluate(model: Any, loss: Any, params: Params, data: tuple[Any, Any]) -> tuple[float, float]:
+    """(mean loss, metric) of ``params`` on checked data (X, target)."""
+    out = model.forward(params, data[0])[0]
+    return loss._value_and_grad(out, data[1])[0], loss.metric_value(out, data[1])
+
+
+def reached(metric_name: str, value: float, target: float | None) -> bool:
+    if target is None:
+        return False
+    return value <= target if metric_name == "rmse" else value >= target
+
+
+def run(
+    model: Any,
+    loss: Any,
+    cluster: Cluster,
+    algorithm: Any,
+    *,
+    rounds: int,
+    seed: int = 0,
+    params: Params | None = None,
+    state: ServerState | None = None,
+    compression: Compressor | None = None,
+    faults: Faults | None = None,
+    executor: Any = None,
+    validation: tuple[Any, Any] | None = None,
+    target: float | None = None,
+) -> DistributedHistory:
+    """Run up to ``rounds`` synchronous rounds of ``algorithm`` (``SyncSGD`` or ``FedAvg``).
+
+    ``params`` default to ``model.init(seed, dtype=cluster.X.dtype)``; pass ``state`` (e.g.
+    ``history.state``) to continue a run. With ``validation=(X_val, y_val)`` the model is
+    evaluated after every round; ``target`` stops the run once the validation metric reaches
+    it (accuracy >= target, RMSE <= target). A ``WorkerError`` (policy "raise") carries the
+    state before the failed round and ``history`` of the rounds before it; a round that makes
+    the parameters non-finite stops the run with a warning, keeping the last finite state.
+    """
+    compression, faults = check_common(model, loss, cluster, compression, faults, executor, seed)
+    if not all(callable(getattr(algorithm, name, None)) for name in ("init", "apply")):
+        raise TypeError(f"algorithm must be a SyncSGD or FedAvg; got {describe(algorithm)}.")
+    rounds = check_int("rounds", rounds, minimum=1)
+    if state is None:
+        params = initial_params(model, loss, cluster, params, seed)
+        state = ServerState(params, algorithm.init(params), {}, 0.0, 0)
+    elif not isinstance(state, ServerState):
+        raise TypeError(f"state must be a ServerState (history.state); got {describe(state)}.")
+    else:
+        initial_params(model, loss, cluster, state.params, seed)
+    check_memory(model, state.params, cluster, algorithm.local_rows(cluster.sizes),
+                 getattr(algorithm, "local_opt", None))  # fmt: skip
+    if validation is not None:
+        if not (isinstance(validation, tuple) and len(validation) == 2):
+            raise TypeError(
+                f"validation must be a tuple (X_val, y_val); got {describe(validation)}."
+            )
+        validation = check_data(model, loss, state.params, *validation, ("X_val", "y_val"))
+    history = DistributedHistory(metric_name=loss.metric)
+    for _ in range(rounds):
+        try:
+            new_state, record = run_round(
+                model,
+                loss,
+                cluster,
+                algorithm,
+                state,
+                seed=seed,
+                compression=compression,
+                faults=faults,
+                executor=executor,
+            )
+        except WorkerError as error:
+            error.history = _finish(history, state, "a worker failed (policy='raise')")
+            raise
+        except FloatingPointError as error:
+            warnings.warn(str(error), RuntimeWarning, stacklevel=2)
+            return _finish(history, state, str(error))
+        state = new_state
+        history.record(record, state.clock)
+        if validation is not None:
+            val_loss, val_metric = evaluate(model, loss, state.params, validation)
+            history.val_loss.append(val_loss)
+            history.val_metric.append(val_metric)
+            if reached(loss.metric, val_metric, target):
+                return _finish(history, state, f"reached the target {loss.metric} {target}")
+    return _finish(history, state, "")
+
+
+def _finish(history: DistributedHistory, state: ServerState, reason: str) -> DistributedHistory:
+    history.params, history.opt_state, history.state = state.params, state.opt_state, state
+    history.stopped_reason = reason
+    return history

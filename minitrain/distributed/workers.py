@@ -1,0 +1,211 @@
+"""What one worker computes: a pure, picklable, top-level function of its inputs.
+
+    result = worker_update(params, X_k, y_k, config, seed)
+
+runs the same on the calling process, a process pool or a dask cluster, because everything it
+depends on is in its arguments and its only randomness is ``np.random.default_rng(seed)``.
+
+Two kinds of local work (``config.mode``):
+
+- ``"gradient"`` (synchronous SGD): the gradient of the mean loss over a minibatch of B rows
+  of the shard (all n_k rows when B is None), at the server's parameters:
+  ``g_k = (1/B) sum_{i in batch} grad l_i(w)``. The update is g_k, its weight B.
+- ``"local"`` (FedAvg / FedProx): E epochs of minibatch steps of the local stepper from
+  ``w_t``, each epoch over a fresh permutation of the shard, on the objective
+  ``L_k(w) + mu/2 ||w - w_t||^2`` (FedProx; mu = 0 is FedAvg). The update is
+  ``Delta_k = w_k - w_t``, its weight n_k.
+
+``stacked_gradients`` computes the "gradient" work of m workers with equal-sized shards at once
+over (m, n, d) arrays: each worker's slice goes through exactly the operations of
+``worker_update`` (a stacked matmul is a matmul per slice), so the results are bit-identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
+from ..losses import Loss
+from ..train import _value_and_grad
+
+__all__ = [
+    "FAILURE_KINDS",
+    "WorkerConfig",
+    "WorkerResult",
+    "minibatch_rows",
+    "proximal_term",
+    "stacked_gradients",
+    "worker_update",
+]
+
+Params = dict[str, np.ndarray]
+FAILURE_KINDS = ("raise", "nan", "shape")
+ELEMENTWISE = (ReLU, LeakyReLU, Tanh, Sigmoid)  # layers whose backward works on any shape
+
+
+class SimulatedWorkerFailure(RuntimeError):
+    """Raised inside a worker told to fail (``Faults(failures={k: "raise"})``)."""
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs besides params, data and seed.
+
+    ``mode`` "gradient" or "local"; ``batch_size`` B (None: the whole shard); ``epochs`` E and
+    ``opt`` (a stepper) for "local"; ``mu`` the FedProx coefficient; ``failure`` an injected
+    fault, one of ``FAILURE_KINDS`` or None.
+    """
+
+    model: Sequential
+    loss: Loss
+    mode: str = "gradient"
+    batch_size: int | None = None
+    epochs: int = 1
+    opt: Any = None
+    mu: float = 0.0
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """A worker's answer: ``update`` (keyed like params), the mean ``loss`` and ``metric`` of
+    its local minibatches (metric squared for "rmse", so that weighted means combine), and
+    ``weight``, the sample count it is averaged with."""
+
+    update: Params
+    loss: float
+    metric: float
+    weight: int
+
+
+def minibatch_rows(rng: np.random.Generator, n: int, batch_size: int | None) -> np.ndarray | slice:
+    """Rows of one minibatch: ``B`` distinct rows drawn without replacement (all rows if B >= n)."""
+    if batch_size is None or batch_size >= n:
+        return slice(None)
+    return rng.permutation(n)[:batch_size]
+
+
+def proximal_term(params: Params, anchor: Params, mu: float) -> tuple[float, Params]:
+    """FedProx's proximal term and its gradient.
+
+    value = mu/2 sum_key ||w[key] - w_t[key]||^2,     grad[key] = mu (w[key] - w_t[key])
+    """
+    diff = {key: params[key] - anchor[key] for key in params}
+    value = 0.5 * mu * sum(float(np.vdot(d, d)) for d in diff.values())
+    return value, {key: d * mu for key, d in diff.items()}
+
+
+def _metric(loss: Loss, out: np.ndarray, y: Any) -> float:
+    value = loss.metric_value(out, y)
+    return value * value if loss.metric == "rmse" else value
+
+
+def _epoch_batches(rng: np.random.Generator, n: int, batch_size: int) -> list[np.ndarray]:
+    """One epoch's minibatches: a fresh permutation of the n rows cut into pieces of B."""
+    order = rng.permutation(n)
+    return [order[start : start + batch_size] for start in range(0, n, batch_size)]
+
+
+def _local_training(
+    params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
+) -> WorkerResult:
+    model, loss, opt = config.model, config.loss, config.opt
+    n = len(X)
+    w, state = params, opt.init(params)
+    loss_sum = metric_sum = 0.0
+    seen = 0
+    full_batch = config.batch_size is None or config.batch_size >= n
+    for _ in range(config.epochs):
+        batches = [slice(None)] if full_batch else _epoch_batches(rng, n, config.batch_size)
+        for rows in batches:
+            value, grads, out = _value_and_grad(model, loss, w, X[rows], y[rows])
+            if config.mu:
+                prox = proximal_term(w, params, config.mu)[1]
+                grads = {key: g + prox[key] for key, g in grads.items()}
+            w, state = opt.step(w, grads, state)
+            loss_sum += value * len(out)
+            metric_sum += _metric(loss, out, y[rows]) * len(out)
+            seen += len(out)
+    delta = {key: w[key] - params[key] for key in params}
+    return WorkerResult(delta, loss_sum / seen, metric_sum / seen, n)
+
+
+def _inject(result: WorkerResult, failure: str | None) -> WorkerResult:
+    if failure is None:
+        return result
+    key = next(iter(result.update))
+    broken = dict(result.update)
+    if failure == "nan":
+        broken[key] = np.full_like(broken[key], np.nan)
+    else:  # "shape": one row too many
+        broken[key] = np.concatenate([broken[key], broken[key][:1]])
+    return WorkerResult(broken, result.loss, result.metric, result.weight)
+
+
+def worker_update(
+    params: Params, X: np.ndarray, y: Any, config: WorkerConfig, seed: np.random.SeedSequence | int
+) -> WorkerResult:
+    """One worker's local work on its shard (X (n_k, d), y (n_k, ...)); see the module doc.
+
+    Pure: ``params``, ``X`` and ``y`` are not modified; the result depends only on the
+    arguments.
+    """
+    rng = np.random.default_rng(seed)
+    if config.failure == "raise":
+        raise SimulatedWorkerFailure("simulated crash of the worker (an injected fault)")
+    if config.mode == "local":
+        result = _local_training(params, X, y, config, rng)
+    else:
+        rows = minibatch_rows(rng, len(X), config.batch_size)
+        X_batch, y_batch = X[rows], y[rows]
+        value, grads, out = _value_and_grad(config.model, config.loss, params, X_batch, y_batch)
+        metric = _metric(config.loss, out, y_batch)
+        result = WorkerResult(grads, value, metric, len(X_batch))
+    return _inject(result, config.failure)
+
+
+def can_stack(model: Sequential) -> bool:
+    """True when every layer is Dense or elementwise, so a stacked backward pass exists."""
+    return all(isinstance(layer, (Dense, *ELEMENTWISE)) for layer in model.layers)
+
+
+def stacked_gradients(
+    model: Sequential,
+    loss: Loss,
+    params: Params,
+    X: np.ndarray,
+    y: Any,
+    seeds: list[Any],
+    batch_size: int | None,
+) -> tuple[np.ndarray, np.ndarray, Params, int]:
+    """The "gradient" work of m workers at once: X (m, n, d), y (m, n, ...), one seed each.
+
+    Returns (losses (m,), metrics (m,), grads {key: (m, *shape)}, rows per worker), each
+    worker's entries bit-identical to ``worker_update`` on its slice. Per Dense layer
+    (x (m, B, n_in), dy (m, B, n_out)): ``dW = x^T dy`` per slice (m, n_in, n_out),
+    ``db = sum over rows of dy`` (m, n_out), ``dx = dy W^T`` (m, B, n_in).
+    """
+    m, n = X.shape[:2]
+    if batch_size is not None and batch_size < n:
+        rows = np.stack([minibatch_rows(np.random.default_rng(s), n, batch_size) for s in seeds])
+        X, y = X[np.arange(m)[:, None], rows], y[np.arange(m)[:, None], rows]
+    out, caches = model.forward(params, X)
+    per_worker = [loss._value_and_grad(out[k], y[k]) for k in range(m)]
+    losses = np.array([value for value, _ in per_worker])
+    metrics = np.array([_metric(loss, out[k], y[k]) for k in range(m)])
+    d = np.stack([grad for _, grad in per_worker])
+    grads: Params = {}
+    for i in range(len(model.layers) - 1, -1, -1):
+        layer = model.layers[i]
+        if isinstance(layer, Dense):
+            W = params[f"{i}.W"]
+            grads[f"{i}.W"] = np.matmul(np.swapaxes(caches[i], -1, -2), d)
+            grads[f"{i}.b"] = d.sum(axis=-2)
+            d = d @ W.T if i > 0 else d
+        else:
+            d = layer.backward({}, caches[i], d)[0]
+    ordered = {key: grads[key] for key in params}
+    return losses, metrics, ordered, X.shape[1]
