@@ -150,7 +150,7 @@ def check_probabilities(name: str, target: Any, shape: tuple[int, ...]) -> np.nd
         worst = int(np.argmax(np.abs(sums - 1)))
         raise ValueError(
             f"{name} rows must be probabilities (>= 0, summing to 1); row {worst} sums to "
-            f"{sums[worst]!r} and the minimum entry is {target.min()!r}."
+            f"{float(sums[worst])!r} and the minimum entry is {float(target.min())!r}."
         )
     return target
 
