@@ -12,6 +12,7 @@ function), ``sync`` (data-parallel SGD), ``fedavg`` (FedAvg, FedProx, server ste
 ``clock``, ``pipeline`` (model parallelism), ``executors``, ``history``.
 """
 
+from .asynchronous import async_sgd, cycle_times
 from .clock import arrival_times, round_time, training_flops, transfer_time
 from .cluster import Cluster, make_cluster
 from .comm import (
@@ -29,6 +30,7 @@ from .executors import seed_of
 from .faults import Faults, WorkerError
 from .fedavg import FedAvg, fedavg
 from .history import DistributedHistory, RoundRecord
+from .pipeline import PipelineReport, check_stages, gpipe_schedule, pipeline_value_and_grad
 from .rounds import ServerState, select_clients, weighted_average
 from .simulate import run
 from .sync import SyncSGD, sync_sgd
@@ -44,6 +46,7 @@ __all__ = [
     "Faults",
     "FedAvg",
     "Int8",
+    "PipelineReport",
     "RoundRecord",
     "ServerState",
     "SyncSGD",
@@ -54,12 +57,17 @@ __all__ = [
     "WorkerError",
     "WorkerResult",
     "arrival_times",
+    "async_sgd",
+    "check_stages",
     "compress_stacked",
+    "cycle_times",
     "dense_nbytes",
     "fedavg",
     "get_profile",
+    "gpipe_schedule",
     "make_cluster",
     "make_topology",
+    "pipeline_value_and_grad",
     "proximal_term",
     "round_time",
     "run",

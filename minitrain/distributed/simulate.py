@@ -17,7 +17,7 @@ from .faults import Faults, WorkerError
 from .history import DistributedHistory
 from .rounds import ServerState, run_round
 
-__all__ = ["check_memory", "evaluate", "run"]
+__all__ = ["check_memory", "evaluate", "finish", "run"]
 
 Params = dict[str, np.ndarray]
 
@@ -141,11 +141,11 @@ def run(
                 executor=executor,
             )
         except WorkerError as error:
-            error.history = _finish(history, state, "a worker failed (policy='raise')")
+            error.history = finish(history, state, "a worker failed (policy='raise')")
             raise
         except FloatingPointError as error:
             warnings.warn(str(error), RuntimeWarning, stacklevel=2)
-            return _finish(history, state, str(error))
+            return finish(history, state, str(error))
         state = new_state
         history.record(record, state.clock)
         if validation is not None:
@@ -153,11 +153,11 @@ def run(
             history.val_loss.append(val_loss)
             history.val_metric.append(val_metric)
             if reached(loss.metric, val_metric, target):
-                return _finish(history, state, f"reached the target {loss.metric} {target}")
-    return _finish(history, state, "")
+                return finish(history, state, f"reached the target {loss.metric} {target}")
+    return finish(history, state, "")
 
 
-def _finish(history: DistributedHistory, state: ServerState, reason: str) -> DistributedHistory:
+def finish(history: DistributedHistory, state: ServerState, reason: str) -> DistributedHistory:
     history.params, history.opt_state, history.state = state.params, state.opt_state, state
     history.stopped_reason = reason
     return history
