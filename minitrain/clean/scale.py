@@ -1,0 +1,134 @@
+"""Normalization of columns, fitted on training rows only and NaN-aware.
+
+Each scaler is a per-column affine map ``X' = (X - center_) / scale_`` (plus an offset for
+min-max) with an exact inverse. Statistics ignore NaN (``np.nan*`` functions) and NaN passes
+through ``transform`` unchanged, so scaling may come before or after imputation. A column
+whose spread is 0 (constant) gets ``scale_ = 1``: it is centered, never divided by zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_in_range, describe
+from ._base import Transformer, as_data, observed_or_raise
+
+__all__ = ["MinMaxScaler", "RobustScaler", "Standardizer"]
+
+
+def _safe_scale(spread: np.ndarray) -> np.ndarray:
+    return np.where(spread > 0, spread, 1.0).astype(spread.dtype)
+
+
+class _AffineScaler(Transformer):
+    """``transform: X' = (X - center_) / scale_ + low``; ``inverse: X = (X' - low) scale_ +
+    center_``. Subclasses set ``center_``, ``scale_`` and ``low`` in ``fit``."""
+
+    center_: np.ndarray
+    scale_: np.ndarray
+    _low: float = 0.0
+
+    def _fit_input(self, X: Any) -> np.ndarray:
+        X = as_data("X", X)
+        observed_or_raise(X, type(self).__name__)
+        return X
+
+    def transform(self, X: Any) -> np.ndarray:
+        """A new (N, d) array of scaled columns, dtype of X; NaN stays NaN."""
+        X = self._fitted_input(X)
+        return ((X - self.center_) / self.scale_ + self._low).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """Undo ``transform``: a new (N, d) array in the original units."""
+        X = self._fitted_input(X)
+        return ((X - self._low) * self.scale_ + self.center_).astype(X.dtype, copy=False)
+
+
+@dataclass
+class Standardizer(_AffineScaler):
+    """Zero mean, unit variance per column, as scikit-learn's StandardScaler.
+
+    ``mean_ = nanmean(X, axis=0)``, ``var_ = nanmean((X - mean_)^2, axis=0)`` (population
+    variance, divisor N_observed), ``scale_ = sqrt(var_)`` (1 for a constant column);
+    ``X' = (X - mean_) / scale_``. On the fit data each column of X' has mean 0 and std 1.
+    """
+
+    def fit(self, X: Any) -> Standardizer:
+        """Learn ``mean_``, ``var_`` and ``scale_`` (d,) from the observed values."""
+        X = self._fit_input(X)
+        self.mean_ = np.nanmean(X, axis=0)
+        self.var_ = np.nanvar(X, axis=0)
+        self.center_, self.scale_ = self.mean_, _safe_scale(np.sqrt(self.var_))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+
+@dataclass
+class MinMaxScaler(_AffineScaler):
+    """Map each column's training range onto ``feature_range`` = (low, high).
+
+    ``data_min_ = nanmin(X)``, ``data_range_ = nanmax(X) - data_min_``,
+    ``scale_ = data_range_ / (high - low)`` (``1 / (high - low)`` for a constant column),
+    ``X' = (X - data_min_) / scale_ + low``. On the fit data X' lies in [low, high]; new data
+    may fall outside (nothing is clipped).
+    """
+
+    feature_range: tuple[float, float] = (0.0, 1.0)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.feature_range, tuple) and len(self.feature_range) == 2):
+            raise TypeError(
+                f"feature_range must be a (low, high) tuple; got {describe(self.feature_range)}."
+            )
+        low = check_in_range("feature_range[0]", self.feature_range[0], -np.inf, np.inf)
+        check_in_range("feature_range[1]", self.feature_range[1], low, np.inf, low_inclusive=False)
+        self._low = low
+
+    def fit(self, X: Any) -> MinMaxScaler:
+        """Learn ``data_min_``, ``data_max_``, ``data_range_`` and ``scale_`` (d,)."""
+        X = self._fit_input(X)
+        low, high = self.feature_range
+        self.data_min_ = np.nanmin(X, axis=0)
+        self.data_max_ = np.nanmax(X, axis=0)
+        self.data_range_ = self.data_max_ - self.data_min_
+        self.center_ = self.data_min_
+        self.scale_ = (_safe_scale(self.data_range_) / X.dtype.type(high - low)).astype(X.dtype)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+
+@dataclass
+class RobustScaler(_AffineScaler):
+    """Center on the median and divide by the interquartile range, robust to outliers.
+
+    ``center_ = nanmedian(X)``, ``scale_ = Q3 - Q1`` with ``(Q1, Q3)`` the ``quantile_range``
+    percentiles (default 25 and 75, linear interpolation, as ``np.nanpercentile``; 1 for a
+    constant column), ``X' = (X - center_) / scale_``. A few extreme values barely move
+    either statistic, unlike the mean and std.
+    """
+
+    quantile_range: tuple[float, float] = (25.0, 75.0)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.quantile_range, tuple) and len(self.quantile_range) == 2):
+            raise TypeError(
+                "quantile_range must be a (low, high) tuple of percentiles; got "
+                f"{describe(self.quantile_range)}."
+            )
+        low = check_in_range("quantile_range[0]", self.quantile_range[0], 0.0, 100.0)
+        check_in_range(
+            "quantile_range[1]", self.quantile_range[1], low, 100.0,
+            low_inclusive=False, high_inclusive=True,
+        )
+
+    def fit(self, X: Any) -> RobustScaler:
+        """Learn ``center_`` (median) and ``scale_`` (interquartile range), both (d,)."""
+        X = self._fit_input(X)
+        q1, q3 = np.nanpercentile(X, self.quantile_range, axis=0)
+        self.center_ = np.nanmedian(X, axis=0)
+        self.scale_ = _safe_scale(q3 - q1).astype(X.dtype)
+        self.n_features_in_ = X.shape[1]
+        return self
