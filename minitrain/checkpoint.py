@@ -1,0 +1,436 @@
+"""Checkpoints: parameters, optimizer state, a random generator and metadata in one .npz file.
+
+    checkpoint.save("run.npz", params, state=opt_state, rng=rng, meta={"epoch": 3})
+    ckpt = checkpoint.load("run.npz", like=model)      # Checkpoint(params, state, rng, meta)
+    fit(..., params=ckpt.params, opt_state=ckpt.state, initial_epoch=ckpt.meta["epoch"])
+
+The file is a plain NumPy .npz archive that loads WITHOUT pickle:
+
+    header             uint8 array: UTF-8 JSON with the format name and version, the
+                       minitrain version, the layout of params and state, the generator's
+                       bit_generator.state and the user's meta
+    params/<key>       one array per parameter, dtype kept (float32 stays float32)
+    state/<slot>/<key> one array per array in the optimizer state (nested dicts are paths);
+                       numbers (step, lr) are stored in the header, numpy scalars as 0-d arrays
+
+``save`` writes a temporary file in the same folder, flushes and fsyncs it, renames it over
+``path`` with ``os.replace`` (atomic) and fsyncs the folder, so ``path`` is always either the
+old checkpoint or the new one. ``load`` checks everything (archive integrity via the zip CRC,
+entries, keys, shapes, dtypes, finiteness, format version) before returning anything, and
+raises ``CheckpointError`` for any corrupt, truncated, tampered or foreign file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._validate import check_int, check_params, describe
+from .layers import Params, Sequential
+from .train import Callback, TrainingRun
+
+FORMAT = "minitrain-checkpoint"
+FORMAT_VERSION = 1
+HEADER = "header"
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+
+
+class CheckpointError(ValueError):
+    """The file is not a valid minitrain checkpoint (corrupt, truncated, tampered or foreign)."""
+
+
+@dataclass
+class Checkpoint:
+    """What ``load`` returns. ``rng`` is a restored ``np.random.Generator`` (or None)."""
+
+    params: Params
+    state: dict[str, Any] | None = None
+    rng: np.random.Generator | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+    minitrain_version: str = ""
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# ----- encoding -------------------------------------------------------------------------------
+
+
+def _check_key(where: str, key: Any) -> str:
+    if not isinstance(key, str) or not key or "/" in key:
+        raise ValueError(
+            f"{where} has key {key!r}; checkpoint keys must be non-empty strings without '/'."
+        )
+    return key
+
+
+def _encode_state(node: Any, path: list[str], entries: dict[str, np.ndarray]) -> Any:
+    """The JSON description of a state tree; its arrays go into ``entries``."""
+    where = "state" + "".join(f"[{p!r}]" for p in path)
+    if isinstance(node, Mapping):
+        items = [
+            [_check_key(where, k), _encode_state(v, [*path, k], entries)] for k, v in node.items()
+        ]
+        return {"dict": items}
+    if isinstance(node, (list, tuple)):
+        kind = "tuple" if isinstance(node, tuple) else "list"
+        return {kind: [_encode_state(v, [*path, str(i)], entries) for i, v in enumerate(node)]}
+    if isinstance(node, (np.ndarray, np.generic)):
+        array = np.asarray(node)
+        if array.dtype.kind not in "fiub":
+            raise TypeError(f"{where} must hold numbers; got {describe(node)}.")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"{where} contains NaN or infinite values; refusing to save it.")
+        name = "state/" + "/".join(path)
+        entries[name] = array
+        return {"array" if isinstance(node, np.ndarray) else "scalar": name}
+    if node is None or isinstance(node, (bool, str)):
+        return {"value": node}
+    if isinstance(node, (Integral, Real)):
+        if not np.isfinite(node):
+            raise ValueError(f"{where} is {node!r}; refusing to save a non-finite number.")
+        return {"value": int(node) if isinstance(node, Integral) else float(node)}
+    raise TypeError(
+        f"{where} is {describe(node)}; a checkpoint stores numbers, strings, arrays and dicts "
+        "of them (a learning-rate schedule lives in the stepper, not the state)."
+    )
+
+
+def _encode_json(value: Any) -> Any:
+    """Generator states hold ints and small integer arrays: arrays become tagged lists."""
+    if isinstance(value, np.ndarray):
+        return {"__array__": str(value.dtype), "data": value.tolist()}
+    if isinstance(value, dict):
+        return {k: _encode_json(v) for k, v in value.items()}
+    return value
+
+
+def _decode_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__array__" in value:
+            return np.array(value["data"], dtype=np.dtype(value["__array__"]))
+        return {k: _decode_json(v) for k, v in value.items()}
+    return value
+
+
+def _encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarray]:
+    """Validate what ``save`` was given and return the archive's entries."""
+    check_params("params", params)
+    entries: dict[str, np.ndarray] = {}
+    layout = []
+    for key, value in params.items():
+        _check_key("params", key)
+        if not np.isfinite(value).all():
+            raise ValueError(
+                f"params[{key!r}] contains NaN or infinite values; a checkpoint must be "
+                "loadable, so it is not saved (keep the last finite params)."
+            )
+        entries[f"params/{key}"] = value
+        layout.append([key, list(value.shape), str(value.dtype)])
+    if state is not None and not isinstance(state, Mapping):
+        raise TypeError(f"state must be a dict (opt.init(params)) or None; got {describe(state)}.")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator or None; got {describe(rng)}.")
+    meta = {} if meta is None else meta
+    if not isinstance(meta, Mapping):
+        raise TypeError(f"meta must be a dict or None; got {describe(meta)}.")
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "minitrain_version": _version(),
+        "params": layout,
+        "state": None if state is None else _encode_state(state, [], entries),
+        "rng": None if rng is None else _encode_json(rng.bit_generator.state),
+        "meta": dict(meta),
+    }
+    try:
+        text = json.dumps(header, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"meta must be JSON-serialisable (str keys; numbers, strings, lists, dicts; finite "
+            f"floats): {error}"
+        ) from None
+    entries[HEADER] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    return entries
+
+
+# ----- writing --------------------------------------------------------------------------------
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename durable (POSIX); skipped where directories cannot be opened."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse fsync on a directory
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save(
+    path: str | os.PathLike,
+    params: Params,
+    state: dict[str, Any] | None = None,
+    rng: np.random.Generator | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint atomically to ``path`` (the name is used as given) and return it.
+
+    Everything is validated before the disk is touched. The archive is written to a temporary
+    file next to ``path``, flushed and fsynced, then renamed over ``path``; if anything fails,
+    the temporary file is removed and an existing checkpoint at ``path`` is left intact.
+    """
+    entries = _encode(params, state, rng, meta)
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"the folder of path {str(path)!r} does not exist; create it first."
+        )
+    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(
+        temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+    )
+    try:
+        with os.fdopen(fd, "wb") as file:
+            np.savez(file, **entries)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(folder)
+    return path
+
+
+# ----- reading --------------------------------------------------------------------------------
+
+
+def _read_entries(path: Path) -> dict[str, np.ndarray]:
+    """Every entry of the archive, read fully (so zip CRCs are verified), without pickle."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as error:  # any parse failure means "not a readable .npz"
+        raise CheckpointError(f"{path} is not a readable .npz archive: {error}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise CheckpointError(f"{path} is a single .npy array, not a checkpoint archive.")
+    try:
+        with archive:
+            return {name: archive[name] for name in archive.files}
+    except Exception as error:  # bad CRC, truncated member, malformed .npy header, ...
+        raise CheckpointError(f"{path} is corrupt or truncated: {error}") from None
+
+
+def _read_header(path: Path, entries: dict[str, np.ndarray]) -> dict[str, Any]:
+    raw = entries.get(HEADER)
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise CheckpointError(f"{path} has no minitrain header: it is not a minitrain checkpoint.")
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path} has an unreadable header: {error}") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a minitrain checkpoint (format {FORMAT!r}).")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise CheckpointError(f"{path} has an invalid format version {version!r}.")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has format version {version}, newer than this minitrain reads "
+            f"({FORMAT_VERSION}); upgrade minitrain."
+        )
+    for name, kind in (("params", list), ("meta", dict), ("minitrain_version", str)):
+        if not isinstance(header.get(name), kind):
+            raise CheckpointError(f"{path} has a malformed header: {name!r} is missing or invalid.")
+    return header
+
+
+def _check_array(path: Path, name: str, array: np.ndarray, kinds: str) -> np.ndarray:
+    if array.dtype.kind not in kinds:
+        raise CheckpointError(f"{path}: entry {name!r} has dtype {array.dtype}, not a number.")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise CheckpointError(f"{path}: entry {name!r} contains NaN or infinite values.")
+    return array
+
+
+def _decode_params(path: Path, header: dict[str, Any], entries: dict[str, np.ndarray]) -> Params:
+    params: Params = {}
+    for item in header["params"]:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
+            raise CheckpointError(f"{path} has a malformed params layout entry {item!r}.")
+        key, shape, dtype = item
+        name = f"params/{key}"
+        array = _check_array(path, name, entries[name], "f")
+        if list(array.shape) != shape or str(array.dtype) != dtype:
+            raise CheckpointError(
+                f"{path}: params[{key!r}] is {array.dtype} {array.shape} but the header says "
+                f"{dtype} {tuple(shape)}."
+            )
+        params[key] = array
+    return params
+
+
+def _decode_state(path: Path, node: Any, entries: dict[str, np.ndarray]) -> Any:
+    if not (isinstance(node, dict) and len(node) == 1):
+        raise CheckpointError(f"{path} has a malformed state layout near {node!r}.")
+    ((kind, value),) = node.items()
+    if kind == "dict" and isinstance(value, list):
+        if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) for i in value):
+            raise CheckpointError(f"{path} has a malformed state dict layout.")
+        return {k: _decode_state(path, v, entries) for k, v in value}
+    if kind in ("list", "tuple") and isinstance(value, list):
+        items = [_decode_state(path, v, entries) for v in value]
+        return tuple(items) if kind == "tuple" else items
+    if kind in ("array", "scalar") and isinstance(value, str) and value.startswith("state/"):
+        array = _check_array(path, value, entries[value], "fiub")
+        if kind == "scalar":
+            if array.ndim != 0:
+                raise CheckpointError(f"{path}: entry {value!r} should be 0-d.")
+            return array[()]
+        return array
+    if kind == "value" and (value is None or isinstance(value, (bool, int, float, str))):
+        return value
+    raise CheckpointError(f"{path} has a malformed state layout entry {node!r}.")
+
+
+def _decode_rng(path: Path, encoded: Any) -> np.random.Generator | None:
+    if encoded is None:
+        return None
+    name = encoded.get("bit_generator") if isinstance(encoded, dict) else None
+    if name not in BIT_GENERATORS:
+        raise CheckpointError(f"{path} names an unknown bit generator {name!r}.")
+    try:
+        bit_generator = getattr(np.random, name)()
+        bit_generator.state = _decode_json(encoded)
+    except (TypeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"{path} has an invalid {name} generator state: {error}") from None
+    return np.random.Generator(bit_generator)
+
+
+def _expected_entries(path: Path, header: dict[str, Any], entries: dict[str, np.ndarray]) -> None:
+    """The archive must hold exactly the header, the params and the state's arrays."""
+
+    def names(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            if set(node) & {"array", "scalar"}:
+                return [v for v in node.values() if isinstance(v, str)]
+            return [n for v in node.values() for n in names(v)]
+        if isinstance(node, list):
+            return [n for v in node for n in names(v)]
+        return []
+
+    keys = [i[0] if isinstance(i, list) and i else None for i in header["params"]]
+    expected = {HEADER, *(f"params/{k}" for k in keys), *names(header.get("state"))}
+    missing, unexpected = sorted(expected - set(entries)), sorted(set(entries) - expected)
+    if missing or unexpected or len(keys) != len(set(keys)):
+        raise CheckpointError(
+            f"{path} does not match its header: missing entries {missing}, unexpected {unexpected}."
+        )
+
+
+def _check_like(path: Path, params: Params, like: Any) -> None:
+    if isinstance(like, Sequential):
+        shapes, dtypes = like.param_shapes(), {}
+    elif isinstance(like, Mapping):
+        shapes = {k: np.shape(v) for k, v in like.items()}
+        dtypes = {k: np.asarray(v).dtype for k, v in like.items()}
+    else:
+        raise TypeError(f"like must be params (a dict) or a mt.Sequential; got {describe(like)}.")
+    missing, unexpected = (
+        [k for k in shapes if k not in params],
+        [k for k in params if k not in shapes],
+    )
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path} holds the params of another model: missing {missing}, unexpected {unexpected}."
+        )
+    for key, shape in shapes.items():
+        if params[key].shape != tuple(shape):
+            raise CheckpointError(
+                f"{path}: params[{key!r}] has shape {params[key].shape} but the model expects "
+                f"{tuple(shape)}; it is a checkpoint of another model."
+            )
+        if key in dtypes and params[key].dtype != dtypes[key]:
+            raise CheckpointError(
+                f"{path}: params[{key!r}] is {params[key].dtype} but like has {dtypes[key]}; "
+                "minitrain does not cast silently."
+            )
+
+
+def load(path: str | os.PathLike, like: Any = None) -> Checkpoint:
+    """Read and validate a checkpoint written by ``save``; nothing is returned unless all is valid.
+
+    Raises ``CheckpointError`` (a ValueError) for a corrupt, truncated, tampered or foreign
+    file, and FileNotFoundError if there is no file. With ``like`` (params, or a Sequential),
+    the keys and shapes (and, for params, dtypes) must match, naming the first key that does
+    not. No pickle is ever loaded.
+    """
+    path = Path(path)
+    entries = _read_entries(path)
+    header = _read_header(path, entries)
+    _expected_entries(path, header, entries)
+    params = _decode_params(path, header, entries)
+    state = header.get("state")
+    state = None if state is None else _decode_state(path, state, entries)
+    if state is not None and not isinstance(state, dict):
+        raise CheckpointError(f"{path}: the state must be a dict.")
+    rng = _decode_rng(path, header.get("rng"))
+    if like is not None:
+        _check_like(path, params, like)
+    return Checkpoint(
+        params, state, rng, header["meta"], header["format_version"], header["minitrain_version"]
+    )
+
+
+# ----- the fit callback -----------------------------------------------------------------------
+
+
+class CheckpointCallback(Callback):
+    """Save params and optimizer state every ``every`` epochs during ``fit``.
+
+    ``path`` may contain ``{epoch}`` (e.g. ``"ckpt-{epoch:03d}.npz"``) to keep one file per
+    save; otherwise each save replaces the last (atomically). ``meta`` records ``epoch`` (the
+    number of completed epochs: pass it as ``initial_epoch`` to resume), ``step`` and ``loss``
+    (the epoch's mean training loss), plus ``extra_meta``. The last path written is ``last_path``.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike, every: int = 1, extra_meta: dict[str, Any] | None = None
+    ) -> None:
+        self.path = str(path)
+        self.every = check_int("every", every, minimum=1)
+        self.extra_meta = dict(extra_meta or {})
+        self.last_path: Path | None = None
+
+    def on_epoch_end(self, run: TrainingRun) -> None:
+        completed = run.epoch + 1
+        if completed % self.every:
+            return
+        meta = {
+            **self.extra_meta,
+            "epoch": completed,
+            "step": run.step,
+            "loss": run.history.loss[-1] if run.history.loss else None,
+        }
+        self.last_path = save(
+            self.path.format(epoch=completed), run.params, run.opt_state, meta=meta
+        )
