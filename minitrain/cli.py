@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import re
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+
+LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
+LESSON_FILE = re.compile(r"^(\d\d)_\w+\.py$")
 
 
 def linear_demo(epochs: int = 100, learning_rate: float = 0.1, seed: int = 0) -> dict[str, float]:
@@ -52,6 +58,62 @@ def linear_demo(epochs: int = 100, learning_rate: float = 0.1, seed: int = 0) ->
     }
 
 
+# ----- the course: lessons and the plot gallery ---------------------------------------------
+
+
+def find_lessons(folder: Path | None = None) -> dict[int, Path]:
+    """Lesson number -> file, for the files ``NN_name.py`` of the lessons folder."""
+    folder = LESSONS_DIR if folder is None else folder
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no lessons folder at {folder}: the lessons live in the lessons/ folder of the "
+            "minitrain source repository, beside the package; run from a clone of it."
+        )
+    found = (LESSON_FILE.match(path.name) for path in sorted(folder.iterdir()))
+    return {int(m.group(1)): folder / m.group(0) for m in found if m}
+
+
+def lesson_title(path: Path) -> str:
+    """The first markdown heading of a lesson (``# # Title`` in a jupytext percent file)."""
+    in_markdown = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# %%"):
+            in_markdown = "[markdown]" in line
+        elif in_markdown and line.lstrip("# ").strip():
+            return line.lstrip("# ").strip()
+    return "(no title)"
+
+
+def list_lessons() -> int:
+    lessons = find_lessons()
+    if not lessons:
+        print(f"no lessons (files NN_name.py) in {LESSONS_DIR}")
+    for number, path in lessons.items():
+        print(f"{number:>2}  {path.name:<32} {lesson_title(path)}")
+    print("\nRun one with `minitrain lessons N`; open one as a notebook with jupytext.")
+    return 0
+
+
+def run_lesson(number: int) -> int:
+    """Run lesson ``number`` as a script with this interpreter; return its exit code."""
+    lessons = find_lessons()
+    if number not in lessons:
+        raise ValueError(
+            f"there is no lesson {number}; the lessons are {sorted(lessons)} "
+            "(`minitrain lessons` lists them)."
+        )
+    path = lessons[number]
+    print(f"running {path.name} ...", flush=True)
+    return subprocess.run([sys.executable, str(path)], cwd=path.parent.parent).returncode
+
+
+def make_plots(out: str, only: str | None) -> int:
+    from . import gallery  # matplotlib and the figures' data only when asked for
+
+    gallery.generate(out, only=only)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minitrain", description="Train and simulate models on edge devices, in NumPy."
@@ -63,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    lessons = commands.add_parser("lessons", help="list the lessons, or run lesson N")
+    lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")
+    plots = commands.add_parser("plots", help="regenerate the plot gallery")
+    plots.add_argument("--out", default="plots", help="folder for the PNGs (default plots/)")
+    plots.add_argument("--only", metavar="NAME", help="one figure, e.g. gd_vs_rate_bound.png")
     return parser
 
 
@@ -70,7 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         linear_demo(epochs=args.epochs, seed=args.seed)
-    return 0
+        return 0
+    try:
+        if args.command == "lessons":
+            return list_lessons() if args.number is None else run_lesson(args.number)
+        return make_plots(args.out, args.only)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"minitrain {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
