@@ -23,6 +23,7 @@ from ._common import (
 )
 
 LOSS_LABEL = "loss (mean over samples)"
+LINE_STYLES = ("-", "--", ":", "-.")
 
 
 def _history_series(label: str, history: Any, field: str) -> list[float]:
@@ -357,9 +358,11 @@ def losses_and_gradients(
         (left, "values", value_label, "the loss"),
         (right, "gradients", gradient_label, "its derivative"),
     ):
-        for label, curve in checked[kind].items():
-            ax.plot(grid, curve, label=label)
-        finish(ax, title=f"{name}", xlabel=xlabel, ylabel=ylabel)
+        for i, (label, curve) in enumerate(checked[kind].items()):
+            # Solid, dashed, dotted...: curves that coincide (e.g. two forms of one loss)
+            # both stay visible.
+            ax.plot(grid, curve, ls=LINE_STYLES[i % len(LINE_STYLES)], label=label)
+        finish(ax, title=name, xlabel=xlabel, ylabel=ylabel)
     fig.suptitle(title)
     return fig
 
