@@ -126,6 +126,14 @@ def make_cluster(
             f"n_workers must be <= the number of samples; got n_workers={n_workers} for "
             f"{n_rows} samples. Every worker needs at least one row: use fewer workers."
         )
-    shards = partition(y, n_workers, scheme, seed, **partition_options)
+    labels = y
+    if np.ndim(y) != 1:
+        if scheme in ("dirichlet", "shards"):
+            raise ValueError(
+                f"scheme={scheme!r} splits by class label and needs 1-D integer labels y; got "
+                f"y of shape {np.shape(y)}. Use scheme='iid' or 'by_node' for other targets."
+            )
+        labels = np.zeros(len(y))  # "iid" and "by_node" only use the number of rows
+    shards = partition(labels, n_workers, scheme, seed, **partition_options)
     topology = make_topology(n_workers, devices, n_gateways=n_gateways)
     return Cluster(X, y, shards, topology)

@@ -1,0 +1,201 @@
+"""Communication and the clock: compressors against their definitions, bytes and seconds
+against hand counts."""
+
+from __future__ import annotations
+
+import math
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minitrain as mt
+import minitrain.strategies as mts
+from minitrain import distributed as dist
+
+stacks = mts.finite_arrays(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=6))
+
+
+def rngs(m: int, seed: int = 0) -> list[np.random.Generator]:
+    return [np.random.default_rng([seed, k]) for k in range(m)]
+
+
+@given(stacks)
+def test_topk_keeping_everything_is_the_dense_update(x):
+    top_all = dist.TopK(1.0)
+    assert np.array_equal(top_all.encode(x, rngs(len(x))), x)
+    dense = dist.Uncompressed()
+    shape = x.shape[1:]
+    assert top_all.nbytes(shape, x.dtype) == dense.nbytes(shape, x.dtype) == x[0].nbytes
+
+
+@given(stacks, st.floats(0.01, 1.0))
+def test_topk_keeps_the_k_largest_magnitudes_of_each_worker(x, fraction):
+    top = dist.TopK(fraction)
+    out = top.encode(x, rngs(len(x)))
+    n = x[0].size
+    k = min(n, max(1, math.ceil(fraction * n)))
+    for row, sent in zip(x.reshape(len(x), -1), out.reshape(len(x), -1)):
+        kept = sent != 0
+        assert kept.sum() <= k  # fewer when some of the k largest are 0
+        assert np.array_equal(sent[kept], row[kept])
+        if kept.any() and (~kept).any():
+            assert np.abs(row[kept]).min() >= np.abs(row[~kept]).max()
+
+
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 20), st.floats(0.05, 0.9),
+       st.integers(0, 2**16))  # fmt: skip
+def test_error_feedback_conserves_mass(m, steps, n, fraction, seed):
+    """sum_t sent_t + e_T = sum_t u_t: what compression drops is only delayed."""
+    rng = np.random.default_rng(seed)
+    top = dist.TopK(fraction, error_feedback=True)
+    residual, sent_total, raw_total = None, np.zeros((m, n)), np.zeros((m, n))
+    for _ in range(steps):
+        update = {"w": rng.normal(size=(m, n))}
+        sent, residual = dist.compress_stacked(top, update, residual, [])
+        sent_total += sent["w"]
+        raw_total += update["w"]
+    # Each step adds u + e (one rounding) and splits it exactly into sent + e': the sums
+    # differ by a few ulps of the running totals, |.| <= steps * 4 here.
+    np.testing.assert_allclose(sent_total + residual["w"], raw_total, rtol=0, atol=1e-13)
+
+
+def test_error_feedback_sends_what_it_held_back():
+    top = dist.TopK(0.5, error_feedback=True)
+    sent, residual = dist.compress_stacked(top, {"w": np.array([[3.0, 1.0]])}, None, [])
+    assert sent["w"].tolist() == [[3.0, 0.0]] and residual["w"].tolist() == [[0.0, 1.0]]
+    sent, residual = dist.compress_stacked(top, {"w": np.array([[0.5, 0.0]])}, residual, [])
+    assert sent["w"].tolist() == [[0.0, 1.0]] and residual["w"].tolist() == [[0.5, 0.0]]
+
+
+@given(stacks)
+def test_int8_codes_are_within_half_a_step(x):
+    out = dist.Int8().encode(x, [])
+    m = len(x)
+    scale = np.abs(x.reshape(m, -1)).max(axis=1) / 127
+    error = np.abs(out - x).reshape(m, -1).max(axis=1)
+    # rounding to the nearest code: |error| <= scale / 2, plus ~1 ulp of |x| from x / s * s
+    assert np.all(error <= scale / 2 + 4 * np.finfo(x.dtype).eps * np.abs(x).max())
+    codes = np.rint(out.reshape(m, -1) / np.where(scale > 0, scale, 1)[:, None])
+    assert np.abs(codes).max() <= 127
+
+
+@given(mts.finite_arrays(st.integers(2, 12), min_value=-5, max_value=5), st.integers(1, 8),
+       st.integers(0, 2**16))  # fmt: skip
+def test_qsgd_is_unbiased_within_its_variance_bound(x, levels, seed):
+    draws = 4000
+    qsgd = dist.QSGD(levels)
+    stream = np.random.default_rng(seed)  # one stream for all draws: independent rows
+    out = qsgd.encode(np.broadcast_to(x, (draws, x.size)), [stream] * draws)
+    norm = np.linalg.norm(x)
+    # Each coordinate is norm/s times a Bernoulli(p) offset: variance <= norm^2 / (4 s^2).
+    # The mean of 4000 draws is within 6 standard deviations with probability 1 - 2e-9.
+    std_of_mean = norm / (2 * levels * math.sqrt(draws))
+    np.testing.assert_allclose(out.mean(axis=0), x, rtol=0, atol=6 * std_of_mean + 1e-12)
+    # E||Q(x) - x||^2 = (norm/s)^2 sum_i p_i (1 - p_i), p_i = frac(s |x_i| / norm), which is
+    # <= min(n / s^2, sqrt(n) / s) ||x||^2 (Alistarh et al. 2017, Lemma 3.1). Each term
+    # (B_i - p_i)^2 has variance <= 1/16, so the mean over the draws has standard deviation
+    # <= (norm/s)^2 sqrt(n / 16 / draws); again 6 of them.
+    r = levels * np.abs(x) / (norm if norm > 0 else 1)
+    p = r - np.floor(r)
+    expected = (norm / levels) ** 2 * np.sum(p * (1 - p))
+    assert expected <= min(x.size / levels**2, math.sqrt(x.size) / levels) * norm**2 + 1e-12
+    spread = (norm / levels) ** 2 * math.sqrt(x.size / 16 / draws)
+    observed = np.mean(np.sum((out - x) ** 2, axis=1))
+    assert abs(observed - expected) <= 6 * spread + 1e-12
+    # every decoded entry is a multiple of norm / s with the sign of x
+    levels_hit = out * levels / np.where(norm > 0, norm, 1)
+    np.testing.assert_allclose(levels_hit, np.rint(levels_hit), atol=1e-9)
+    assert np.all(out * np.sign(x) >= 0)
+
+
+def test_byte_counts_of_a_small_model_equal_the_hand_count():
+    model = mt.Sequential([mt.Dense(3, 2), mt.ReLU(), mt.Dense(2, 1)])
+    params = model.init(0, dtype=np.float32)  # W0 (3,2), b0 (2,), W2 (2,1), b2 (1,): 11 values
+    assert dist.dense_nbytes(params) == 11 * 4
+    # TopK(0.25): k = ceil(0.25 n) per tensor as (float32 value, int32 index) = 8 bytes;
+    # W0 k=2 -> 16, b0 k=1 -> 8, W2 k=1 -> 8, b2 k=1=n -> dense 4. Total 36.
+    assert dist.update_nbytes(dist.TopK(0.25), params) == 16 + 8 + 8 + 4
+    # Int8: one byte per value + a float32 scale per tensor: (6+4) + (2+4) + (2+4) + (1+4).
+    assert dist.update_nbytes(dist.Int8(), params) == 27
+    # QSGD(3): 1 sign bit + ceil(log2 4) = 2 level bits per value, bytes rounded up per
+    # tensor, + a float32 norm: ceil(18/8)+4 + ceil(6/8)+4 + ceil(6/8)+4 + ceil(3/8)+4 = 22.
+    assert dist.update_nbytes(dist.QSGD(3), params) == 7 + 5 + 5 + 5
+    # float64 doubles values and scales, not indices: TopK 2*12 + 12 + 12 + 8 = 56.
+    assert dist.update_nbytes(dist.TopK(0.25), model.init(0)) == 56
+
+
+@pytest.mark.parametrize("hierarchical", [False, True])
+def test_bytes_per_link_of_a_round_equal_the_hand_count(hierarchical):
+    model = mt.Sequential([mt.Dense(3, 2), mt.ReLU(), mt.Dense(2, 1)])
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(9, 3)).astype(np.float32), rng.normal(size=(9, 1)).astype(np.float32)
+    cluster = dist.make_cluster(X, y, 3)
+    history = dist.sync_sgd(model, mt.losses.MSE(), mt.optim.SGD(lr=0.1), cluster, rounds=1,
+                            compression=dist.TopK(0.25), hierarchical=hierarchical)  # fmt: skip
+    # Down: 44 dense bytes to the gateway once, then to each of the 3 workers.
+    assert history.bytes_down_by_link[0] == {"worker 0": 44, "worker 1": 44, "worker 2": 44,
+                                             "gateway 0": 44}  # fmt: skip
+    # Up: 36 bytes from each worker; the gateway forwards 3 x 36 (flat) or one dense average.
+    backhaul = 44 if hierarchical else 3 * 36
+    assert history.bytes_up_by_link[0] == {"worker 0": 36, "worker 1": 36, "worker 2": 36,
+                                           "gateway 0": backhaul}  # fmt: skip
+    assert history.total_bytes == [4 * 44 + 3 * 36 + backhaul]
+
+
+# ----- the clock ------------------------------------------------------------------------------
+
+
+def test_transfer_time_is_latency_plus_bits_over_bandwidth():
+    # 1000 bytes = 8000 bits over 8000 bit/s is 1 s, plus 10 ms; nothing sent takes no time
+    assert dist.transfer_time(1000, 8000.0, 0.01) == pytest.approx(1.01)
+    assert dist.transfer_time(0, 8000.0, 0.01) == 0.0
+    assert np.allclose(dist.transfer_time(np.array([500, 0]), 8000.0, 0.0), [0.5, 0.0])
+
+
+def test_round_time_is_the_slowest_path_through_the_topology():
+    slow = dist.DeviceProfile("slow", flops_per_second=1e3, uplink_bps=8e3, downlink_bps=16e3,
+                              latency_s=0.1)  # fmt: skip
+    fast = dist.DeviceProfile("fast", 1e6, 8e6, 8e6, 0.0)
+    gateway = dist.DeviceProfile("gw", 1e9, 80e3, 160e3, 0.05)
+    topology = dist.Topology((slow, fast), (0, 0), (gateway,), fast)
+    workers, flops = np.array([0, 1]), np.array([2000.0, 2000.0])
+    arrival = dist.arrival_times(topology, workers, 1000, np.array([500, 500]), flops)
+    # gateway down 0.05 + 8000/160e3 = 0.1; slow: down 0.1 + 8000/16e3 = 0.6, compute 2 s,
+    # up 0.1 + 4000/8e3 = 0.6 -> 3.3. fast: 0.1 + 0.001 + 0.002 + 0.0005 = 0.1035.
+    np.testing.assert_allclose(arrival, [3.3, 0.1035])
+    backhaul = np.array([1000])  # forwards both updates: 0.05 + 8000 / 80e3 = 0.15
+    late = np.array([False, False])
+    assert dist.round_time(topology, workers, arrival, late, backhaul, None) == pytest.approx(3.45)
+    # a 1 s deadline cuts the slow worker: the gateway waits until 1 s, then forwards
+    late = arrival > 1.0
+    assert dist.round_time(topology, workers, arrival, late, backhaul // 2, 1.0) == pytest.approx(
+        1.0 + 0.05 + 4000 / 80e3
+    )
+
+
+def test_training_flops_are_six_per_multiply_add_and_row():
+    model = mt.Sequential([mt.Dense(3, 2), mt.ReLU(), mt.Dense(2, 1)])
+    # forward multiply-adds per row 3*2 + 2*1 = 8; x2 FLOPs, x3 for forward + backward
+    assert dist.training_flops(model, 5) == 6 * 8 * 5
+
+
+def test_profiles_reuse_the_compression_device_presets():
+    from minitrain.compress import DEVICES
+
+    assert dist.PROFILES["mcu"].memory_bytes == DEVICES["cortex-m4"].ram_bytes
+    assert dist.PROFILES["phone"].flops_per_second == 2 * DEVICES["phone"].macs_per_second
+    assert set(dist.PROFILES) == {"mcu", "raspberry-pi", "phone", "gateway", "cloud"}
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.5, 1.5])
+def test_topk_with_a_fraction_outside_zero_one_is_refused(fraction):
+    with pytest.raises(ValueError, match="fraction must lie in"):
+        dist.TopK(fraction)
+
+
+def test_qsgd_needs_at_least_one_level():
+    with pytest.raises(ValueError, match="levels must be >= 1"):
+        dist.QSGD(0)
