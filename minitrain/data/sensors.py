@@ -18,8 +18,8 @@ __all__ = ["BOUNDS", "COLUMNS", "UNITS", "SensorFleet", "UnitFault", "make_senso
 COLUMNS = ("temperature", "humidity", "vibration", "pressure")
 UNITS = ("degC", "%RH", "mm/s", "hPa")
 BOUNDS = ((-40.0, 85.0), (0.0, 100.0), (0.0, 50.0), (300.0, 1100.0))  # physical sensor ranges
-NODE_OFFSET_SD = np.array([3.0, 8.0, 0.5, 6.0])  # per-node level shift, in column units
-NODE_DRIFT_SD = np.array([2.0, 4.0, 0.3, 3.0])  # per-node trend, column units per 1000 readings
+NODE_OFFSET = np.array([5.0, 12.0, 0.8, 10.0])  # largest per-node level shift, column units
+NODE_DRIFT = np.array([3.0, 6.0, 0.5, 5.0])  # largest per-node trend, units per 1000 readings
 
 
 @dataclass(frozen=True)
@@ -150,12 +150,13 @@ def make_sensor_fleet(
 
         temperature = 21 + D_t + 3 L_t + o_k0 + g_k0 t/1000 + N(0, 0.3^2)      degC
         humidity    = 50 - 2 D_t + o_k1 + g_k1 t/1000 + N(0, 1.5^2), in [5, 98]  %RH
-        vibration   = 1 + 6 L_t + o_k2 + g_k2 t/1000 + N(0, 0.3^2), >= 0.05     mm/s
+        vibration   = |1 + 6 L_t + o_k2 + g_k2 t/1000 + N(0, 0.3^2)|            mm/s
         pressure    = 1013 + 4 sin(2 pi t / 120 + phase'_k) + o_k3 + g_k3 t/1000
                       + N(0, 1)                                                  hPa
 
-    where the node offsets ``o_k ~ N(0, node_spread * [3, 8, 0.5, 6])`` and drifts
-    ``g_k ~ N(0, node_spread * [2, 4, 0.3, 3])`` make the nodes non-IID. The target is
+    where the node offsets ``o_k ~ node_spread * [5, 12, 0.8, 10] * U(-1, 1)`` and drifts
+    ``g_k ~ node_spread * [3, 6, 0.5, 5] * U(-1, 1)`` make the nodes non-IID (bounded, so
+    that every site stays a plausible one). The target is
     ``power = 20 + 25 vibration + 3 max(temperature - 24, 0) + 0.1 (humidity - 50)
     + 0.2 (pressure - 1013) + N(0, 2^2)`` W for regression, and for classification
     ``fault = 1[2 (vibration - 5) + 0.4 (temperature - 24) + Logistic(0, 1) > 0]``.
@@ -215,8 +216,8 @@ def make_sensor_fleet(
     t = (np.arange(node.size) - starts[node]).astype(np.float64)
     segment_end = starts[node + 1]
 
-    offset = rng.normal(0.0, node_spread * NODE_OFFSET_SD, (n_nodes, d))
-    drift = rng.normal(0.0, node_spread * NODE_DRIFT_SD, (n_nodes, d))
+    offset = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_OFFSET
+    drift = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_DRIFT
     phase = rng.uniform(0, 2 * np.pi, (n_nodes, 3))
     period = rng.uniform(8.0, 48.0, n_nodes)
     wobble = np.convolve(rng.normal(0, 0.25, node.size), np.ones(6) / 6, mode="same")
@@ -232,7 +233,7 @@ def make_sensor_fleet(
     noise = rng.normal(0.0, [0.3, 1.5, 0.3, 1.0], (node.size, d))
     X_clean = base + offset[node] + drift[node] * t[:, None] / 1000 + noise
     X_clean[:, 1] = np.clip(X_clean[:, 1], 5.0, 98.0)
-    X_clean[:, 2] = np.maximum(X_clean[:, 2], 0.05)
+    X_clean[:, 2] = np.abs(X_clean[:, 2])
     temp, hum, vib, pres = X_clean.T
     if task == "regression":
         power = (20 + 25 * vib + 3 * np.maximum(temp - 24, 0) + 0.1 * (hum - 50)
