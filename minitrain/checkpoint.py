@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import __version__
 from ._validate import check_int, check_params, describe
 from .layers import Params, Sequential
 from .train import Callback, TrainingRun
@@ -58,12 +59,6 @@ class Checkpoint:
     meta: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     minitrain_version: str = ""
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 # ----- encoding -------------------------------------------------------------------------------
@@ -150,7 +145,7 @@ def _encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarra
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "minitrain_version": _version(),
+        "minitrain_version": __version__,
         "params": layout,
         "state": None if state is None else _encode_state(state, [], entries),
         "rng": None if rng is None else _encode_json(rng.bit_generator.state),
@@ -264,7 +259,11 @@ def _read_header(path: Path, entries: dict[str, np.ndarray]) -> dict[str, Any]:
     return header
 
 
-def _check_array(path: Path, name: str, array: np.ndarray, kinds: str) -> np.ndarray:
+def _take(path: Path, remaining: dict[str, np.ndarray], name: str, kinds: str) -> np.ndarray:
+    """Remove entry ``name`` from ``remaining`` and check it holds finite numbers of ``kinds``."""
+    if name not in remaining:
+        raise CheckpointError(f"{path} does not match its header: entry {name!r} is missing.")
+    array = remaining.pop(name)
     if array.dtype.kind not in kinds:
         raise CheckpointError(f"{path}: entry {name!r} has dtype {array.dtype}, not a number.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
@@ -272,14 +271,14 @@ def _check_array(path: Path, name: str, array: np.ndarray, kinds: str) -> np.nda
     return array
 
 
-def _decode_params(path: Path, header: dict[str, Any], entries: dict[str, np.ndarray]) -> Params:
+def _decode_params(path: Path, header: dict[str, Any], remaining: dict[str, np.ndarray]) -> Params:
     params: Params = {}
     for item in header["params"]:
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
             raise CheckpointError(f"{path} has a malformed params layout entry {item!r}.")
         key, shape, dtype = item
         name = f"params/{key}"
-        array = _check_array(path, name, entries[name], "f")
+        array = _take(path, remaining, name, "f")
         if list(array.shape) != shape or str(array.dtype) != dtype:
             raise CheckpointError(
                 f"{path}: params[{key!r}] is {array.dtype} {array.shape} but the header says "
@@ -289,19 +288,19 @@ def _decode_params(path: Path, header: dict[str, Any], entries: dict[str, np.nda
     return params
 
 
-def _decode_state(path: Path, node: Any, entries: dict[str, np.ndarray]) -> Any:
+def _decode_state(path: Path, node: Any, remaining: dict[str, np.ndarray]) -> Any:
     if not (isinstance(node, dict) and len(node) == 1):
         raise CheckpointError(f"{path} has a malformed state layout near {node!r}.")
     ((kind, value),) = node.items()
     if kind == "dict" and isinstance(value, list):
         if not all(isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) for i in value):
             raise CheckpointError(f"{path} has a malformed state dict layout.")
-        return {k: _decode_state(path, v, entries) for k, v in value}
+        return {k: _decode_state(path, v, remaining) for k, v in value}
     if kind in ("list", "tuple") and isinstance(value, list):
-        items = [_decode_state(path, v, entries) for v in value]
+        items = [_decode_state(path, v, remaining) for v in value]
         return tuple(items) if kind == "tuple" else items
     if kind in ("array", "scalar") and isinstance(value, str) and value.startswith("state/"):
-        array = _check_array(path, value, entries[value], "fiub")
+        array = _take(path, remaining, value, "fiub")
         if kind == "scalar":
             if array.ndim != 0:
                 raise CheckpointError(f"{path}: entry {value!r} should be 0-d.")
@@ -324,27 +323,6 @@ def _decode_rng(path: Path, encoded: Any) -> np.random.Generator | None:
     except (TypeError, ValueError, KeyError) as error:
         raise CheckpointError(f"{path} has an invalid {name} generator state: {error}") from None
     return np.random.Generator(bit_generator)
-
-
-def _expected_entries(path: Path, header: dict[str, Any], entries: dict[str, np.ndarray]) -> None:
-    """The archive must hold exactly the header, the params and the state's arrays."""
-
-    def names(node: Any) -> list[str]:
-        if isinstance(node, dict):
-            if set(node) & {"array", "scalar"}:
-                return [v for v in node.values() if isinstance(v, str)]
-            return [n for v in node.values() for n in names(v)]
-        if isinstance(node, list):
-            return [n for v in node for n in names(v)]
-        return []
-
-    keys = [i[0] if isinstance(i, list) and i else None for i in header["params"]]
-    expected = {HEADER, *(f"params/{k}" for k in keys), *names(header.get("state"))}
-    missing, unexpected = sorted(expected - set(entries)), sorted(set(entries) - expected)
-    if missing or unexpected or len(keys) != len(set(keys)):
-        raise CheckpointError(
-            f"{path} does not match its header: missing entries {missing}, unexpected {unexpected}."
-        )
 
 
 def _check_like(path: Path, params: Params, like: Any) -> None:
@@ -387,12 +365,16 @@ def load(path: str | os.PathLike, like: Any = None) -> Checkpoint:
     path = Path(path)
     entries = _read_entries(path)
     header = _read_header(path, entries)
-    _expected_entries(path, header, entries)
-    params = _decode_params(path, header, entries)
+    remaining = {name: array for name, array in entries.items() if name != HEADER}
+    params = _decode_params(path, header, remaining)
     state = header.get("state")
-    state = None if state is None else _decode_state(path, state, entries)
+    state = None if state is None else _decode_state(path, state, remaining)
     if state is not None and not isinstance(state, dict):
         raise CheckpointError(f"{path}: the state must be a dict.")
+    if remaining:
+        raise CheckpointError(
+            f"{path} does not match its header: unexpected entries {sorted(remaining)}."
+        )
     rng = _decode_rng(path, header.get("rng"))
     if like is not None:
         _check_like(path, params, like)

@@ -195,7 +195,7 @@ CORRUPTIONS = {
         lambda e: e.update({"state/exp_avg/0.b": np.array([np.inf, 0, 0, 0])}),
         "infinite",
     ),
-    "missing entry": (lambda e: e.pop("params/2.b"), r"missing entries \['params/2\.b'\]"),
+    "missing entry": (lambda e: e.pop("params/2.b"), r"entry 'params/2\.b' is missing"),
     "extra entry": (lambda e: e.update({"params/9.W": np.ones(2)}), "unexpected"),
     "shape differs from header": (
         lambda e: e.update({"params/0.b": np.zeros(5)}),
