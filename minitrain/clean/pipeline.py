@@ -1,0 +1,303 @@
+"""A cleaning pipeline: named steps fitted in order on the training rows, each reporting what
+it changed (rows dropped, values imputed, anomalies flagged).
+
+A step is either a **transform** (has ``transform``: same rows in, same rows out, e.g.
+``Imputer``, ``Standardizer``, ``FixUnits``, ``Interpolate``) or a **filter** (has
+``predict``, a boolean per row: flagged rows are dropped, e.g. any detector,
+``DropDuplicates``, ``DropStuck``). ``fit`` is called when a step has one. Steps whose class
+sets ``uses_group = True`` also receive ``group=`` (node ids) and ``time=``, which are
+carried along with ``y`` as rows are dropped::
+
+    cleaner = Pipeline([
+        ("duplicates", DropDuplicates()),
+        ("units", FixUnits()),
+        ("spikes", MAD(threshold=5)),
+        ("stuck", DropStuck()),
+        ("gaps", Interpolate()),
+        ("impute", Imputer("median")),
+    ])
+    train = cleaner.fit_transform(X_train, y_train, group=node_train, time=time_train)
+    print(train.report)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._validate import check_in_range, check_int, check_positive, describe
+from ._base import NotFittedError, as_data
+from .checks import UnitMismatchReport, check_bounds, find_duplicates, find_stuck, fix_units
+from .checks import unit_mismatch as find_unit_mismatch
+from .impute import forward_fill, interpolate
+
+__all__ = [
+    "Cleaned",
+    "CleaningReport",
+    "DropDuplicates",
+    "DropIncomplete",
+    "DropOutOfBounds",
+    "DropStuck",
+    "FixUnits",
+    "ForwardFill",
+    "Interpolate",
+    "Pipeline",
+    "StepReport",
+]
+
+
+@dataclass
+class DropDuplicates:
+    """Filter: rows repeating an earlier row of the same group bit for bit."""
+
+    uses_group: ClassVar[bool] = True
+
+    def predict(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
+        return find_duplicates(X, group).mask
+
+
+@dataclass
+class DropIncomplete:
+    """Filter: rows whose fraction of NaN entries is above ``max_fraction`` (0: any NaN)."""
+
+    max_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_in_range("max_fraction", self.max_fraction, 0.0, 1.0, high_inclusive=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.isnan(as_data("X", X)).mean(axis=1) > self.max_fraction
+
+
+@dataclass
+class DropStuck:
+    """Filter: rows holding a repeat of a stuck run (``find_stuck`` with ``min_run``)."""
+
+    min_run: int = 5
+    uses_group: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        check_int("min_run", self.min_run, minimum=2)
+
+    def predict(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
+        return find_stuck(X, group, min_run=self.min_run).rows
+
+
+@dataclass
+class DropOutOfBounds:
+    """Filter: rows with an entry outside its physical ``bounds`` (``check_bounds``)."""
+
+    bounds: Sequence[tuple[float | None, float | None]]
+
+    def predict(self, X: Any) -> np.ndarray:
+        return check_bounds(X, self.bounds).rows
+
+
+@dataclass
+class FixUnits:
+    """Transform: learn in ``fit`` which nodes report a column in another unit
+    (``unit_mismatch``, kept in ``report_``) and convert those back (``fix_units``)."""
+
+    threshold: float = 4.0
+    uses_group: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        check_positive("threshold", self.threshold)
+
+    def fit(self, X: Any, group: Any = None, time: Any = None) -> FixUnits:
+        if group is None:
+            raise ValueError("FixUnits needs group=, the node id of each row.")
+        self.report_: UnitMismatchReport = find_unit_mismatch(X, group, threshold=self.threshold)
+        return self
+
+    def transform(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
+        if not hasattr(self, "report_"):
+            raise NotFittedError("this FixUnits is not fitted yet; call fit(X_train) first.")
+        return fix_units(X, group, self.report_)
+
+
+@dataclass
+class ForwardFill:
+    """Transform: ``forward_fill`` within each group, at most ``limit`` rows ahead."""
+
+    limit: int | None = None
+    uses_group: ClassVar[bool] = True
+
+    def transform(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
+        return forward_fill(X, group, limit=self.limit)
+
+
+@dataclass
+class Interpolate:
+    """Transform: linear ``interpolate`` in time within each group (edges stay NaN)."""
+
+    uses_group: ClassVar[bool] = True
+
+    def transform(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
+        return interpolate(X, group, time)
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What one step did: rows flagged and dropped, NaN filled, observed values changed."""
+
+    step: str
+    kind: str
+    rows_in: int
+    rows_flagged: int
+    rows_dropped: int
+    values_imputed: int
+    values_changed: int
+    columns_dropped: int
+
+
+@dataclass(frozen=True)
+class CleaningReport:
+    """The ``StepReport`` of every step, in order; ``str()`` is a table."""
+
+    steps: tuple[StepReport, ...]
+
+    def __str__(self) -> str:
+        head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed", "cols -")
+        rows = [head] + [
+            (
+                s.step,
+                s.kind,
+                s.rows_in,
+                s.rows_flagged,
+                s.rows_dropped,
+                s.values_imputed,
+                s.values_changed,
+                s.columns_dropped,
+            )
+            for s in self.steps
+        ]
+        width = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
+        return "\n".join(
+            "  ".join(
+                str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                for i, (v, w) in enumerate(zip(r, width, strict=True))
+            )
+            for r in rows
+        )
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The output of a pipeline: the kept rows of X, y, group and time; ``rows`` (indices of
+    the kept input rows) and the ``report``."""
+
+    X: np.ndarray
+    y: np.ndarray | None
+    group: np.ndarray | None
+    time: np.ndarray | None
+    rows: np.ndarray
+    report: CleaningReport
+
+
+class Pipeline:
+    """Run named cleaning steps in order (see the module docstring for the step protocol).
+
+    ``fit_transform`` fits each step on the output of the previous ones (training rows only);
+    ``transform`` applies the fitted steps to new data, dropping flagged rows unless
+    ``drop_rows=False`` (then filters only report, so every row keeps a prediction).
+    """
+
+    def __init__(self, steps: Sequence[tuple[str, Any]]) -> None:
+        if not isinstance(steps, Sequence) or not steps:
+            raise TypeError(
+                f"steps must be a non-empty list of (name, step); got {describe(steps)}."
+            )
+        for item in steps:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+                raise TypeError(f"each step must be a (name, step) tuple; got {item!r}.")
+            if not (hasattr(item[1], "transform") or hasattr(item[1], "predict")):
+                raise TypeError(
+                    f"step {item[0]!r} must have transform() or predict(); got "
+                    f"{type(item[1]).__name__}."
+                )
+        names = [name for name, _ in steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"step names must be unique; got {names}.")
+        self.steps = list(steps)
+
+    def fit(self, X: Any, y: Any = None, *, group: Any = None, time: Any = None) -> Pipeline:
+        """Fit every step on the training rows; returns self."""
+        self._run(X, y, group, time, fit=True, drop_rows=True)
+        return self
+
+    def fit_transform(
+        self, X: Any, y: Any = None, *, group: Any = None, time: Any = None
+    ) -> Cleaned:
+        """Fit every step in turn and return the cleaned training rows with the report."""
+        return self._run(X, y, group, time, fit=True, drop_rows=True)
+
+    def transform(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        group: Any = None,
+        time: Any = None,
+        drop_rows: bool = True,
+    ) -> Cleaned:
+        """Apply the fitted steps to new rows (never refitting anything)."""
+        return self._run(X, y, group, time, fit=False, drop_rows=drop_rows)
+
+    def _run(self, X: Any, y: Any, group: Any, time: Any, *, fit: bool, drop_rows: bool) -> Cleaned:
+        X = as_data("X", X)
+        n = X.shape[0]
+        carried = {}
+        for name, value in (("y", y), ("group", group), ("time", time)):
+            if value is not None:
+                value = np.asarray(value)
+                if value.ndim == 0 or value.shape[0] != n:
+                    raise ValueError(
+                        f"{name} must have one entry per row of X ({n}); got {describe(value)}."
+                    )
+            carried[name] = value
+        rows = np.arange(n)
+        reports = []
+        for name, step in self.steps:
+            context = (
+                {"group": carried["group"], "time": carried["time"]}
+                if getattr(step, "uses_group", False)
+                else {}
+            )
+            if fit and hasattr(step, "fit"):
+                step.fit(X, **context)
+            rows_in = X.shape[0]
+            if hasattr(step, "transform"):
+                new = step.transform(X, **context)
+                keep = getattr(step, "keep_columns_", np.ones(X.shape[1], dtype=bool))
+                old = X[:, keep]
+                imputed = int(np.sum(np.isnan(old) & ~np.isnan(new)))
+                changed = int(np.sum(~np.isnan(old) & (new != old)))
+                reports.append(
+                    StepReport(
+                        name,
+                        "transform",
+                        rows_in,
+                        0,
+                        0,
+                        imputed,
+                        changed,
+                        int(X.shape[1] - new.shape[1]),
+                    )
+                )
+                X = new
+            else:
+                flagged = np.asarray(step.predict(X, **context), dtype=bool)
+                if drop_rows:
+                    X, rows = X[~flagged], rows[~flagged]
+                    carried = {k: None if v is None else v[~flagged] for k, v in carried.items()}
+                dropped = int(flagged.sum()) if drop_rows else 0
+                reports.append(
+                    StepReport(name, "filter", rows_in, int(flagged.sum()), dropped, 0, 0, 0)
+                )
+        return Cleaned(
+            X, carried["y"], carried["group"], carried["time"], rows, CleaningReport(tuple(reports))
+        )
