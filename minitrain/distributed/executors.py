@@ -37,9 +37,12 @@ def _is_dask_client(executor: Any) -> bool:
 
 
 def _shut_down(executor: Any) -> bool:
-    if getattr(executor, "_shutdown", False) or getattr(executor, "_shutdown_thread", False):
-        return True  # concurrent.futures.ThreadPoolExecutor / ProcessPoolExecutor
-    return getattr(executor, "status", None) in ("closing", "closed")  # dask Client
+    if _is_dask_client(executor):
+        return executor.status in ("closing", "closed")
+    # concurrent.futures.ThreadPoolExecutor / ProcessPoolExecutor set these flags on shutdown
+    return getattr(executor, "_shutdown", None) is True or (
+        getattr(executor, "_shutdown_thread", None) is True
+    )
 
 
 def _shut_down_error(executor: Any) -> ValueError:

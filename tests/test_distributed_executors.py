@@ -1,0 +1,134 @@
+"""The same worker code on every executor: in process, a process pool and a dask cluster give
+bit-identical Histories for the same seed; shut-down executors are refused before any work."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import minitrain as mt
+from minitrain import distributed as dist
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A dask LocalCluster with 2 worker processes, started once for this module and closed."""
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0")  # fmt: skip
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def process_pool():
+    with ProcessPoolExecutor(2) as pool:
+        yield pool
+
+
+def problem():
+    X, y = mt.data.load_digits()
+    X, y = X[:300] / 16, y[:300]
+    model = mt.Sequential([mt.Dense(64, 8), mt.Tanh(), mt.Dense(8, 10)])
+    return X, y, model, mt.losses.CrossEntropy()
+
+
+def runs(executor):
+    """Three runs that use every source of randomness: minibatches, client sampling, dropouts,
+    QSGD's coin flips; error feedback; injected failures; asynchronous arrivals."""
+    X, y, model, loss = problem()
+    equal = dist.make_cluster(X, y, 4, seed=1)  # 75 rows each: the stacked path in process
+    unequal = dist.make_cluster(X, y, 7, scheme="dirichlet", alpha=0.5, min_size=5, seed=2)
+    sync = dist.sync_sgd(model, loss, mt.optim.Adam(lr=0.01), equal, rounds=3, batch_size=16,
+                         compression=dist.TopK(0.1), seed=3, executor=executor)  # fmt: skip
+    faults = dist.Faults(dropout=0.2, failures={1: "nan", (1, 4): "raise"})
+    fed = dist.fedavg(model, loss, unequal, rounds=3, local_opt=mt.optim.SGD(lr=0.1), epochs=2,
+                      batch_size=10, fraction=0.7, mu=0.01, compression=dist.QSGD(4),
+                      faults=faults, seed=4, executor=executor, validation=(X, y))  # fmt: skip
+    asynchronous = dist.async_sgd(model, loss, mt.optim.SGD(lr=0.1), unequal, updates=12,
+                                  max_staleness=3, batch_size=8, seed=5,
+                                  executor=executor)  # fmt: skip
+    return sync, fed, asynchronous
+
+
+def assert_identical(a, b):
+    for key in a.params:
+        assert np.array_equal(a.params[key], b.params[key])
+    # repr: float reprs round-trip exactly, and NaN (an arrival that was discarded) equals NaN
+    assert repr(a.as_dict()) == repr(b.as_dict())
+
+
+def test_the_same_seed_gives_identical_histories_on_every_executor(dask_client, process_pool):
+    reference = runs(None)
+    assert reference[1].dropped[1][4].startswith("failed: raised SimulatedWorkerFailure")
+    assert any(why.startswith("unavailable") for d in reference[1].dropped for why in d.values())
+    for executor in (process_pool, dask_client, dask_client.get_executor()):
+        for ours, theirs in zip(reference, runs(executor)):
+            assert_identical(ours, theirs)
+
+
+def test_the_worker_function_and_its_inputs_pickle():
+    X, y, model, loss = problem()
+    config = dist.WorkerConfig(model, loss, "local", 10, 2, mt.optim.Adam(lr=0.01), 0.1)
+    seed = dist.seed_of(0, 3, 2, 0)
+    task = (model.init(0), X[:20], y[:20], config, seed)
+    restored = pickle.loads(pickle.dumps((dist.worker_update, task)))
+    a, b = dist.worker_update(*task), restored[0](*restored[1])
+    assert all(np.array_equal(a.update[k], b.update[k]) for k in a.update)
+
+
+def test_seeds_come_from_the_spawn_tree_of_the_run_seed():
+    root = np.random.SeedSequence(7)
+    child = root.spawn(3)[2].spawn(5)[4]
+    assert dist.seed_of(7, 2, 4).generate_state(4).tolist() == child.generate_state(4).tolist()
+
+
+def test_a_shut_down_executor_is_refused_and_nothing_is_applied():
+    X, y, model, loss = problem()
+    cluster = dist.make_cluster(X, y, 2)
+    params = model.init(0)
+    copies = {k: v.copy() for k, v in params.items()}
+    threads = ThreadPoolExecutor(1)
+    threads.shutdown()
+    processes = ProcessPoolExecutor(1)
+    processes.shutdown()
+    for executor in (threads, processes):
+        with pytest.raises(ValueError, match=r"executor .* has been shut down"):
+            dist.sync_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, rounds=1, params=params,
+                          executor=executor)  # fmt: skip
+        with pytest.raises(ValueError, match=r"executor .* has been shut down"):
+            dist.async_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, updates=1,
+                           max_staleness=0, executor=executor)  # fmt: skip
+    assert all(np.array_equal(params[k], copies[k]) for k in params)
+
+
+def test_a_closed_dask_client_is_refused():
+    distributed = pytest.importorskip("dask.distributed")
+    client = distributed.Client(processes=False, n_workers=1, threads_per_worker=1,
+                                dashboard_address=":0")  # fmt: skip
+    client.close()
+    X, y, model, loss = problem()
+    with pytest.raises(ValueError, match="has been shut down"):
+        dist.fedavg(model, loss, dist.make_cluster(X, y, 2), rounds=1,
+                    local_opt=mt.optim.SGD(lr=0.1), executor=client)  # fmt: skip
+
+
+def test_an_object_without_submit_is_not_an_executor():
+    X, y, model, loss = problem()
+    with pytest.raises(TypeError, match=r"executor must be None, a concurrent\.futures\.Executor"):
+        dist.sync_sgd(model, loss, mt.optim.SGD(lr=0.1), dist.make_cluster(X, y, 2), rounds=1,
+                      executor="processes")  # fmt: skip
+
+
+def test_dask_is_not_imported_by_the_package():
+    import subprocess
+    import sys
+
+    code = "import sys, minitrain.distributed; print('distributed' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
