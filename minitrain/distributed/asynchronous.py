@@ -116,8 +116,8 @@ def async_sgd(
     Each History entry is one arrival: ``participants`` [k] if applied, ``dropped`` {k: why}
     if discarded or failed, ``staleness`` [tau], ``round_time`` the clock advance since the
     previous arrival. Validation every ``eval_every`` arrivals (NaN in between). ``faults``
-    may inject failures (policy "drop" or "raise"); deadlines and dropouts are round notions
-    and are refused here.
+    may inject failures (policy "drop" or "raise"; a key (j, k) is worker k's j-th job);
+    deadlines and dropouts are round notions and are refused here.
     """
     _, faults = check_common(model, loss, cluster, None, faults, executor, seed)
     check_stepper("opt", opt)
