@@ -159,7 +159,15 @@ def first_reaching(x: np.ndarray, y: np.ndarray, target: float) -> float | None:
     return float(x[reached[0]]) if reached.size else None
 
 
-def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend_loc: str = "best") -> None:
+def finish(
+    ax: Axes,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    legend_loc: str = "best",
+    legend_title: str | None = None,
+) -> None:
     """Title, axis labels and legend: every minitrain figure has all three.
 
     ``legend_loc="below"`` puts the legend under the axes, in columns, clear of the data.
@@ -168,7 +176,9 @@ def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend_loc: str = 
     ax.set_xlabel(check_text("xlabel", xlabel))
     ax.set_ylabel(check_text("ylabel", ylabel))
     if legend_loc == "below":
-        columns = 3 if len(ax.get_legend_handles_labels()[1]) > 6 else 2
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns)
+        labels = ax.get_legend_handles_labels()[1]
+        longest = max(map(len, labels))  # columns that fit the figure's width
+        columns = 3 if len(labels) > 6 and longest <= 26 else (2 if longest <= 42 else 1)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns, title=legend_title)
     else:
-        ax.legend(loc=legend_loc)
+        ax.legend(loc=legend_loc, title=legend_title)

@@ -234,6 +234,7 @@ def trajectories_on_contours(
     lowest = values.min()
     span = max(values.max() - lowest, np.finfo(float).tiny)
     contour_levels = lowest + span * np.geomspace(1e-3, 1.0, levels)
+    same_length = len({len(path) for path in paths.values()}) == 1
     fig, ax = new_figure(height=5.6)
     ax.contour(gx, gy, values, levels=contour_levels, cmap="Greys_r", linewidths=0.8, alpha=0.7)
     ax.grid(False)
@@ -246,7 +247,7 @@ def trajectories_on_contours(
             markersize=4,
             lw=1.5,
             alpha=0.9,
-            label=f"{label} ({len(path) - 1} steps)",
+            label=label if same_length else f"{label} ({len(path) - 1} steps)",
         )
         ax.plot(*path[-1], "o", color=line.get_color(), markersize=6, markeredgecolor="k", zorder=4)
     starts = np.unique(np.array([p[0] for p in paths.values()]), axis=0)
@@ -265,7 +266,8 @@ def trajectories_on_contours(
         )
     ax.set_xlim(*x_range)
     ax.set_ylim(*y_range)
-    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend_loc="below")
+    steps = f"{len(next(iter(paths.values()))) - 1} steps each" if same_length else None
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend_loc="below", legend_title=steps)
     return fig
 
 
