@@ -22,10 +22,10 @@ FigureEntry = tuple[Callable[[], Figure], str]
 FIGURES: dict[str, FigureEntry] = {
     "optimizer_trajectories_quadratic.png": (
         training.trajectories_quadratic,
-        "On a quadratic 20 times more curved across the valley than along it, GD zig-zags "
-        "across, momentum overshoots and swings back, and the per-coordinate methods "
-        "(Adagrad, RMSprop, Adam) shrink the steep coordinate's steps and take a more "
-        "direct path.",
+        "On a quadratic 20 times more curved across its valley than along it, GD at its best "
+        "step zig-zags across; momentum tuned by Polyak's rule zig-zags harder yet converges "
+        "fastest; Adagrad heads almost straight in, and RMSprop and Adam, whose steps stay "
+        "of the size of the learning rate, end hovering near the minimum.",
     ),
     "optimizer_trajectories_rosenbrock.png": (
         training.trajectories_rosenbrock,
@@ -53,7 +53,7 @@ FIGURES: dict[str, FigureEntry] = {
     ),
     "learning_rate_sensitivity.png": (
         training.learning_rate_sensitivity,
-        "GD and momentum diverge (x) once the learning rate passes about 5e-3, while the "
+        "GD and momentum diverge (x) once the learning rate passes 5e-3 to 1e-2, while the "
         "adaptive methods, which divide each step by the gradient's recent size, survive "
         "rates 200 times larger.",
     ),

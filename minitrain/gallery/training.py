@@ -20,6 +20,10 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 # f(x) = (x1^2 + 20 x2^2) / 2: condition number 20, minimum 0 at the origin.
 QUADRATIC_CURVATURE = np.array([1.0, 20.0])
 QUADRATIC_START = (-4.5, 1.5)
+# Polyak's tuning of the heavy ball for curvatures in [mu, L] = [1, 20]:
+# lr = 4 / (sqrt(L) + sqrt(mu))^2, momentum = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2.
+HEAVY_BALL_LR = 4 / (np.sqrt(20.0) + 1) ** 2
+HEAVY_BALL_MOMENTUM = ((np.sqrt(20.0) - 1) / (np.sqrt(20.0) + 1)) ** 2
 ROSENBROCK_START = (-1.2, 1.0)  # the classic start, on the far side of the banana valley
 
 
@@ -58,8 +62,8 @@ def run_stepper(opt, grad: Gradient, start: tuple[float, float], steps: int) -> 
 def quadratic_optimizers() -> dict[str, object]:
     """Each stepper at a learning rate that shows its character on the quadratic."""
     return {
-        "GD, lr 0.09": mt.optim.GD(lr=0.09),
-        "SGD momentum 0.9, lr 0.015": mt.optim.SGD(lr=0.015, momentum=0.9),
+        "GD, lr 2/21 (best)": mt.optim.GD(lr=2 / 21),
+        "momentum 0.40, lr 0.134": mt.optim.SGD(lr=HEAVY_BALL_LR, momentum=HEAVY_BALL_MOMENTUM),
         "Adagrad, lr 1.5": mt.optim.Adagrad(lr=1.5),
         "RMSprop, lr 0.05": mt.optim.RMSprop(lr=0.05),
         "Adam, lr 0.3": mt.optim.Adam(lr=0.3),
@@ -86,7 +90,7 @@ def trajectories_quadratic() -> Figure:
         quadratic,
         paths,
         xlim=(-5, 5),
-        ylim=(-2, 2),
+        ylim=(-3.2, 3.2),
         minimum=(0.0, 0.0),
         title="Optimizers on an ill-conditioned quadratic (κ = 20)",
     )
