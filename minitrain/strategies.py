@@ -29,6 +29,7 @@ __all__ = [
     "RegressionProblem",
     "classification_problems",
     "finite_arrays",
+    "matrix_with_condition_number",
     "params_for",
     "regression_problems",
 ]
