@@ -259,3 +259,17 @@ def test_params_with_nan_are_refused_with_a_pointer_to_clean():
 def test_masked_refuses_a_non_stepper():
     with pytest.raises(TypeError, match="opt"):
         masked("adam", {"0.W": np.ones((3, 5), dtype=bool)})
+
+
+def test_masked_step_modifies_neither_params_grads_nor_state():
+    params = MODEL.init(seed=0, dtype=np.float32)
+    grads = {k: np.ones_like(v) for k, v in params.items()}
+    opt = masked(mt.optim.Adam(lr=0.1), magnitude_masks(params, 0.5))
+    state = opt.init(params)
+    params0, grads0, exp_avg0 = copy_of(params), copy_of(grads), copy_of(state["exp_avg"])
+    new_params, new_state = opt.step(params, grads, state)
+    for k in params:
+        np.testing.assert_array_equal(params[k], params0[k])
+        np.testing.assert_array_equal(grads[k], grads0[k])
+        np.testing.assert_array_equal(state["exp_avg"][k], exp_avg0[k])
+        assert new_params[k].dtype == np.float32 and new_state["exp_avg"][k].dtype == np.float32
