@@ -53,7 +53,8 @@ def _name(columns: Sequence[str] | None, j: int) -> str:
 
 @dataclass(frozen=True)
 class DuplicateReport:
-    """Rows equal bit for bit (NaN included) to an earlier row of the same group.
+    """Rows equal bit for bit to an earlier row of the same group (so NaN matches NaN, and
+    0.0 does not match -0.0).
 
     ``mask`` (N,): True for every repeat (the first occurrence is kept); ``first`` (N,):
     index of each row's first occurrence.

@@ -161,28 +161,32 @@ def make_sensor_fleet(
     + 0.2 (pressure - 1013) + N(0, 2^2)`` W for regression, and for classification
     ``fault = 1[2 (vibration - 5) + 0.4 (temperature - 24) + Logistic(0, 1) > 0]``.
 
-    Faults, injected in this order onto the true readings:
+    Faults, injected in this order onto the true readings (defaults in brackets; all rates
+    are probabilities in [0, 1)):
 
-    1. unit faults: ``n_fahrenheit_nodes`` nodes report temperature in degF (1.8 x + 32) and
-       ``n_kpa_nodes`` other nodes report pressure in kPa (0.1 x);
-    2. spikes: each row, with probability ``spike_rate``, gets one column (chosen uniformly)
-       shifted by +-U(1, 1.5) * ``spike_size`` fleet standard deviations of that column;
-    3. stuck sensors: each (row, column) starts, with probability ``stuck_rate``, a run in
-       which the next ``U{stuck_length}`` readings repeat that row's value;
-    4. missing values: each entry is lost with probability ``missing_rate``, and each
-       (row, column) starts a dropout burst of ``U{dropout_length}`` NaN readings with
-       probability ``dropout_rate``;
+    1. unit faults: ``n_fahrenheit_nodes`` [1] nodes report temperature in degF (1.8 x + 32)
+       and ``n_kpa_nodes`` [1] other nodes report pressure in kPa (0.1 x);
+    2. spikes: each row, with probability ``spike_rate`` [0.01], gets one column (chosen
+       uniformly) shifted by +-U(1, 1.5) * ``spike_size`` [8.0] fleet standard deviations
+       of that column;
+    3. stuck sensors: each (row, column) starts, with probability ``stuck_rate`` [0.0005], a
+       run in which the next ``U{stuck_length}`` [(5, 20)] readings repeat that row's value;
+    4. missing values: each entry is lost with probability ``missing_rate`` [0.02], and each
+       (row, column) starts a dropout burst of ``U{dropout_length}`` [(5, 30)] NaN readings
+       with probability ``dropout_rate`` [0.002];
     5. duplicates: each row is re-sent (copied right below itself) with probability
-       ``duplicate_rate``.
-    Runs and bursts never cross from one node into the next.
+       ``duplicate_rate`` [0.01].
+    Runs and bursts never cross from one node into the next. With the defaults, about 5% of
+    the entries are missing, 3% of the rows anomalous and 1% duplicated.
 
     Args:
-        n_nodes: number of nodes (>= n_fahrenheit_nodes + n_kpa_nodes).
-        n_per_node: readings per node (>= 2), one int or one per node.
-        seed: seed of the ``numpy.random.Generator``; same seed, bit-identical fleet.
-        task: "regression" (power in W) or "classification" (fault 0/1).
-        node_spread: scale of the node offsets and drifts (0 gives IID nodes).
-        dtype: float64 or float32 for X, X_clean and a regression y (computed in float64).
+        n_nodes: number of nodes [8] (>= n_fahrenheit_nodes + n_kpa_nodes).
+        n_per_node: readings per node [500] (>= 2), one int or one per node.
+        seed: seed of the ``numpy.random.Generator`` [0]; same seed, bit-identical fleet.
+        task: "regression" [default] (power in W) or "classification" (fault 0/1).
+        node_spread: scale of the node offsets and drifts [1.0] (0 gives IID nodes).
+        dtype: float64 [default] or float32 for X, X_clean and a regression y (computed in
+            float64, then cast).
 
     Returns:
         A ``SensorFleet`` with the dirty data and its ground truth.
