@@ -1,5 +1,7 @@
 """Footprint accounting checked against hand counts, and the device-budget report."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -166,3 +168,23 @@ def test_footprint_bad_input_is_refused():
         footprint(MODEL, hand_params(), opt="adam")
     with pytest.raises(TypeError, match="footprint"):
         fits({"n_params": 3}, "phone")
+
+
+@given(st.lists(st.integers(1, 9), min_size=2, max_size=4), st.integers(1, 6), st.data())
+def test_activation_count_equals_the_arrays_a_forward_pass_produces(widths, batch, data):
+    """Independent count: run the layers one by one and add up every output's size."""
+    layers = []
+    for n_in, n_out in pairwise(widths):
+        layers += [mt.Dense(n_in, n_out), data.draw(st.sampled_from([mt.ReLU, mt.Tanh]))()]
+    model = mt.Sequential(layers)
+    params = model.init(0)
+    out = np.zeros((batch, widths[0]))
+    produced = out.size
+    for i, layer in enumerate(model.layers):
+        out = layer.forward(model.layer_params(params, i), out)[0]
+        produced += out.size
+    f = footprint(model, params, mt.optim.SGD(lr=0.1, momentum=0.9), batch_size=batch)
+    assert f.activation_values == produced
+    n = model.num_params()
+    assert f.training_bytes == 8 * (n + n + n + produced)  # float64: params, grads, momentum
+    assert f.macs_dense == sum(a * b for a, b in pairwise(widths))
