@@ -14,6 +14,7 @@ from minitrain.compress import (
     magnitude_masks,
     polynomial_sparsity,
     prune_then_finetune,
+    round_sparsity,
     zero_fraction,
 )
 
@@ -120,6 +121,15 @@ def test_one_shot_prune_then_finetune_keeps_sparsity_and_does_not_modify_params(
         assert np.all(result.params[k][~m] == 0)
     for k in trained:
         np.testing.assert_array_equal(trained[k], before[k])
+
+
+@given(st.integers(1, 8), st.floats(0.0, 0.99))
+def test_iterative_rounds_keep_the_same_fraction_of_survivors(rounds, s_f):
+    kept = [1.0 - round_sparsity(r, rounds, s_f) for r in range(rounds + 1)]
+    assert kept[0] == 1.0 and round_sparsity(rounds, rounds, s_f) == s_f
+    ratios = [b / a for a, b in pairwise(kept)]
+    # Each ratio is (1 - s_f)^(1/R); powers and differences round at ~1e-15 relative.
+    np.testing.assert_allclose(ratios, (1.0 - s_f) ** (1.0 / rounds), rtol=1e-12)
 
 
 @pytest.mark.parametrize("rewind", [True, False])

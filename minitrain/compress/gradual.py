@@ -35,6 +35,7 @@ __all__ = [
     "iterative_pruning",
     "polynomial_sparsity",
     "prune_then_finetune",
+    "round_sparsity",
 ]
 
 
@@ -167,6 +168,15 @@ class PruningResult:
     histories: list[History] = field(default_factory=list)
 
 
+def round_sparsity(r: int, rounds: int, final_sparsity: float) -> float:
+    """Sparsity after round r of R of iterative pruning that keeps the same fraction of the
+    survivors each round: s_r = 1 - (1 - s_f)^(r / R); s_0 = 0 and s_R = s_f exactly."""
+    rounds = check_int("rounds", rounds, minimum=1)
+    r = check_int("r", r, minimum=0, maximum=rounds)
+    s_f = check_in_range("final_sparsity", final_sparsity, 0.0, 1.0)
+    return s_f if r == rounds else 1.0 - (1.0 - s_f) ** (r / rounds)
+
+
 def prune_then_finetune(
     model: Sequential,
     loss: Loss,
@@ -213,7 +223,8 @@ def iterative_pruning(
 
     ``params`` are the initial weights theta_0. Round r = 1..R prunes the trained weights to
 
-        s_r = 1 - (1 - s_f)^(r / R)       (the same fraction of the survivors each round)
+        s_r = 1 - (1 - s_f)^(r / R)       (``round_sparsity``: the same fraction of the
+                                           survivors is pruned each round)
 
     with nested masks m_r, then trains again from theta_0 * m_r (``rewind=True``: the
     lottery-ticket procedure of Frankle & Carbin 2019) or from the trained weights * m_r
@@ -229,7 +240,7 @@ def iterative_pruning(
     histories = [history]
     masks: Masks = {}
     for r in range(1, rounds + 1):
-        s_r = s_f if r == rounds else 1.0 - (1.0 - s_f) ** (r / rounds)
+        s_r = round_sparsity(r, rounds, s_f)
         masks = magnitude_masks(history.params, s_r, scope, keys, masks=masks or None)
         start = apply_masks(initial if rewind else history.params, masks)
         history = fit(model, loss, masked(opt, masks), X, y, params=start, **fit_kwargs)
