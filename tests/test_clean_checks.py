@@ -21,10 +21,16 @@ seeds = st.integers(0, 2**32 - 1)
 @given(seed=seeds)
 def test_duplicates_found_are_exactly_the_injected_ones(seed):
     fleet = make_sensor_fleet(4, 150, seed, duplicate_rate=0.05)
-    report = find_duplicates(fleet.X, fleet.node)
+    report = find_duplicates(fleet.X, fleet.node, fleet.time)
     assert np.array_equal(report.mask, fleet.duplicate_mask)
     dup = np.flatnonzero(report.mask)
     assert np.array_equal(report.first[dup], dup - 1)  # each copy follows its original
+    # without time, a stuck sensor whose other columns dropped out can repeat a whole row
+    # at a later hour: those rows are equal too, so they are reported as well
+    by_values = find_duplicates(fleet.X, fleet.node).mask
+    assert np.all(by_values[fleet.duplicate_mask])
+    extra = by_values & ~fleet.duplicate_mask
+    assert np.all(fleet.stuck_mask[extra] | fleet.missing_mask[extra].all(axis=1))
 
 
 def test_duplicates_by_hand_nan_rows_match_and_groups_separate():
@@ -34,6 +40,10 @@ def test_duplicates_by_hand_nan_rows_match_and_groups_separate():
     assert np.array_equal(report.mask, [False, False, False, True, False])
     assert np.array_equal(report.first, [0, 1, 2, 1, 4])
     assert str(report) == "1 duplicate row(s) of 5, e.g. rows [3]"
+    at_times = find_duplicates(X, time=np.array([0.0, 0.0, 1.0, 2.0, 1.0]))
+    assert np.array_equal(at_times.mask, [False, True, False, False, True])
+    with pytest.raises(ValueError, match=r"time must be a 1-D numeric array of 5 values"):
+        find_duplicates(X, time=np.zeros(4))
 
 
 def test_constant_and_empty_columns_by_hand():

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, check_positive
+from .._validate import check_int, check_positive, describe
 from ._base import as_data, as_groups
 
 __all__ = [
@@ -69,17 +69,29 @@ class DuplicateReport:
         return f"{n} duplicate row(s) of {self.mask.size}" + (f", e.g. rows {rows}" if n else "")
 
 
-def find_duplicates(X: Any, group: Any = None) -> DuplicateReport:
-    """Find rows that repeat an earlier row exactly (within ``group`` (N,) when given)."""
+def find_duplicates(X: Any, group: Any = None, time: Any = None) -> DuplicateReport:
+    """Find rows that repeat an earlier row exactly, within ``group`` (N,) and at the same
+    ``time`` (N,) when given.
+
+    Pass ``time`` for sensor streams: a stuck sensor whose other columns are missing repeats
+    its row's values at later times, which is a fault but not a re-sent reading.
+    """
     X = as_data("X", X)
-    rows = np.ascontiguousarray(X)
+    n = X.shape[0]
+    key_columns = [X.astype(np.float64)]  # exact for float32, so bit equality is kept
     if group is not None:
-        codes = as_groups("group", group, X.shape[0]).astype(X.dtype)
-        rows = np.ascontiguousarray(np.column_stack([codes, X]))
+        key_columns.append(as_groups("group", group, n).astype(np.float64)[:, None])
+    if time is not None:
+        t = np.asarray(time)
+        if t.ndim != 1 or t.shape[0] != n or t.dtype.kind not in "iuf":
+            raise ValueError(f"time must be a 1-D numeric array of {n} values, one per row of "
+                             f"X; got {describe(t)}.")
+        key_columns.append(t.astype(np.float64)[:, None])
+    rows = np.ascontiguousarray(np.hstack(key_columns))
     keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
     _, first_of_key, key = np.unique(keys, return_index=True, return_inverse=True)
     first = first_of_key[key.reshape(-1)]
-    return DuplicateReport(mask=first != np.arange(X.shape[0]), first=first)
+    return DuplicateReport(mask=first != np.arange(n), first=first)
 
 
 @dataclass(frozen=True)

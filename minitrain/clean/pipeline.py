@@ -51,12 +51,12 @@ __all__ = [
 
 @dataclass
 class DropDuplicates:
-    """Filter: rows repeating an earlier row of the same group bit for bit."""
+    """Filter: rows repeating an earlier row of the same group and time bit for bit."""
 
     uses_group: ClassVar[bool] = True
 
     def predict(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
-        return find_duplicates(X, group).mask
+        return find_duplicates(X, group, time).mask
 
 
 @dataclass
