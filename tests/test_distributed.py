@@ -426,3 +426,19 @@ def test_data_that_does_not_fit_the_model_is_refused_before_any_round():
                       rounds=0)  # fmt: skip
     with pytest.raises(TypeError, match="opt must be a stepper"):
         dist.SyncSGD("adam")
+
+
+def test_workers_whose_gradients_overflow_are_dropped_alike_stacked_and_looped():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 2))
+    X[8:12] = 1e308  # worker 2's outputs overflow to inf: its loss and gradient are not finite
+    model, loss = mt.Sequential([mt.Dense(3, 2)]), mt.losses.MSE()
+    cluster = dist.Cluster(X, y, [np.arange(0, 4), np.arange(4, 8), np.arange(8, 12)])
+    stacked = dist.sync_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, rounds=2)
+    with ThreadPoolExecutor(2) as pool:
+        looped = dist.sync_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, rounds=2,
+                               executor=pool)  # fmt: skip
+    assert stacked.participants == [[0, 1], [0, 1]]
+    assert stacked.dropped[0][2].startswith("failed: its update['0.W'] holds NaN")
+    assert repr(stacked.as_dict()) == repr(looped.as_dict())
+    assert all(np.array_equal(stacked.params[k], looped.params[k]) for k in stacked.params)

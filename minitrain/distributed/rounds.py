@@ -84,10 +84,17 @@ def _run_stacked(model, loss, params, cluster, algorithm, seeds):
         model, loss, params, cluster.X_stack, cluster.y_stack, seeds, algorithm.batch_size
     )
     m = len(losses)
-    ok = np.isfinite(losses)
-    for g in grads.values():
-        ok &= np.isfinite(g.reshape(m, -1)).all(axis=1)
-    reasons = {i: "its update or loss holds NaN or infinite values" for i in np.flatnonzero(~ok)}
+    suspects = set(np.flatnonzero(~np.isfinite(losses)))
+    for g in grads.values():  # a row sum is finite iff every entry is (or it overflowed)
+        suspects.update(np.flatnonzero(~np.isfinite(g.reshape(m, -1).sum(axis=1))))
+    reasons = {}
+    for i in sorted(suspects):  # the same checks, in the same order, as for a task's result
+        why = check_update({key: g[i] for key, g in grads.items()}, params)
+        if why is None and not np.isfinite(losses[i]):
+            why = f"its loss is {losses[i]}"
+        if why is not None:
+            reasons[int(i)] = why
+    ok = np.array([i not in reasons for i in range(m)], dtype=bool)
     if reasons:
         grads = {key: g[ok] for key, g in grads.items()}
     return losses[ok], metrics[ok], grads, np.full(int(ok.sum()), rows), ok, reasons

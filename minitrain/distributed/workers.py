@@ -156,14 +156,15 @@ def worker_update(
     rng = np.random.default_rng(seed)
     if config.failure == "raise":
         raise SimulatedWorkerFailure("simulated crash of the worker (an injected fault)")
-    if config.mode == "local":
-        result = _local_training(params, X, y, config, rng)
-    else:
-        rows = minibatch_rows(rng, len(X), config.batch_size)
-        X_batch, y_batch = X[rows], y[rows]
-        value, grads, out = _value_and_grad(config.model, config.loss, params, X_batch, y_batch)
-        metric = _metric(config.loss, out, y_batch)
-        result = WorkerResult(grads, value, metric, len(X_batch))
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are checked later
+        if config.mode == "local":
+            result = _local_training(params, X, y, config, rng)
+        else:
+            rows = minibatch_rows(rng, len(X), config.batch_size)
+            X_batch, y_batch = X[rows], y[rows]
+            value, grads, out = _value_and_grad(config.model, config.loss, params, X_batch,
+                                                y_batch)  # fmt: skip
+            result = WorkerResult(grads, value, _metric(config.loss, out, y_batch), len(X_batch))
     return _inject(result, config.failure)
 
 
@@ -188,6 +189,11 @@ def stacked_gradients(
     (x (m, B, n_in), dy (m, B, n_out)): ``dW = x^T dy`` per slice (m, n_in, n_out),
     ``db = sum over rows of dy`` (m, n_out), ``dx = dy W^T`` (m, B, n_in).
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are checked later
+        return _stacked(model, loss, params, X, y, seeds, batch_size)
+
+
+def _stacked(model, loss, params, X, y, seeds, batch_size):
     m, n = X.shape[:2]
     if batch_size is not None and batch_size < n:
         rows = np.stack([minibatch_rows(np.random.default_rng(s), n, batch_size) for s in seeds])
