@@ -31,15 +31,9 @@ from .edge import (
     sparsity_vs_accuracy,
     time_to_accuracy,
 )
-from .training import (
-    convergence,
-    gd_vs_bound,
-    gradient_errors,
-    loss_curves,
-    losses_and_gradients,
-    lr_sensitivity,
-    trajectories_on_contours,
-)
+from .gradients import gradient_errors, losses_and_gradients
+from .optimizers import lr_sensitivity, trajectories_on_contours
+from .training import convergence, gd_vs_bound, loss_curves
 
 FORMATS = (".png", ".svg", ".pdf")
 

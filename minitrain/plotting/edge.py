@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import EngFormatter, PercentFormatter
+from matplotlib.ticker import EngFormatter, LogLocator, PercentFormatter
 
 from .._validate import as_float_array, check_in_range, check_positive, describe
 from ._common import (
@@ -198,7 +198,7 @@ def accuracy_vs_bytes(
     for i, (name, limit) in enumerate(limits.items()):
         ax.axvline(limit, color=f"C{(i + 5) % 10}", ls=":", lw=1.6, label=f"budget: {name}")
     if use_log:
-        ax.set_xscale("log")
+        _log_bytes_ticks(ax, all_sizes)
     ax.xaxis.set_major_formatter(EngFormatter(unit="B"))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     finish(
@@ -211,6 +211,15 @@ def accuracy_vs_bytes(
     return fig
 
 
+def _log_bytes_ticks(ax: Axes, sizes: np.ndarray) -> None:
+    """Log x axis labelled at 1, 2, 5 x 10^k over a short range, at powers of 10 otherwise
+    (so the labels never collide at the figure's width)."""
+    ax.set_xscale("log")
+    positive = sizes[sizes > 0]
+    decades = np.log10(positive.max() / positive.min()) if positive.size else 0.0
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)))
+
+
 def _accuracy_curves(
     ax: Axes,
     curves: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -220,11 +229,11 @@ def _accuracy_curves(
     """Accuracy against a resource, with the first point reaching ``target`` marked."""
     for label, (x, accuracy) in curves.items():
         reached = None if target is None else first_reaching(x, accuracy, target)
-        suffix = (
-            ""
-            if target is None
-            else (f" — {describe_x(reached)}" if reached is not None else " — not reached")
-        )
+        if target is None:
+            suffix = ""
+        else:
+            reached_at = f"at {describe_x(reached)}" if reached is not None else "not reached"
+            suffix = f" — {target:.0%} {reached_at}"
         (line,) = ax.plot(x, accuracy, label=label + suffix)
         if reached is not None:
             ax.plot(reached, target, "o", color=line.get_color(), markersize=7, markeredgecolor="k")
@@ -315,7 +324,7 @@ def bytes_under_compression(
     target: float | None = None,
     log: bool | None = None,
     title: str = "Accuracy against bytes sent, by update compression",
-    xlabel: str = "bytes sent, cumulative (all links)",
+    xlabel: str = "bytes sent, cumulative (B)",
     ylabel: str = ACCURACY_LABEL,
 ) -> Figure:
     """Accuracy against cumulative bytes communicated (label -> (bytes, accuracies)).
@@ -330,7 +339,7 @@ def bytes_under_compression(
     bytes_formatter = EngFormatter(unit="B")
     _accuracy_curves(ax, checked, goal, lambda b: bytes_formatter.format_eng(float(f"{b:.3g}")))
     if use_log:
-        ax.set_xscale("log")
+        _log_bytes_ticks(ax, np.concatenate([x for x, _ in checked.values()]))
     ax.xaxis.set_major_formatter(bytes_formatter)
     finish(
         ax,
