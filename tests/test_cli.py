@@ -20,6 +20,12 @@ REQUIRED_FIGURES = (
     "convergence_per_optimizer.png",
     "gd_vs_rate_bound.png",
     "loss_curves_train_validation.png",
+    "detector_scores.png",
+    "sparsity_vs_accuracy.png",
+    "accuracy_vs_bytes.png",
+    "fedavg_vs_fedsgd_rounds.png",
+    "time_to_accuracy_stragglers.png",
+    "bytes_under_compression.png",
 )
 
 
