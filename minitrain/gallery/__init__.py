@@ -101,6 +101,9 @@ FIGURES: dict[str, FigureEntry] = {
 }
 
 
+PROPER_NAMES = {"gd": "GD", "fedavg": "FedAvg", "fedsgd": "FedSGD", "rosenbrock": "Rosenbrock"}
+
+
 def readme_text(names: list[str] | None = None) -> str:
     """The gallery's README.md: each figure under a heading, with its sentence."""
     lines = [
@@ -112,7 +115,8 @@ def readme_text(names: list[str] | None = None) -> str:
         "",
     ]
     for name in names or list(FIGURES):
-        heading = name.removesuffix(".png").replace("_", " ")
+        words = [PROPER_NAMES.get(w, w) for w in name.removesuffix(".png").split("_")]
+        heading = " ".join(words)[:1].upper() + " ".join(words)[1:]
         lines += [f"## {heading}", "", FIGURES[name][1], "", f"![{heading}]({name})", ""]
     return "\n".join(lines)
 
