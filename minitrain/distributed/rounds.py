@@ -30,7 +30,8 @@ from .comm import QSGD, Compressor, compress_stacked, dense_nbytes, update_nbyte
 from .executors import run_tasks, seed_of
 from .faults import Faults, WorkerError, check_update
 from .history import RoundRecord
-from .workers import WorkerResult, can_stack, stacked_gradients, worker_update
+from .stacked import can_stack, stacked_gradients
+from .workers import WorkerResult, worker_update
 
 __all__ = ["ServerState", "select_clients", "weighted_average"]
 

@@ -15,9 +15,8 @@ Two kinds of local work (``config.mode``):
   ``L_k(w) + mu/2 ||w - w_t||^2`` (FedProx; mu = 0 is FedAvg). The update is
   ``Delta_k = w_k - w_t``, its weight n_k.
 
-``stacked_gradients`` computes the "gradient" work of m workers with equal-sized shards at once
-over (m, n, d) arrays: each worker's slice goes through exactly the operations of
-``worker_update`` (a stacked matmul is a matmul per slice), so the results are bit-identical.
+``minitrain.distributed.stacked`` computes the "gradient" work of many workers at once,
+bit-identical to this function.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
+from ..layers import Sequential
 from ..losses import Loss
 from ..train import _value_and_grad
 
@@ -35,15 +34,14 @@ __all__ = [
     "FAILURE_KINDS",
     "WorkerConfig",
     "WorkerResult",
+    "metric_for_average",
     "minibatch_rows",
     "proximal_term",
-    "stacked_gradients",
     "worker_update",
 ]
 
 Params = dict[str, np.ndarray]
 FAILURE_KINDS = ("raise", "nan", "shape")
-ELEMENTWISE = (ReLU, LeakyReLU, Tanh, Sigmoid)  # layers whose backward works on any shape
 
 
 class SimulatedWorkerFailure(RuntimeError):
@@ -98,7 +96,8 @@ def proximal_term(params: Params, anchor: Params, mu: float) -> tuple[float, Par
     return value, {key: d * mu for key, d in diff.items()}
 
 
-def _metric(loss: Loss, out: np.ndarray, y: Any) -> float:
+def metric_for_average(loss: Loss, out: np.ndarray, y: Any) -> float:
+    """The loss's metric, squared for RMSE so that sample-weighted means of it combine."""
     value = loss.metric_value(out, y)
     return value * value if loss.metric == "rmse" else value
 
@@ -127,7 +126,7 @@ def _local_training(
                 grads = {key: g + prox[key] for key, g in grads.items()}
             w, state = opt.step(w, grads, state)
             loss_sum += value * len(out)
-            metric_sum += _metric(loss, out, y[rows]) * len(out)
+            metric_sum += metric_for_average(loss, out, y[rows]) * len(out)
             seen += len(out)
     delta = {key: w[key] - params[key] for key in params}
     return WorkerResult(delta, loss_sum / seen, metric_sum / seen, n)
@@ -164,54 +163,7 @@ def worker_update(
             X_batch, y_batch = X[rows], y[rows]
             value, grads, out = _value_and_grad(config.model, config.loss, params, X_batch,
                                                 y_batch)  # fmt: skip
-            result = WorkerResult(grads, value, _metric(config.loss, out, y_batch), len(X_batch))
+            result = WorkerResult(
+                grads, value, metric_for_average(config.loss, out, y_batch), len(X_batch)
+            )
     return _inject(result, config.failure)
-
-
-def can_stack(model: Sequential) -> bool:
-    """True when every layer is Dense or elementwise, so a stacked backward pass exists."""
-    return all(isinstance(layer, (Dense, *ELEMENTWISE)) for layer in model.layers)
-
-
-def stacked_gradients(
-    model: Sequential,
-    loss: Loss,
-    params: Params,
-    X: np.ndarray,
-    y: Any,
-    seeds: list[Any],
-    batch_size: int | None,
-) -> tuple[np.ndarray, np.ndarray, Params, int]:
-    """The "gradient" work of m workers at once: X (m, n, d), y (m, n, ...), one seed each.
-
-    Returns (losses (m,), metrics (m,), grads {key: (m, *shape)}, rows per worker), each
-    worker's entries bit-identical to ``worker_update`` on its slice. Per Dense layer
-    (x (m, B, n_in), dy (m, B, n_out)): ``dW = x^T dy`` per slice (m, n_in, n_out),
-    ``db = sum over rows of dy`` (m, n_out), ``dx = dy W^T`` (m, B, n_in).
-    """
-    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are checked later
-        return _stacked(model, loss, params, X, y, seeds, batch_size)
-
-
-def _stacked(model, loss, params, X, y, seeds, batch_size):
-    m, n = X.shape[:2]
-    if batch_size is not None and batch_size < n:
-        rows = np.stack([minibatch_rows(np.random.default_rng(s), n, batch_size) for s in seeds])
-        X, y = X[np.arange(m)[:, None], rows], y[np.arange(m)[:, None], rows]
-    out, caches = model.forward(params, X)
-    per_worker = [loss._value_and_grad(out[k], y[k]) for k in range(m)]
-    losses = np.array([value for value, _ in per_worker])
-    metrics = np.array([_metric(loss, out[k], y[k]) for k in range(m)])
-    d = np.stack([grad for _, grad in per_worker])
-    grads: Params = {}
-    for i in range(len(model.layers) - 1, -1, -1):
-        layer = model.layers[i]
-        if isinstance(layer, Dense):
-            W = params[f"{i}.W"]
-            grads[f"{i}.W"] = np.matmul(np.swapaxes(caches[i], -1, -2), d)
-            grads[f"{i}.b"] = d.sum(axis=-2)
-            d = d @ W.T if i > 0 else d
-        else:
-            d = layer.backward({}, caches[i], d)[0]
-    ordered = {key: grads[key] for key in params}
-    return losses, metrics, ordered, X.shape[1]
