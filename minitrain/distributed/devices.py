@@ -162,6 +162,7 @@ class Topology:
             out[f"gateway_{attribute}"] = column(self.gateways, attribute)
         return out
 
+    @cached_property
     def link_names(self) -> tuple[list[str], list[str]]:
         """Names of the edge links ("worker 3") and backhaul links ("gateway 0")."""
         return (

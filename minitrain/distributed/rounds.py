@@ -26,7 +26,7 @@ import numpy as np
 
 from .clock import arrival_times, round_time
 from .cluster import Cluster
-from .comm import QSGD, Compressor, compress_stacked, dense_nbytes, update_nbytes
+from .comm import QSGD, Compressor, Uncompressed, compress_stacked, dense_nbytes, update_nbytes
 from .executors import run_tasks, seed_of
 from .faults import Faults, WorkerError, check_update
 from .history import RoundRecord
@@ -62,10 +62,11 @@ def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) ->
 
 def weighted_average(updates: Params, weights: np.ndarray) -> Params:
     """``sum_k (n_k / sum_j n_j) u_k`` over the leading axis: {key: (m, *s)}, (m,) -> {key: s}."""
+    share = weights / weights.sum()
     out = {}
     for key, u in updates.items():
-        w = (weights / weights.sum()).astype(u.dtype)
-        out[key] = np.tensordot(w, u, axes=1)
+        w = share.astype(u.dtype, copy=False)
+        out[key] = (w @ u.reshape(len(w), -1)).reshape(u.shape[1:])
     return out
 
 
@@ -80,12 +81,21 @@ def _average(updates: Params, weights: np.ndarray, gateways: np.ndarray | None) 
     return weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
 
 
-def _run_stacked(model, loss, params, cluster, algorithm, seeds):
+def _run_stacked(model, loss, params, cluster, algorithm, seeds, plain):
+    """Stacked gradients of all workers, checked like task results. ``plain`` (dense updates,
+    flat average): average first; a finite average proves every update finite (the weights
+    are positive), so the per-worker checks run only when it is not. Returns the checked
+    results and that average (None when it must be recomputed)."""
     losses, metrics, grads, rows = stacked_gradients(
         model, loss, params, cluster.X_stack, cluster.y_stack, seeds, algorithm.batch_size
     )
     m = len(losses)
+    weights = np.full(m, rows)
     suspects = set(np.flatnonzero(~np.isfinite(losses)))
+    if plain and not suspects:
+        average = weighted_average(grads, weights)
+        if all(np.isfinite(a).all() for a in average.values()):
+            return losses, metrics, grads, weights, np.ones(m, dtype=bool), {}, average
     for g in grads.values():  # a row sum is finite iff every entry is (or it overflowed)
         suspects.update(np.flatnonzero(~np.isfinite(g.reshape(m, -1).sum(axis=1))))
     reasons = {}
@@ -98,7 +108,7 @@ def _run_stacked(model, loss, params, cluster, algorithm, seeds):
     ok = np.array([i not in reasons for i in range(m)], dtype=bool)
     if reasons:
         grads = {key: g[ok] for key, g in grads.items()}
-    return losses[ok], metrics[ok], grads, np.full(int(ok.sum()), rows), ok, reasons
+    return losses[ok], metrics[ok], grads, weights[ok], ok, reasons, None
 
 
 def _run_tasks(model, loss, params, cluster, algorithm, faults, executor, dispatched, seed, r):
@@ -150,12 +160,15 @@ def run_round(
     """One synchronous round (see the module docstring); inputs are validated by the caller."""
     r, params, topology = state.round, state.params, cluster.topology
     arrays = topology.arrays
-    server_rng = np.random.default_rng(seed_of(seed, r, 0))
-    selected = select_clients(server_rng, cluster.n_workers, algorithm.fraction)
-    chance = arrays["availability"][selected] * (1.0 - faults.dropout)
-    is_available = server_rng.random(selected.size) < chance
-    available = selected[is_available]
-    dropped = {int(k): "unavailable" for k in selected[~is_available]}
+    chance = arrays["availability"] * (1.0 - faults.dropout)
+    if algorithm.fraction < 1.0 or np.any(chance < 1.0):
+        server_rng = np.random.default_rng(seed_of(seed, r, 0))
+        selected = select_clients(server_rng, cluster.n_workers, algorithm.fraction)
+        is_available = server_rng.random(selected.size) < chance[selected]
+        available = selected[is_available]
+        dropped = {int(k): "unavailable" for k in selected[~is_available]}
+    else:  # everyone takes part (a draw below 1 would always pass): no server randomness
+        available, dropped = np.arange(cluster.n_workers), {}
 
     model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
     flops = algorithm.local_flops(model, cluster.sizes[available])
@@ -168,19 +181,24 @@ def run_round(
             dropped[int(k)] = f"late: its update would arrive at {t:.4g} s > deadline"
     dispatched = available[~late]
 
+    injected = bool(faults.failures) and any(faults.failure_of(r, int(k)) for k in dispatched)
     stacked = (executor is None and cluster.X_stack is not None and algorithm.mode == "gradient"
                and dispatched.size == cluster.n_workers and can_stack(model)
-               and not any(faults.failure_of(r, int(k)) for k in dispatched))  # fmt: skip
+               and not injected)  # fmt: skip
     if stacked:
-        seeds = [seed_of(seed, r, k + 1, 0) for k in dispatched]
-        losses, metrics, grads, weights, ok, reasons = _run_stacked(
-            model, loss, params, cluster, algorithm, seeds
+        batch, rows = algorithm.batch_size, cluster.X_stack.shape[1]
+        sampled = batch is not None and batch < rows  # seeds only matter for minibatches
+        seeds = [seed_of(seed, r, k + 1, 0) for k in dispatched] if sampled else None
+        plain = type(compression) is Uncompressed and not algorithm.hierarchical
+        losses, metrics, grads, weights, ok, reasons, average = _run_stacked(
+            model, loss, params, cluster, algorithm, seeds, plain
         )
         errors, returned = {}, np.ones(dispatched.size, dtype=bool)
     else:
         losses, metrics, grads, weights, ok, reasons, errors, returned = _run_tasks(
             model, loss, params, cluster, algorithm, faults, executor, dispatched, seed, r
         )
+        average = None
     if reasons and faults.policy == "raise":
         first = min(reasons)
         raise WorkerError(int(dispatched[first]), r, reasons[first], state) from errors.get(first)
@@ -191,23 +209,22 @@ def run_round(
     new_params, new_opt_state, residuals = params, state.opt_state, state.residuals
     if survivors.size:
         new_params, new_opt_state, residuals = _aggregate_and_step(
-            algorithm, state, grads, weights, survivors, compression, topology, seed, r
+            algorithm, state, grads, weights, survivors, compression, topology, seed, r, average
         )
 
-    gateway_of = arrays["gateway_of"]
-    n_gateways = len(topology.gateways)
+    gateway_of, (worker_links, gateway_links) = arrays["gateway_of"], topology.link_names
     sent_up = dispatched[returned]
-    bytes_down = {f"worker {k}": model_bytes for k in available}
-    bytes_up = {f"worker {k}": up_bytes for k in sent_up}
-    backhaul_up = np.zeros(n_gateways, dtype=np.int64)
+    bytes_down = {worker_links[k]: model_bytes for k in available.tolist()}
+    bytes_up = {worker_links[k]: up_bytes for k in sent_up.tolist()}
+    backhaul_up = np.zeros(len(gateway_links), dtype=np.int64)
     if algorithm.hierarchical:
-        backhaul_up[np.unique(gateway_of[survivors])] = model_bytes
+        backhaul_up[gateway_of[survivors]] = model_bytes
     else:
         np.add.at(backhaul_up, gateway_of[sent_up], up_bytes)
-    for g in np.unique(gateway_of[available]):
-        bytes_down[f"gateway {g}"] = model_bytes
-    for g in np.flatnonzero(backhaul_up):
-        bytes_up[f"gateway {g}"] = int(backhaul_up[g])
+    for g in np.unique(gateway_of[available]).tolist():
+        bytes_down[gateway_links[g]] = model_bytes
+    for g in np.flatnonzero(backhaul_up).tolist():
+        bytes_up[gateway_links[g]] = int(backhaul_up[g])
     elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
 
     rmse = loss.metric == "rmse"
@@ -218,7 +235,7 @@ def run_round(
         elapsed,
         bytes_up,
         bytes_down,
-        tuple(int(k) for k in survivors),
+        tuple(survivors.tolist()),
         dropped,
         (0,) * survivors.size,
     )
@@ -226,8 +243,9 @@ def run_round(
 
 
 def _aggregate_and_step(
-    algorithm, state, grads, weights, survivors, compression, topology, seed, r
+    algorithm, state, grads, weights, survivors, compression, topology, seed, r, average
 ):
+    """Compress, average and step; ``average`` is the flat dense average if already known."""
     residuals = None
     if compression.error_feedback:
         zeros = {key: np.zeros_like(p) for key, p in state.params.items()}
@@ -237,7 +255,7 @@ def _aggregate_and_step(
             if isinstance(compression, QSGD) else [])  # fmt: skip
     sent, carried = compress_stacked(compression, grads, residuals, rngs)
     gateways = topology.arrays["gateway_of"][survivors] if algorithm.hierarchical else None
-    aggregate = _average(sent, weights, gateways)
+    aggregate = _average(sent, weights, gateways) if average is None else average
     new_params, new_opt_state = algorithm.apply(state.params, state.opt_state, aggregate)
     if not all(np.isfinite(p).all() for p in new_params.values()):
         raise FloatingPointError(

@@ -83,10 +83,11 @@ def stacked_gradients(
     params: Params,
     X: np.ndarray,
     y: Any,
-    seeds: list[Any],
+    seeds: list[Any] | None,
     batch_size: int | None,
 ) -> tuple[np.ndarray, np.ndarray, Params, int]:
-    """The "gradient" work of m workers: X (m, n, d), y (m, n, ...), one seed each.
+    """The "gradient" work of m workers: X (m, n, d), y (m, n, ...), one seed each (it draws
+    the minibatch; None is fine when every worker uses all its rows, batch_size None or >= n).
 
     Returns (losses (m,), metrics (m,), grads {key: (m, *shape)}, rows used per worker).
     """
