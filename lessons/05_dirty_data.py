@@ -27,6 +27,9 @@
 # %%
 import math
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one thread is faster
+
 from pathlib import Path
 
 import numpy as np
