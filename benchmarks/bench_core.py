@@ -10,11 +10,13 @@ digits, batch 32 and 256, float32 and float64. Columns, in ms per epoch:
   gemm    only the matrix products of the same steps (forward 2, backward 3): the floor
   torch   PyTorch, torch.set_num_threads(2), torch.optim.Adam defaults, same model
   sklearn MLPClassifier(solver="adam"), same hidden size and batch, one epoch per partial_fit
+Then the microseconds of each call of one training step (batch 32, float32).
 Table 2: MLP 784 -> 256 -> 256 -> 10 on 60000 x 784 random float32 data, batch 128.
 Parity: every stepper against torch.optim over 20 steps, float64 and float32.
 
-Each time is the median over repeats. BLAS threads are printed; OPENBLAS_CORETYPE and
-OPENBLAS_L2_SIZE change OpenBLAS kernels, so run with them unset
+Each time is the median over repeats; the contenders of a table take turns, so load from
+other processes shifts the ratios less than the times. BLAS threads are printed;
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE change OpenBLAS kernels, so run with them unset
 (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``); the header says which were set.
 """
 
@@ -35,15 +37,24 @@ import minitrain as mt
 BETA1, BETA2, EPS, LR = 0.9, 0.999, 1e-8, 1e-3
 
 
-def median_seconds(run: Callable[[], object], repeats: int, per: int = 1) -> float:
-    """Median wall time of ``run()`` over ``repeats`` calls (after one warm-up), divided by per."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def median_seconds(
+    runs: dict[str, Callable[[], object] | None], repeats: int, per: int = 1
+) -> dict[str, float | None]:
+    """Median wall time of each ``run()`` over ``repeats`` calls, divided by ``per``.
+
+    The runs take turns (after one warm-up call each), so that a burst of load from other
+    processes slows all of them alike instead of one column of the table.
+    """
+    active = {name: run for name, run in runs.items() if run is not None}
+    times: dict[str, list[float]] = {name: [] for name in active}
+    for run in active.values():
         run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) / per
+    for _ in range(repeats):
+        for name, run in active.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times[name]) / per if name in times else None for name in runs}
 
 
 def batches(n: int, batch: int, epoch: int) -> list[np.ndarray]:
@@ -237,11 +248,6 @@ def ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None else f"{a / b:5.2f}"
 
 
-def timed(factory, *args, repeats: int, epochs: int) -> float | None:
-    run = factory(*args, epochs=epochs)
-    return None if run is None else median_seconds(run, repeats, per=epochs)
-
-
 def digits_table(repeats: int) -> None:
     X64, y = mt.data.load_digits()
     X64 = X64 / 16.0
@@ -258,10 +264,8 @@ def digits_table(repeats: int) -> None:
     for batch, dtype in itertools.product((32, 256), (np.float32, np.float64)):
         X = X64.astype(dtype)
         epochs = 4 if batch == 32 else 10
-        times = {
-            name: timed(factory, model, X, y, batch, repeats=repeats, epochs=epochs)
-            for name, factory in zip(columns, factories)
-        }
+        runs = {c: make(model, X, y, batch, epochs=epochs) for c, make in zip(columns, factories)}
+        times = median_seconds(runs, repeats, per=epochs)
         print(
             f"{batch:>5} {np.dtype(dtype).name:>7} " + " ".join(cell(times[c]) for c in columns)
             + "  " + " ".join(f"{ratio(times[a], times[b]):>12}" for a, b in ratios)
@@ -289,8 +293,8 @@ def step_breakdown(repeats: int) -> None:
         "loss.metric_value": lambda: loss.metric_value(out, yb),
     }
     print("\nOne step, digits batch 32 float32: us per call (median of runs of 200)")
-    for name, call in calls.items():
-        seconds = median_seconds(lambda c=call: [c() for _ in range(200)], repeats, per=200)
+    runs = {name: lambda c=call: [c() for _ in range(200)] for name, call in calls.items()}
+    for name, seconds in median_seconds(runs, repeats, per=200).items():
         print(f"  {name:<22} {1e6 * seconds:7.1f}")
 
 
@@ -300,10 +304,9 @@ def large_table(repeats: int, n: int) -> None:
     y = rng.integers(0, 10, size=n)
     model = mlp([784, 256, 256, 10])
     print(f"\nMLP 784-256-256-10 on {n} x 784 random float32, batch 128: s per epoch (median)")
-    fit = timed(minitrain_fit, model, X, y, 128, repeats=repeats, epochs=1)
-    gemm = timed(gemm_floor, model, X, y, 128, repeats=repeats, epochs=1)
-    torch = timed(torch_epochs, model, X, y, 128, repeats=repeats, epochs=1)
-    hand = timed(hand_loop, model, X, y, 128, repeats=repeats, epochs=1)
+    factories = {"fit": minitrain_fit, "hand": hand_loop, "gemm": gemm_floor, "torch": torch_epochs}
+    runs = {name: make(model, X, y, 128, epochs=1) for name, make in factories.items()}
+    fit, hand, gemm, torch = median_seconds(runs, repeats).values()
     print(f"{'fit':>8} {'hand':>8} {'gemm':>8} {'torch':>13}   fit/torch fit/gemm fit/hand")
     show = [f"{s:8.3f}" if s is not None else "not installed" for s in (fit, hand, gemm, torch)]
     print(" ".join(show) + f"   {ratio(fit, torch):>9} {ratio(fit, gemm):>8} {ratio(fit, hand):>8}")
