@@ -212,19 +212,10 @@ def run_round(
             algorithm, state, grads, weights, survivors, compression, topology, seed, r, average
         )
 
-    gateway_of, (worker_links, gateway_links) = arrays["gateway_of"], topology.link_names
     sent_up = dispatched[returned]
-    bytes_down = {worker_links[k]: model_bytes for k in available.tolist()}
-    bytes_up = {worker_links[k]: up_bytes for k in sent_up.tolist()}
-    backhaul_up = np.zeros(len(gateway_links), dtype=np.int64)
-    if algorithm.hierarchical:
-        backhaul_up[gateway_of[survivors]] = model_bytes
-    else:
-        np.add.at(backhaul_up, gateway_of[sent_up], up_bytes)
-    for g in np.unique(gateway_of[available]).tolist():
-        bytes_down[gateway_links[g]] = model_bytes
-    for g in np.flatnonzero(backhaul_up).tolist():
-        bytes_up[gateway_links[g]] = int(backhaul_up[g])
+    bytes_up, bytes_down, backhaul_up = _traffic(
+        topology, available, sent_up, survivors, model_bytes, up_bytes, algorithm.hierarchical
+    )
     elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
 
     rmse = loss.metric == "rmse"
@@ -240,6 +231,25 @@ def run_round(
         (0,) * survivors.size,
     )
     return ServerState(new_params, new_opt_state, residuals, state.clock + elapsed, r + 1), record
+
+
+def _traffic(topology, available, sent_up, survivors, model_bytes, up_bytes, hierarchical):
+    """Bytes per link: the model down to every available worker (once per gateway on the
+    backhaul), each sent update up; a gateway forwards its workers' updates (flat) or one
+    dense average (hierarchical). Returns (bytes_up, bytes_down, backhaul bytes up (G,))."""
+    gateway_of, (worker_links, gateway_links) = topology.arrays["gateway_of"], topology.link_names
+    bytes_down = {worker_links[k]: model_bytes for k in available.tolist()}
+    bytes_up = {worker_links[k]: up_bytes for k in sent_up.tolist()}
+    backhaul_up = np.zeros(len(gateway_links), dtype=np.int64)
+    if hierarchical:
+        backhaul_up[gateway_of[survivors]] = model_bytes
+    else:
+        np.add.at(backhaul_up, gateway_of[sent_up], up_bytes)
+    for g in np.unique(gateway_of[available]).tolist():
+        bytes_down[gateway_links[g]] = model_bytes
+    for g in np.flatnonzero(backhaul_up).tolist():
+        bytes_up[gateway_links[g]] = int(backhaul_up[g])
+    return bytes_up, bytes_down, backhaul_up
 
 
 def _aggregate_and_step(
