@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from matplotlib.patches import Rectangle
 
-from minitrain.plotting.comparisons import grouped_bars, resource_curves, schedule_timeline
+from minitrain.plotting.comparisons import (
+    grouped_bars,
+    legend_below,
+    resource_curves,
+    schedule_timeline,
+)
 
 positive = st.floats(min_value=0.1, max_value=9.0, allow_nan=False)  # within one decade
 
@@ -128,3 +133,18 @@ def test_timeline_boxes_span_each_task_and_each_kind_is_named_once():
 def test_bad_tasks_are_refused_with_a_message(tasks, error, message):
     with pytest.raises(error, match=message):
         schedule_timeline(tasks)
+
+
+def test_legend_below_keeps_every_entry_and_moves_it_under_the_axes():
+    x = np.arange(3.0)
+    fig = resource_curves({"a": (x, x), "b": (x, -x)})
+    before = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = legend_below(fig).axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == before
+    anchor = legend.get_bbox_to_anchor().transformed(fig.axes[0].transAxes.inverted())
+    assert anchor.y0 < 0  # below the bottom of the axes
+
+
+def test_legend_below_refuses_what_is_not_a_figure():
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        legend_below("figure.png")

@@ -28,7 +28,7 @@ from ._common import (
     styled,
 )
 
-__all__ = ["grouped_bars", "resource_curves", "schedule_timeline"]
+__all__ = ["grouped_bars", "legend_below", "resource_curves", "schedule_timeline"]
 
 BAR_HEIGHT = 0.8  # of one row; the series of a row share it
 
@@ -145,6 +145,26 @@ def resource_curves(
         xlabel=xlabel + (", log scale" if use_log_x else ""),
         ylabel=ylabel + (", log scale" if use_log_y else ""),
     )
+    return fig
+
+
+def legend_below(fig: Figure, *, columns: int = 1) -> Figure:
+    """Move the legend of every axes of ``fig`` under it, clear of the data; returns ``fig``.
+
+    For curves that fill the corner a legend was put in (e.g. accuracy curves that start low
+    on the right of a log time axis).
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {describe(fig)}.")
+    for ax in fig.axes:
+        old = ax.get_legend()
+        if old is None:
+            continue
+        handles, labels = ax.get_legend_handles_labels()
+        title = old.get_title().get_text() or None
+        old.remove()
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncol=columns, title=title)  # fmt: skip
     return fig
 
 
