@@ -150,6 +150,7 @@ def test_bytes_per_link_of_a_round_equal_the_hand_count(hierarchical):
 
 def test_transfer_time_is_latency_plus_bits_over_bandwidth():
     # 1000 bytes = 8000 bits over 8000 bit/s is 1 s, plus 10 ms; nothing sent takes no time
+    # (pytest.approx here and below: hand values vs float arithmetic, default 1e-6 relative)
     assert dist.transfer_time(1000, 8000.0, 0.01) == pytest.approx(1.01)
     assert dist.transfer_time(0, 8000.0, 0.01) == 0.0
     assert np.allclose(dist.transfer_time(np.array([500, 0]), 8000.0, 0.0), [0.5, 0.0])
@@ -165,7 +166,7 @@ def test_round_time_is_the_slowest_path_through_the_topology():
     arrival = dist.arrival_times(topology, workers, 1000, np.array([500, 500]), flops)
     # gateway down 0.05 + 8000/160e3 = 0.1; slow: down 0.1 + 8000/16e3 = 0.6, compute 2 s,
     # up 0.1 + 4000/8e3 = 0.6 -> 3.3. fast: 0.1 + 0.001 + 0.002 + 0.0005 = 0.1035.
-    np.testing.assert_allclose(arrival, [3.3, 0.1035])
+    np.testing.assert_allclose(arrival, [3.3, 0.1035], rtol=1e-12)
     backhaul = np.array([1000])  # forwards both updates: 0.05 + 8000 / 80e3 = 0.15
     late = np.array([False, False])
     assert dist.round_time(topology, workers, arrival, late, backhaul, None) == pytest.approx(3.45)

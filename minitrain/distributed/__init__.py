@@ -7,9 +7,11 @@
     history.val_metric, history.elapsed, history.total_bytes    # accuracy vs time and bytes
 
 Modules: ``devices`` (profiles, topology), ``cluster`` (shards), ``workers`` (the pure worker
-function), ``sync`` (data-parallel SGD), ``fedavg`` (FedAvg, FedProx, server steppers),
-``asynchronous`` (bounded-staleness async SGD), ``faults``, ``comm`` (bytes, compression),
-``clock``, ``pipeline`` (model parallelism), ``executors``, ``history``.
+function) and ``stacked`` (many workers in one pass, bit-identical), ``rounds`` (one
+synchronous round), ``sync`` (data-parallel SGD), ``fedavg`` (FedAvg, FedProx, server
+steppers), ``asynchronous`` (bounded-staleness async SGD), ``faults``, ``comm`` (bytes,
+compression), ``clock``, ``pipeline`` (model parallelism), ``executors``, ``history``,
+``simulate`` (validation and the run loop).
 """
 
 from .asynchronous import async_sgd, cycle_times
