@@ -379,7 +379,7 @@ def main() -> None:
     header()
     digits_table(repeats)
     step_breakdown(repeats)
-    large_table(max(repeats // 2, 2), 10_000 if args.quick else 60_000)
+    large_table(repeats, 10_000 if args.quick else 60_000)
     parity()
     print(f"\nload average at end {os.getloadavg()[0]:.2f} (other processes inflate times)")
 
