@@ -24,8 +24,10 @@ def bars_of(fig):
 
 def assert_complete(fig):
     ax = fig.axes[0]
-    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-    assert ax.get_legend() is not None and ax.get_legend().get_texts()
+    title = ax.get_title() or fig.get_suptitle()
+    assert title and ax.get_xlabel() and ax.get_ylabel()
+    legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
+    assert legend is not None and legend.get_texts()
 
 
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 5)), elements=positive))
@@ -51,6 +53,7 @@ def test_bar_reference_line_is_drawn_at_its_value_with_its_label():
     fig = grouped_bars({"a": {"x": 3.0, "y": 5.0}}, reference=(2.0, "noise floor"))
     lines = [line for line in fig.axes[0].lines if line.get_label() == "noise floor"]
     assert len(lines) == 1 and list(lines[0].get_xdata()) == [2.0, 2.0]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["noise floor", "a"]
 
 
 @pytest.mark.parametrize(

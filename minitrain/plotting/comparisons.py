@@ -81,7 +81,7 @@ def grouped_bars(
         raise ValueError(f"values must be >= 0 (bar lengths); got {numbers.min()!r}.")
     n_series = len(checked)
     height = BAR_HEIGHT / n_series
-    fig, ax = new_figure(height=max(3.0, 1.2 + 0.32 * len(rows) * n_series))
+    fig, ax = new_figure(height=max(3.0, 1.8 + 0.32 * len(rows) * n_series))
     centres = np.arange(len(rows))[::-1].astype(float)
     for i, (series, row_values) in enumerate(checked.items()):
         offset = (n_series - 1) / 2 * height - i * height
@@ -98,8 +98,13 @@ def grouped_bars(
     else:
         ax.set_xlim(0, numbers.max() * 1.18)
     ax.grid(axis="y", visible=False)
-    finish(ax, title=title, xlabel=xlabel + (", log scale" if use_log else ""), ylabel=ylabel,
-           legend_loc="lower right")  # fmt: skip
+    finish(ax, title=title, xlabel=xlabel + (", log scale" if use_log else ""), ylabel=ylabel)
+    # Title and legend centred on the figure: long row labels shift the axes to the right.
+    handles, labels = ax.get_legend_handles_labels()
+    ax.get_legend().remove()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 2))
+    ax.set_title("")
+    fig.suptitle(title)
     return fig
 
 
