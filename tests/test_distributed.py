@@ -444,3 +444,26 @@ def test_workers_whose_gradients_overflow_are_dropped_alike_stacked_and_looped()
     assert stacked.dropped[0][2].startswith("failed: its update['0.W'] holds NaN")
     assert repr(stacked.as_dict()) == repr(looped.as_dict())
     assert all(np.array_equal(stacked.params[k], looped.params[k]) for k in stacked.params)
+
+
+def test_a_run_continued_from_its_state_equals_the_uninterrupted_run():
+    X, y, shards, model, loss = unequal_problem()
+    cluster = dist.Cluster(X, y, shards)
+    common = dict(local_opt=mt.optim.SGD(lr=0.1), epochs=2, batch_size=3, fraction=0.6,
+                  server_opt=mt.optim.Adam(lr=0.05), compression=dist.TopK(0.2), seed=7,
+                  faults=dist.Faults(dropout=0.2))  # fmt: skip
+    whole = dist.fedavg(model, loss, cluster, rounds=4, **common)
+    first = dist.fedavg(model, loss, cluster, rounds=2, **common)
+    rest = dist.fedavg(model, loss, cluster, rounds=2, state=first.state, **common)
+    assert first.participants + rest.participants == whole.participants
+    for key in whole.params:
+        assert np.array_equal(rest.params[key], whole.params[key])
+    assert rest.state.clock == whole.state.clock and rest.state.round == 4
+
+
+def test_label_splits_of_regression_targets_are_refused():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    with pytest.raises(ValueError, match="scheme='shards' splits by class label"):
+        dist.make_cluster(X, y, 4, scheme="shards")
+    assert dist.make_cluster(X, y, 4).sizes.tolist() == [5, 5, 5, 5]
