@@ -14,6 +14,7 @@ follows the same numbers.
 ``Adam(lr=cosine(1e-3, total_steps=1000))``. ``frozen(opt, keys)`` keeps some parameters fixed.
 """
 
+from .base import Stepper
 from .freeze import Frozen, frozen
 from .schedules import (
     Constant,
@@ -27,7 +28,7 @@ from .schedules import (
     linear_warmup,
     step_decay,
 )
-from .steppers import GD, SGD, Adagrad, Adam, AdamW, RMSprop, Stepper
+from .steppers import GD, SGD, Adagrad, Adam, AdamW, RMSprop
 
 __all__ = [
     "GD",

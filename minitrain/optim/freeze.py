@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._validate import check_params
+from .base import Params, State, check_grads
 from .schedules import Schedule, _set
-from .steppers import Params, State, check_grads
 
 
 @dataclass(frozen=True)

@@ -13,148 +13,14 @@ computes, and stores its state, in float32.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_in_range, check_params, check_positive, check_same_keys
+from .._validate import check_in_range, check_positive
+from .base import Stepper, check_lr, descend, plus_decay
 from .schedules import Schedule, _set
-
-Params = dict[str, np.ndarray]
-State = dict[str, Any]
-
-
-def _check_lr(lr: Any) -> float | Schedule:
-    """A float lr must be finite and > 0; a schedule must give a valid rate at step 1."""
-    if callable(lr):
-        scheduled_lr(lr, 1)
-        return lr
-    return check_positive("lr", lr)
-
-
-def scheduled_lr(lr: float | Schedule, t: int) -> float:
-    """The learning rate of step t: ``lr`` itself, or ``lr(t)`` checked to be finite and >= 0."""
-    if not callable(lr):
-        return lr
-    value = lr(t)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise ValueError(
-            f"the lr schedule {lr!r} gave {value!r} at step {t}; expected a finite number >= 0."
-        )
-    return float(value)
-
-
-def check_grads(params: Any, grads: Any) -> None:
-    """Check that grads have the keys, shapes and dtype of params, in one cheap pass per step.
-
-    Only when something is wrong do the shared validators run, to say exactly what.
-    """
-    try:
-        if grads.keys() == params.keys() and all(
-            type(g) is np.ndarray and g.shape == p.shape and g.dtype == p.dtype
-            and p.dtype.kind == "f"
-            for p, g in zip(params.values(), map(grads.__getitem__, params))
-        ):  # fmt: skip
-            return
-    except (AttributeError, TypeError):
-        pass
-    check_params("params", params)
-    check_same_keys("grads", grads, params)
-    check_params("grads", grads)
-    for key, p in params.items():
-        if grads[key].dtype != p.dtype:
-            raise TypeError(
-                f"grads[{key!r}] has dtype {grads[key].dtype} but params[{key!r}] has "
-                f"{p.dtype}; minitrain does not cast silently: compute grads in {p.dtype}."
-            )
-
-
-def _descend(p: np.ndarray, direction: np.ndarray, minus_lr: Any, owned: bool) -> np.ndarray:
-    """``p - lr * direction`` in two passes, reusing ``direction``'s memory when we own it."""
-    out = np.multiply(direction, minus_lr, out=direction) if owned else direction * minus_lr
-    out += p
-    return out
-
-
-def _plus_decay(g: np.ndarray, p: np.ndarray, weight_decay: Any) -> np.ndarray:
-    """``g + lambda theta`` (the L2 penalty's gradient added), as a new array."""
-    out = np.multiply(p, weight_decay)
-    out += g
-    return out
-
-
-class Stepper:
-    """What every stepper shares: ``init``, ``step`` and their validation.
-
-    A subclass names its state slots and their initial values in ``_slots``, gives the scalars
-    of step t in ``_constants(t, lr)`` and updates one parameter array in
-    ``_update(p, g, slots, k) -> (new_p, new_slots)``, where ``slots`` maps slot names to that
-    parameter's arrays and ``k`` holds the scalars as 0-d arrays of the parameter's dtype.
-    """
-
-    lr: float | Schedule
-
-    def _slots(self) -> dict[str, float]:
-        return {}
-
-    def _lr_used(self, t: int, lr: float) -> float:
-        """The rate step t applies (Adagrad decays it); recorded as ``state["lr"]``."""
-        return lr
-
-    def _constants(self, t: int, lr: float) -> dict[str, float]:
-        return {"minus_lr": -lr}
-
-    def _update(self, p, g, slots, k) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        raise NotImplementedError
-
-    def init(self, params: Params) -> State:
-        """Step 0: each slot filled with its initial value, with the shapes and dtype of params.
-
-        ``state["lr"]`` is the rate the first step will apply.
-        """
-        check_params("params", params)
-        state: State = {"step": 0, "lr": self._lr_used(1, scheduled_lr(self.lr, 1))}
-        for name, value in self._slots().items():
-            state[name] = {key: np.full_like(p, value) for key, p in params.items()}
-        return state
-
-    def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
-        """One update. Returns new dicts of new arrays; params, grads and state are unchanged."""
-        check_grads(params, grads)
-        names = tuple(self._slots())
-        if not (
-            isinstance(state, Mapping)
-            and isinstance(state.get("step"), (int, np.integer))
-            and all(isinstance(state.get(n), Mapping) and state[n].keys() == params.keys()
-                    for n in names)
-        ):  # fmt: skip
-            got = list(state) if isinstance(state, Mapping) else type(state).__name__
-            raise ValueError(
-                f"state must come from {type(self).__name__}.init(params): a dict with an int "
-                f"'step' and slots {list(names)} keyed like the params; got {got}."
-            )
-        t = int(state["step"]) + 1
-        lr = scheduled_lr(self.lr, t)
-        constants = self._constants(t, lr)
-        # The scalars as 0-d arrays of each parameter dtype: NumPy folds those into a ufunc in
-        # about half the time it takes for Python floats, which matters for small layers.
-        typed: dict[np.dtype, dict[str, np.ndarray]] = {}
-        new_params: Params = {}
-        new_state: State = {"step": t, "lr": self._lr_used(t, lr), **{n: {} for n in names}}
-        for key, p in params.items():
-            k = typed.get(p.dtype)
-            if k is None:
-                k = typed[p.dtype] = {
-                    n: np.array(v, p.dtype) if isinstance(v, float) else v
-                    for n, v in constants.items()
-                }
-            slots = {name: state[name][key] for name in names}
-            new_params[key], new_slots = self._update(p, grads[key], slots, k)
-            for name, value in new_slots.items():
-                new_state[name][key] = value
-        return new_params, new_state
 
 
 @dataclass(frozen=True)
@@ -164,10 +30,10 @@ class GD(Stepper):
     lr: float | Schedule
 
     def __post_init__(self) -> None:
-        _set(self, lr=_check_lr(self.lr))
+        _set(self, lr=check_lr(self.lr))
 
     def _update(self, p, g, slots, k):
-        return _descend(p, g, k["minus_lr"], owned=False), {}
+        return descend(p, g, k["minus_lr"], owned=False), {}
 
 
 @dataclass(frozen=True)
@@ -196,7 +62,7 @@ class SGD(Stepper):
     def __post_init__(self) -> None:
         _set(
             self,
-            lr=_check_lr(self.lr),
+            lr=check_lr(self.lr),
             momentum=check_positive("momentum", self.momentum, allow_zero=True),
             dampening=check_in_range("dampening", self.dampening, 0, 1, high_inclusive=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
@@ -227,17 +93,17 @@ class SGD(Stepper):
         else:
             g_t = np.negative(g) if self.maximize else g
         if not self.momentum:
-            return _descend(p, g_t, k["minus_lr"], owned), {}
+            return descend(p, g_t, k["minus_lr"], owned), {}
         if k["first_step"]:
             buffer = g_t if owned else g_t.copy()  # b_1 = g_1
         else:
             buffer = np.multiply(slots["momentum_buffer"], k["momentum"])  # mu b + (1 - tau) g
             buffer += g_t if self.dampening == 0 else g_t * k["undamped"]
         if not self.nesterov:
-            return _descend(p, buffer, k["minus_lr"], owned=False), {"momentum_buffer": buffer}
+            return descend(p, buffer, k["minus_lr"], owned=False), {"momentum_buffer": buffer}
         direction = np.multiply(buffer, k["momentum"])  # g + mu b
         direction += g_t
-        return _descend(p, direction, k["minus_lr"], owned=True), {"momentum_buffer": buffer}
+        return descend(p, direction, k["minus_lr"], owned=True), {"momentum_buffer": buffer}
 
 
 @dataclass(frozen=True)
@@ -261,7 +127,7 @@ class Adagrad(Stepper):
     def __post_init__(self) -> None:
         _set(
             self,
-            lr=_check_lr(self.lr),
+            lr=check_lr(self.lr),
             lr_decay=check_positive("lr_decay", self.lr_decay, allow_zero=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
             initial_accumulator_value=check_positive(
@@ -280,13 +146,13 @@ class Adagrad(Stepper):
         return {"minus_clr": -self._lr_used(t, lr), "eps": self.eps, "decay": self.weight_decay}
 
     def _update(self, p, g, slots, k):
-        g_t = _plus_decay(g, p, k["decay"]) if self.weight_decay else g
+        g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
         total = np.multiply(g_t, g_t)  # s + g^2
         total += slots["sum"]
         scaled = np.sqrt(total)  # g / (sqrt(s) + eps)
         scaled += k["eps"]
         np.divide(g_t, scaled, out=scaled)
-        return _descend(p, scaled, k["minus_clr"], owned=True), {"sum": total}
+        return descend(p, scaled, k["minus_clr"], owned=True), {"sum": total}
 
 
 @dataclass(frozen=True)
@@ -314,7 +180,7 @@ class RMSprop(Stepper):
     def __post_init__(self) -> None:
         _set(
             self,
-            lr=_check_lr(self.lr),
+            lr=check_lr(self.lr),
             alpha=check_in_range("alpha", self.alpha, 0, 1),
             eps=check_positive("eps", self.eps, allow_zero=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
@@ -336,7 +202,7 @@ class RMSprop(Stepper):
         }
 
     def _update(self, p, g, slots, k):
-        g_t = _plus_decay(g, p, k["decay"]) if self.weight_decay else g
+        g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
         scratch = np.multiply(g_t, g_t)  # v = alpha v + (1 - alpha) g^2
         scratch *= k["one_minus_alpha"]
         new = {"square_avg": np.multiply(slots["square_avg"], k["alpha"])}
@@ -353,11 +219,11 @@ class RMSprop(Stepper):
         scratch += k["eps"]  # u = g / (sqrt(w) + eps)
         np.divide(g_t, scratch, out=scratch)
         if not self.momentum:
-            return _descend(p, scratch, k["minus_lr"], owned=True), new
+            return descend(p, scratch, k["minus_lr"], owned=True), new
         buffer = np.multiply(slots["momentum_buffer"], k["momentum"])  # b = mu b + u
         buffer += scratch
         new["momentum_buffer"] = buffer
-        return _descend(p, buffer, k["minus_lr"], owned=False), new
+        return descend(p, buffer, k["minus_lr"], owned=False), new
 
 
 @dataclass(frozen=True)
@@ -393,7 +259,7 @@ class Adam(Stepper):
         beta2 = check_in_range("betas[1]", self.betas[1], 0, 1)
         _set(
             self,
-            lr=_check_lr(self.lr),
+            lr=check_lr(self.lr),
             betas=(beta1, beta2),
             eps=check_positive("eps", self.eps, allow_zero=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
@@ -418,7 +284,7 @@ class Adam(Stepper):
 
     def _update(self, p, g, slots, k):
         coupled_decay = self.weight_decay and not self.decoupled
-        g_t = _plus_decay(g, p, k["decay"]) if coupled_decay else g
+        g_t = plus_decay(g, p, k["decay"]) if coupled_decay else g
         scratch = np.multiply(g_t, k["one_minus_beta1"])  # m = beta1 m + (1 - beta1) g
         m = np.multiply(slots["exp_avg"], k["beta1"])
         m += scratch
@@ -433,7 +299,7 @@ class Adam(Stepper):
         scratch += k["eps_hat"]
         np.divide(m, scratch, out=scratch)
         if not (self.weight_decay and self.decoupled):
-            return _descend(p, scratch, k["minus_step"], owned=True), new
+            return descend(p, scratch, k["minus_step"], owned=True), new
         scratch *= k["minus_step"]  # theta (1 - gamma lambda) - s_t m / (sqrt(v) + e_t)
         scratch += np.multiply(p, k["kept"])
         return scratch, new
