@@ -202,6 +202,9 @@ class Sequential:
                     f"gives {a.n_out}; make them equal."
                 )
         self.layers = layers
+        self._keys = [  # (local key, model key) per layer, built once: used at every step
+            [(k, f"{i}.{k}") for k in layer.param_shapes()] for i, layer in enumerate(layers)
+        ]
         self.n_in = widths[0][1].n_in if widths else None
         self.n_out = widths[-1][1].n_out if widths else None
 
@@ -228,7 +231,7 @@ class Sequential:
 
     def layer_params(self, params: Params, i: int) -> Params:
         """Layer i's parameters with local keys (``{"W": ..., "b": ...}``)."""
-        return {k: params[f"{i}.{k}"] for k in self.layers[i].param_shapes()}
+        return {local: params[key] for local, key in self._keys[i]}
 
     def num_params(self) -> int:
         return int(sum(np.prod(s) for s in self.param_shapes().values()))

@@ -187,7 +187,7 @@ class CrossEntropy(Loss):
         probabilities = exp / total
         if target.ndim == 1:
             rows = np.arange(n)
-            value = np.mean(log_total[:, 0] - shifted[rows, target])
+            value = (log_total[:, 0] - shifted[rows, target]).sum() / n
             probabilities[rows, target] -= 1
             return float(value), probabilities / pred.dtype.type(n)
         value = -np.sum(target * (shifted - log_total)) / n
@@ -196,7 +196,7 @@ class CrossEntropy(Loss):
     def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
         """Accuracy: the fraction of rows whose largest logit is the (most likely) label."""
         labels = target if target.ndim == 1 else target.argmax(axis=1)
-        return float(np.mean(pred.argmax(axis=1) == labels))
+        return np.count_nonzero(pred.argmax(axis=1) == labels) / len(labels)
 
 
 class BinaryCrossEntropy(Loss):

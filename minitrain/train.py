@@ -16,6 +16,7 @@ for bit, to the uninterrupted run.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -301,7 +302,7 @@ def fit(
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                 value, grads, out = _value_and_grad(model, loss, run.params, X_batch, y_batch)
                 norm = _global_norm(grads)
-            if not (np.isfinite(value) and np.isfinite(norm)):
+            if not (math.isfinite(value) and math.isfinite(norm)):
                 run.params, run.opt_state = last_finite
                 _diverged(run, value, norm, on_divergence)
                 break

@@ -245,7 +245,7 @@ def test_bad_options_are_refused(kwargs, error, message):
 
 def test_wrong_model_loss_or_stepper_types_are_refused():
     X, y = classification_data()
-    with pytest.raises(TypeError, match="model must be a mt.Sequential"):
+    with pytest.raises(TypeError, match=r"model must be a mt\.Sequential"):
         mt.fit([mt.Dense(4, 3)], mt.losses.CrossEntropy(), mt.optim.SGD(lr=0.1), X, y, epochs=1)
     with pytest.raises(TypeError, match="loss must be a minitrain loss"):
         mt.fit(small_mlp(), "mse", mt.optim.SGD(lr=0.1), X, y, epochs=1)
