@@ -99,6 +99,13 @@ def test_curves_spanning_decades_get_log_axes_each_on_its_own():
     assert fig.axes[0].get_xlabel() == "bytes (B), log scale"
 
 
+def test_curves_with_a_unit_write_ticks_with_si_prefixes():
+    x = np.array([1e3, 1e6])
+    fig = resource_curves({"a": (x, np.array([2.0, 1.0]))}, x_unit="B")
+    formatter = fig.axes[0].xaxis.get_major_formatter()
+    assert formatter(1e6) == "1 MB" and formatter(2e3) == "2 kB"
+
+
 def test_curves_refuse_mismatched_lengths_and_integer_arrays():
     with pytest.raises(ValueError, match="x values but"):
         resource_curves({"a": (np.arange(3.0), np.arange(4.0))})

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter, FuncFormatter
 
 from .._validate import as_float_array, describe
 from ._common import (
@@ -116,6 +117,7 @@ def resource_curves(
     log_x: bool | None = None,
     log_y: bool | None = None,
     markers: bool = True,
+    x_unit: str | None = None,
     title: str = "A metric against a resource",
     xlabel: str = "resource (units)",
     ylabel: str = "metric (units)",
@@ -125,6 +127,7 @@ def resource_curves(
     For error against simulated time or bytes sent, or a measured quantity against the formula
     that predicts it (``formula``: label -> (x, y), drawn as wide pale dashed lines; a label
     also in ``curves`` shares its colour). Axes spanning two decades get a log scale.
+    ``x_unit`` (e.g. "B") writes the x ticks with SI prefixes in that unit (10 kB, 2 MB).
     """
     measured = check_xy("curves", curves)
     predicted = {} if formula is None else check_xy("formula", formula)
@@ -134,16 +137,23 @@ def resource_curves(
     fig, ax = new_figure()
     colours: dict[str, str] = {}
     for label, (x, y) in measured.items():
-        (line,) = ax.plot(x, y, "-o" if markers else "-", markersize=4, label=label)
+        size = 8 if x.size == 1 else 4  # a lone point must stand out
+        (line,) = ax.plot(x, y, "-o" if markers else "-", markersize=size, label=label)
         colours[label] = line.get_color()
     for i, (label, (x, y)) in enumerate(predicted.items()):
         colour = colours.get(label, f"C{(len(measured) + i) % 10}")
         name = f"{label}: formula" if label in measured else label
         ax.plot(x, y, "--", color=colour, lw=3.2, alpha=0.45, zorder=1, label=name)
+    plain = FuncFormatter(lambda value, _: f"{value:g}")  # 40, not 4 x 10^1, on log axes
     if use_log_x:
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(plain)
     if use_log_y:
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
+    if x_unit is not None:
+        ax.xaxis.set_major_formatter(EngFormatter(unit=check_text("x_unit", x_unit)))
     finish(
         ax,
         title=title,
