@@ -107,6 +107,24 @@ def run_lesson(number: int) -> int:
     return subprocess.run([sys.executable, str(path)], cwd=path.parent.parent).returncode
 
 
+def run_demo(args: argparse.Namespace) -> int:
+    """``minitrain demo``: the edge story (default) or, with ``--linear``, the first example."""
+    if args.linear:
+        linear_demo(epochs=args.epochs, seed=args.seed)
+        return 0
+    from . import demo  # the subsystems load only for the story
+
+    try:
+        settings = demo.DemoSettings(optimizer=args.optimizer, nodes=args.nodes,
+                                     sparsity=args.sparsity, seed=args.seed, rounds=args.rounds,
+                                     out=args.out)  # fmt: skip
+    except (TypeError, ValueError) as error:  # a bad option: say which, and stop before work
+        print(f"minitrain demo: bad option: {error}", file=sys.stderr)
+        return 2
+    demo.run(settings)
+    return 0
+
+
 def make_plots(out: str, only: str | None) -> int:
     from . import gallery  # matplotlib and the figures' data only when asked for
 
@@ -119,12 +137,35 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minitrain", description="Train and simulate models on edge devices, in NumPy."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run the demonstration")
-    demo.add_argument(
-        "--linear", action="store_true", help="the linear-regression example (y = 2x + 1)"
+    demo = commands.add_parser(
+        "demo",
+        help="the whole story: dirty sensor fleet -> cleaning -> federated training -> "
+        "pruning and int8 -> a final table and figures",
     )
-    demo.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
+    demo.add_argument(
+        "--linear", action="store_true", help="the first example instead: y = 2x + 1 by SGD"
+    )
+    demo.add_argument(
+        "--epochs", type=int, default=100, help="with --linear: training epochs (default 100)"
+    )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument(
+        "--optimizer",
+        default="sgd",
+        help="the stepper each node runs locally: sgd (momentum 0.9), adam, adamw, rmsprop, "
+        "adagrad or gd (default sgd)",
+    )
+    demo.add_argument("--nodes", type=int, default=8, help="sensor nodes, 3 to 64 (default 8)")
+    demo.add_argument(
+        "--sparsity",
+        type=float,
+        default=0.8,
+        help="fraction of the hidden weights to prune, in [0, 1) (default 0.8)",
+    )
+    demo.add_argument("--rounds", type=int, default=30, help="federated rounds (default 30)")
+    demo.add_argument(
+        "--out", default="demo_output", help="folder for the figures (default demo_output/)"
+    )
     lessons = commands.add_parser("lessons", help="list the lessons, or run lesson N")
     lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")
     plots = commands.add_parser("plots", help="regenerate the plot gallery")
@@ -136,8 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        linear_demo(epochs=args.epochs, seed=args.seed)
-        return 0
+        return run_demo(args)
     try:
         if args.command == "lessons":
             return list_lessons() if args.number is None else run_lesson(args.number)

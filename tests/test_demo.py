@@ -1,0 +1,151 @@
+"""`minitrain demo`: the story runs as a command, prints its sections and a final table whose
+numbers tell the story, writes its figures, and refuses bad options before doing any work."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minitrain import demo, distributed
+from minitrain.demo_figures import FIGURE_NAMES
+
+REPO = Path(__file__).resolve().parents[1]
+ROW = re.compile(r"^(?P<name>.+?)\s+(?P<rmse>\d+\.\d\d)\s+(?P<bytes>[\d,]+)\s+(?P<macs>[\d,]+)"
+                 r"\s+(?P<sent>\d+\.\d\d)\s+(?P<seconds>\d+\.\d)\s{2}")  # fmt: skip
+
+
+def minitrain(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "minitrain.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO,
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """`minitrain demo --out <tmp>` with every other option at its default (what `make demo`
+    shows), run once for the tests of its output."""
+    out = tmp_path_factory.mktemp("demo") / "figures"
+    return minitrain("demo", "--out", str(out)), out
+
+
+def table_rows(stdout: str) -> dict[str, dict[str, float]]:
+    rows = {}
+    for line in stdout.splitlines():
+        match = ROW.match(line)
+        if match:
+            values = {k: float(v.replace(",", "")) for k, v in match.groupdict().items()
+                      if k != "name"}  # fmt: skip
+            rows[match["name"].strip()] = values
+    return rows
+
+
+def test_demo_prints_its_sections_and_final_table(default_run):
+    result, _ = default_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    for header in ("1. A fleet of 8 edge sensor nodes", "2. Cleaning and anomaly detection",
+                   "3. Federated averaging across 8", "4. Pruning (80% of the weights)",
+                   "5. Results"):  # fmt: skip
+        assert header in result.stdout, header
+    assert "RMSE W" in result.stdout and "trains on" in result.stdout
+    assert len(table_rows(result.stdout)) == 5
+
+
+def test_final_table_tells_the_story(default_run):
+    result, _ = default_run
+    rows = list(table_rows(result.stdout).values())
+    dirty, cleaned, deadline, pruned, int8 = rows
+    assert cleaned["rmse"] < dirty["rmse"]  # cleaning helps, with the same training
+    assert deadline["seconds"] < cleaned["seconds"]  # a deadline shortens the rounds
+    assert deadline["sent"] < cleaned["sent"]  # and late nodes send nothing
+    assert int8["bytes"] < pruned["bytes"] < cleaned["bytes"]  # each step shrinks storage
+    assert pruned["macs"] < cleaned["macs"] and int8["macs"] == pruned["macs"]
+    assert pruned["sent"] > cleaned["sent"]  # fine-tuning adds rounds on top
+    # The target has 2 W of noise: nothing can be far below it, and the cleaned model,
+    # trained for 30 rounds, lands within a few W of it (it measures 3.7 W).
+    assert all(row["rmse"] > 1.5 for row in rows) and cleaned["rmse"] < 6.0
+
+
+def test_demo_writes_every_figure_and_none_is_blank(default_run):
+    result, out = default_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in FIGURE_NAMES:
+        pixels = matplotlib.image.imread(out / name)
+        assert pixels.std() > 0, f"{name} is blank"
+        assert str(out / name) in result.stdout  # the demo names where it wrote each
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (("--nodes", "1"), "nodes must be >= 3"),
+        (("--nodes", "65"), "nodes must be <= 64"),
+        (("--sparsity", "1.0"), "sparsity must lie in [0.0, 1.0)"),
+        (("--optimizer", "lbfgs"), "optimizer must be one of 'sgd', 'adam'"),
+        (("--rounds", "0"), "rounds must be >= 1"),
+        (("--seed", "-1"), "seed must be >= 0"),
+    ],
+)
+def test_bad_options_are_refused_by_name_before_any_work(option, message, tmp_path):
+    out = tmp_path / "figures"
+    result = minitrain("demo", *option, "--out", str(out))
+    assert result.returncode == 2
+    assert f"minitrain demo: bad option: {message}" in result.stderr
+    assert result.stdout == "" and not out.exists()  # nothing ran, nothing was written
+
+
+def test_a_non_integer_node_count_is_refused_by_the_parser():
+    result = minitrain("demo", "--nodes", "two")
+    assert result.returncode == 2 and "argument --nodes: invalid int value" in result.stderr
+
+
+def test_the_same_settings_give_the_same_table(tmp_path, capsys):
+    settings = {"nodes": 3, "rounds": 2, "sparsity": 0.5, "seed": 1}
+    first = demo.run(demo.DemoSettings(**settings, out=tmp_path / "a"))
+    second = demo.run(demo.DemoSettings(**settings, out=tmp_path / "b"))
+    capsys.readouterr()
+    assert first == second  # every random draw comes from the seed
+
+
+def test_table_errors_are_the_last_points_of_the_error_curves(tmp_path, capsys, monkeypatch):
+    """The figures' curves and the table measure the same thing: the RMSE in W of the
+    validation curve's last round equals the table's RMSE of the final parameters (float32
+    sums in another order: 1e-4 relative)."""
+    import minitrain.demo_figures as figures
+
+    captured = {}
+    original = figures.write_figures
+
+    def spy(out, detector, runs, prepared, rows):
+        captured.update(curves=figures._error_curves(runs, prepared, "elapsed"), rows=rows)
+        return original(out, detector, runs, prepared, rows)
+
+    monkeypatch.setattr(figures, "write_figures", spy)
+    demo.run(demo.DemoSettings(nodes=3, rounds=2, out=tmp_path))
+    capsys.readouterr()
+    by_name = {row.name: row for row in captured["rows"]}
+    for label, (_, rmse) in captured["curves"].items():
+        assert np.isclose(rmse[-1], by_name[label].rmse, rtol=1e-4), label
+
+
+@given(st.integers(3, 64), st.integers(50, 600))
+def test_the_deadline_cuts_exactly_the_microcontrollers(nodes, rows_per_node):
+    settings = demo.DemoSettings(nodes=nodes)
+    prepared = demo._Prepared(None, None, np.repeat(np.arange(nodes), rows_per_node), None, None)
+    deadline = demo._deadline(settings, prepared)
+    model, devices = demo.model_for(), demo._devices(nodes)
+    nbytes = distributed.dense_nbytes(model.init(0, dtype=np.float32))
+    flops = distributed.training_flops(model, demo.LOCAL_EPOCHS * np.full(nodes, rows_per_node))
+    arrival = distributed.arrival_times(distributed.make_topology(nodes, devices),
+                                        np.arange(nodes), nbytes, np.full(nodes, nbytes), flops)
+    is_mcu = np.array([d == "mcu" for d in devices])
+    assert np.all(arrival[is_mcu] > deadline) and np.all(arrival[~is_mcu] < deadline)
