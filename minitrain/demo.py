@@ -231,7 +231,7 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
           f"{raw_bytes / 1e3:.0f} KB: with this little data per node, federated learning is "
           "about keeping the data local, not about saving bytes)")  # fmt: skip
 
-    section(f"4. Pruning ({settings.sparsity:.0%} of the weights) and int8 quantization")
+    section(f"4. Pruning ({settings.sparsity:.0%} of the hidden weights) and int8 quantization")
     base, _ = runs["cleaned, wait for all"]
     # One threshold over the hidden layers' weights; the output layer (64 weights, the
     # smallest of the network) is kept, or a global threshold would remove all of it.
@@ -312,7 +312,10 @@ def summary(rows: list[ResultRow]) -> str:
         f"{deadline.rmse:.2f} W instead of {cleaned.rmse:.2f} W;",
         f"- pruning and int8 made the model {cleaned.model_bytes / int8.model_bytes:.0f} times "
         f"smaller and {cleaned.macs / int8.macs:.1f} times cheaper to run, for "
-        f"{int8.rmse - cleaned.rmse:+.2f} W of error.",
+        f"{int8.rmse - cleaned.rmse:+.2f} W of error;",
+        f"- the dense model trains on {', '.join(cleaned.trains_on) or 'no device class'} and "
+        f"the int8 one runs on {', '.join(int8.runs_on) or 'no device class'} (M4: 256 KB of "
+        "RAM, 1 MB of flash).",
     ])  # fmt: skip
 
 

@@ -53,7 +53,7 @@ def test_demo_prints_its_sections_and_final_table(default_run):
     result, _ = default_run
     assert result.returncode == 0, result.stderr[-3000:]
     for header in ("1. A fleet of 8 edge sensor nodes", "2. Cleaning and anomaly detection",
-                   "3. Federated averaging across 8", "4. Pruning (80% of the weights)",
+                   "3. Federated averaging across 8", "4. Pruning (80% of the hidden weights)",
                    "5. Results"):  # fmt: skip
         assert header in result.stdout, header
     assert "RMSE W" in result.stdout and "trains on" in result.stdout
