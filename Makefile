@@ -27,8 +27,8 @@ lessons: $(STAMP)
 	$(BIN)/minitrain lessons
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet scikit-learn
-	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

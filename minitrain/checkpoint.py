@@ -225,7 +225,12 @@ def _read_entries(path: Path) -> dict[str, np.ndarray]:
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except Exception as error:  # any parse failure means "not a readable .npz"
-        raise CheckpointError(f"{path} is not a readable .npz archive: {error}") from None
+        # NumPy's own message suggests loading with pickle, which a checkpoint never needs.
+        reason = "it would need pickle" if "pickle" in str(error) else str(error)
+        raise CheckpointError(
+            f"{path} is not a readable .npz archive ({reason}); it is truncated, corrupt or "
+            "not a minitrain checkpoint."
+        ) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise CheckpointError(f"{path} is a single .npy array, not a checkpoint archive.")
     try:

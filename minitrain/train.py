@@ -72,7 +72,14 @@ def check_data(
                 "e.g. with minitrain.clean.Imputer."
             )
     n_out = model.n_out if model.n_out is not None else X.shape[1]
-    _, target = loss.check(np.zeros((len(X), n_out), dtype=X.dtype), y)
+    output = np.zeros((len(X), n_out), dtype=X.dtype)  # only its shape and dtype are checked
+    try:
+        _, target = loss.check(output, y)
+    except (TypeError, ValueError) as error:  # the loss says "target" and "pred": name ours
+        raise type(error)(
+            f"{y_name} is not a valid target for {loss!r} with model outputs of shape "
+            f"{output.shape} ({output.dtype}): {error}"
+        ) from None
     return X, target
 
 

@@ -178,7 +178,9 @@ def run_round(
     if faults.deadline is not None:
         late = arrival > faults.deadline
         for k, t in zip(available[late], arrival[late]):
-            dropped[int(k)] = f"late: its update would arrive at {t:.4g} s > deadline"
+            dropped[int(k)] = (
+                f"late: its update would arrive at {t:.4g} s > deadline {faults.deadline:g} s"
+            )
     dispatched = available[~late]
 
     injected = bool(faults.failures) and any(faults.failure_of(r, int(k)) for k in dispatched)
