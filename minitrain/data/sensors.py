@@ -300,7 +300,7 @@ def make_sensor_fleet(
         missing_mask=rep(missing),
         anomaly_entries=rep(differs),
         anomaly_mask=rep(differs.any(axis=1)),
-        spike_mask=rep((differs & spiked).any(axis=1)),
+        spike_mask=rep((differs & spiked & ~stuck).any(axis=1)),  # unless stuck overwrote it
         stuck_mask=rep((differs & stuck).any(axis=1)),
         duplicate_mask=duplicate,
         unit_faults=unit_faults,

@@ -65,8 +65,7 @@ FIGURES: dict[str, FigureEntry] = {
     "detector_scores.png": (
         edge.detector_scores,
         "After the unit fix, the MAD detector flags every visible spike with no false alarm, "
-        "well above the per-node level shifts in the grey band; its one miss is a spiked "
-        "humidity reading that a stuck sensor then overwrote with a normal value.",
+        "well above the per-node level shifts in the grey band.",
     ),
     "sparsity_vs_accuracy.png": (
         edge.sparsity_vs_accuracy,
