@@ -257,16 +257,14 @@ class Sequential:
 
         grads has the keys of ``params`` in layer order. dX is computed only with ``need_dx``.
         """
-        grads_by_layer = []
+        grads: Params = {}
         d = dout
         for i in range(len(self.layers) - 1, -1, -1):
-            first = i == 0
             d, local = self.layers[i].backward(
-                self.layer_params(params, i), caches[i], d, need_dx=need_dx or not first
+                self.layer_params(params, i), caches[i], d, need_dx=need_dx or i > 0
             )
-            grads_by_layer.append((i, local))
-        grads = {f"{i}.{k}": g for i, local in reversed(grads_by_layer) for k, g in local.items()}
-        return d, grads
+            grads.update((key, local[k]) for k, key in self._keys[i])
+        return d, {key: grads[key] for keys in self._keys for _, key in keys}
 
     def check_input(self, params: Params, X: Any, name: str = "X") -> np.ndarray:
         """Validate params and X against this model; return X as an array."""
