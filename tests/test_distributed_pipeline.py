@@ -81,7 +81,8 @@ def test_gpipe_schedule_with_equal_stages_and_free_links_matches_the_closed_form
     # (M + S - 1) slots of f + b, of which each stage is busy M: bubble (S-1)/(M+S-1)
     # the schedule adds up the same f and b terms in another order: 1e-12 relative
     assert time == pytest.approx((M + S - 1) * (f + b), rel=1e-12)
-    assert 1 - busy.sum() / (S * time) == pytest.approx((S - 1) / (M + S - 1), abs=1e-12)
+    bubble = 1 - busy.sum() / (S * time)  # the idle fraction of the stages
+    assert bubble == pytest.approx((S - 1) / (M + S - 1), abs=1e-12)
 
 
 @given(st.integers(2, 4), st.integers(1, 6), st.integers(0, 2**16))
