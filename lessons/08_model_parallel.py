@@ -246,10 +246,10 @@ print({label: f"{values[1][-1]:.1%} at M = {MICRO_BATCHES[-1]}"
 # the MCU's part fits in its RAM: its layers' weights and gradients and the activations it
 # keeps for the backward pass (plain SGD, no optimizer slots; `compress.footprint`).
 #
-# One assumption to keep in mind: the simulated clock gives every transfer its link's full
-# bandwidth, even when several micro-batches are in flight at once. On one radio they would
-# queue, so on slow links micro-batching would *not* hide transfer time the way the clock
-# says (exercise 1). With $M = 1$, as here, the question does not arise.
+# One rule of the simulated clock to keep in mind: a link carries one micro-batch at a time.
+# When several are ready at once they queue, so on a slow radio micro-batching cannot hide
+# transfer time (exercise 1 computes what queueing costs). With $M = 1$, as here, nothing
+# queues.
 
 # %%
 batch, labels = X[:32].astype(np.float32), y[:32]

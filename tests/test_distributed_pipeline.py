@@ -97,6 +97,19 @@ def test_gpipe_time_covers_the_critical_path_and_each_stage_busy_time(S, M, seed
     np.testing.assert_allclose(busy, forward.sum(axis=1) + backward.sum(axis=1), rtol=1e-12)
 
 
+@given(st.integers(1, 8), st.floats(0.1, 10.0), st.floats(0.0, 1e-3))
+def test_micro_batches_queue_on_a_link(M, send, compute):
+    # Two stages that (almost) do not compute, joined by one link: the M activations cross it
+    # one after another, then the M gradients do.
+    forward = backward = np.full((2, M), compute)
+    time, _ = dist.gpipe_schedule(forward, backward, np.full((1, M), send), np.full((1, M), send))
+    queued = 2 * M * send
+    # compute adds at most 3 (M + 1) * compute <= 0.03 s to the step; the link part is exact
+    assert queued - 1e-12 <= time <= queued + 3 * (M + 1) * compute + 1e-12
+    # Were the micro-batches not queued, the link part would be 2 send whatever M.
+    assert M == 1 or time > 2 * send + (M - 1) * send
+
+
 def test_pipeline_report_times_a_split_across_real_devices():
     model = mt.Sequential([mt.Dense(64, 128), mt.ReLU(), mt.Dense(128, 10)])
     X, y = mt.data.load_digits()
@@ -121,7 +134,13 @@ def test_pipeline_report_times_a_split_across_real_devices():
         devices=["phone", "cloud"],
         micro_batches=8,
     )
-    assert eight.time < one.time  # micro-batches overlap the stages and the link
+    # The phone's link, not its compute, sets the pace, and a link carries one transfer at a
+    # time: eight micro-batches pay the link's latencies eight times over, each way.
+    phone, cloud = dist.PROFILES["phone"], dist.PROFILES["cloud"]
+    latency, nbytes = phone.latency_s + cloud.latency_s, 256 * 128 * 8 / 8
+    up = dist.transfer_time(nbytes, min(phone.uplink_bps, cloud.downlink_bps), latency)
+    down = dist.transfer_time(nbytes, min(cloud.uplink_bps, phone.downlink_bps), latency)
+    assert eight.time >= 8 * (up + down) > one.time
     assert eight.activation_bytes == one.activation_bytes == (256 * 128 * 8,)
 
 

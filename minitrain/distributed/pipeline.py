@@ -13,10 +13,13 @@ the single-device gradient (bit for bit with M = 1; to rounding otherwise).
 Clock (GPipe, Huang et al. 2019): forward f_{s,m} = 2 MACs_s(n_m) / speed_s, backward
 b_{s,m} = 2 f_{s,m} (dL/dW and dL/dx each cost a forward matmul), transfers as ``clock``
 with bandwidth min(sender uplink, receiver downlink) and both latencies. A stage runs its
-micro-batches in order, forward 0..M-1, then (after the flush) backward M-1..0:
+micro-batches in order, forward 0..M-1, then (after the flush) backward M-1..0. A link carries
+one transfer at a time, for the whole of its time c (latency included), in order, so
+micro-batches ready together queue:
 
-    F[s,m] = max(F[s,m-1], F[s-1,m] + c[s-1,m]) + f[s,m]
-    B[s,m] = max(B[s,m+1], B[s+1,m] + c'[s,m]) + b[s,m]     (B[s,M] = F[s,M-1])
+    A[s,m] = max(F[s-1,m], A[s,m-1]) + c[s-1,m]          arrival at stage s of micro-batch m
+    F[s,m] = max(F[s,m-1], A[s,m]) + f[s,m]
+    B[s,m] = max(B[s,m+1], A'[s,m]) + b[s,m]     (B[s,M] = F[s,M-1]; A' likewise, backward)
     time   = B[0,0];   bubble = 1 - sum_s busy_s / (S time)
 
 With equal stages and free links, time = (M + S - 1)(f + b) and bubble = (S-1)/(M+S-1).
@@ -93,15 +96,19 @@ def gpipe_schedule(forward: np.ndarray, backward: np.ndarray, send_forward: np.n
     S, M = forward.shape
     F = np.zeros((S, M))
     for s in range(S):
+        arrival = 0.0  # A[s, m]: the link into stage s is free again at the previous arrival
         for m in range(M):
-            ready = F[s - 1, m] + send_forward[s - 1, m] if s else 0.0
-            F[s, m] = max(F[s, m - 1] if m else 0.0, ready) + forward[s, m]
+            if s:
+                arrival = max(F[s - 1, m], arrival) + send_forward[s - 1, m]
+            F[s, m] = max(F[s, m - 1] if m else 0.0, arrival) + forward[s, m]
     B = np.zeros((S, M))
     for s in range(S - 1, -1, -1):
+        arrival = 0.0
         for m in range(M - 1, -1, -1):
             free = B[s, m + 1] if m < M - 1 else F[s, M - 1]
-            ready = B[s + 1, m] + send_backward[s, m] if s < S - 1 else 0.0
-            B[s, m] = max(free, ready) + backward[s, m]
+            if s < S - 1:
+                arrival = max(B[s + 1, m], arrival) + send_backward[s, m]
+            B[s, m] = max(free, arrival) + backward[s, m]
     return float(B[0, 0]), forward.sum(axis=1) + backward.sum(axis=1)
 
 
