@@ -300,52 +300,55 @@ def fit(
         callback.on_train_begin(run)
     bar = tqdm(total=epochs - initial_epoch, desc="fit", unit="epoch", disable=not progress)
     last_finite = (run.params, run.opt_state)  # the params of the last finite loss, and state
-    for epoch in range(initial_epoch, epochs):
-        run.epoch = epoch
-        loss_sum = metric_sum = 0.0
-        seen = 0
-        for rows in _batches(n, batch_size, np.random.default_rng([seed, epoch])):
-            X_batch, y_batch = X[rows], _take(target, rows)
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+    # Overflow on the way to a non-finite loss is expected and reported below with its step,
+    # so NumPy's own warnings about it are silenced (once for the loop: it runs every step).
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(initial_epoch, epochs):
+            run.epoch = epoch
+            loss_sum = metric_sum = 0.0
+            seen = 0
+            for rows in _batches(n, batch_size, np.random.default_rng([seed, epoch])):
+                X_batch, y_batch = X[rows], _take(target, rows)
                 value, grads, out = _value_and_grad(model, loss, run.params, X_batch, y_batch)
                 norm = _global_norm(grads)
-            if not (math.isfinite(value) and math.isfinite(norm)):
-                run.params, run.opt_state = last_finite
-                _diverged(run, value, norm, on_divergence)
+                if not (math.isfinite(value) and math.isfinite(norm)):
+                    run.params, run.opt_state = last_finite
+                    _diverged(run, value, norm, on_divergence)
+                    break
+                last_finite = (run.params, run.opt_state)
+                run.params, run.opt_state = opt.step(run.params, grads, run.opt_state)
+                run.step += 1
+                rows_in_batch = len(X_batch)
+                loss_sum += value * rows_in_batch
+                metric = loss.metric_value(out, y_batch)
+                metric_sum += (metric * metric if loss.metric == "rmse" else metric) * rows_in_batch
+                seen += rows_in_batch
+                history.step_loss.append(value)
+                history.grad_norm.append(norm)
+                if isinstance(run.opt_state, dict) and "lr" in run.opt_state:
+                    history.lr.append(float(run.opt_state["lr"]))
+                for callback in callbacks:
+                    callback.on_step_end(run)
+            if seen:
+                history.loss.append(loss_sum / seen)
+                mean_metric = metric_sum / seen  # the mean square error, for "rmse"
+                rmse = loss.metric == "rmse"
+                history.metric.append(np.sqrt(mean_metric) if rmse else mean_metric)
+                if validation is not None:
+                    val_out = model.forward(run.params, X_val)[0]
+                    history.val_loss.append(loss._value_and_grad(val_out, y_val)[0])
+                    history.val_metric.append(loss.metric_value(val_out, y_val))
+                history.wall_time.append(time.perf_counter() - start)
+                history.epochs_run += 1
+                for callback in callbacks:
+                    callback.on_epoch_end(run)
+                shown = {"loss": f"{history.loss[-1]:.4g}"}
+                if history.val_loss:
+                    shown["val_loss"] = f"{history.val_loss[-1]:.4g}"
+                bar.set_postfix(shown, refresh=False)
+            bar.update(1)
+            if run.stop:
                 break
-            last_finite = (run.params, run.opt_state)
-            run.params, run.opt_state = opt.step(run.params, grads, run.opt_state)
-            run.step += 1
-            rows_in_batch = len(X_batch)
-            loss_sum += value * rows_in_batch
-            metric = loss.metric_value(out, y_batch)
-            metric_sum += (metric * metric if loss.metric == "rmse" else metric) * rows_in_batch
-            seen += rows_in_batch
-            history.step_loss.append(value)
-            history.grad_norm.append(norm)
-            if isinstance(run.opt_state, dict) and "lr" in run.opt_state:
-                history.lr.append(float(run.opt_state["lr"]))
-            for callback in callbacks:
-                callback.on_step_end(run)
-        if seen:
-            history.loss.append(loss_sum / seen)
-            mean_metric = metric_sum / seen
-            history.metric.append(np.sqrt(mean_metric) if loss.metric == "rmse" else mean_metric)
-            if validation is not None:
-                val_out = model.forward(run.params, X_val)[0]
-                history.val_loss.append(loss._value_and_grad(val_out, y_val)[0])
-                history.val_metric.append(loss.metric_value(val_out, y_val))
-            history.wall_time.append(time.perf_counter() - start)
-            history.epochs_run += 1
-            for callback in callbacks:
-                callback.on_epoch_end(run)
-            shown = {"loss": f"{history.loss[-1]:.4g}"}
-            if history.val_loss:
-                shown["val_loss"] = f"{history.val_loss[-1]:.4g}"
-            bar.set_postfix(shown, refresh=False)
-        bar.update(1)
-        if run.stop:
-            break
     bar.close()
     for callback in callbacks:
         callback.on_train_end(run)
