@@ -231,7 +231,8 @@ def _check_optimizer(opt: Any) -> None:
 
 
 def _global_norm(grads: Params) -> float:
-    return float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    """||g|| = sqrt(sum over keys of sum g_k^2), the L2 norm of all gradients together."""
+    return math.sqrt(sum([float(np.vdot(g, g)) for g in grads.values()]))
 
 
 def _batches(n: int, batch_size: int | None, rng: np.random.Generator) -> list[Any]:
@@ -303,12 +304,15 @@ def fit(
     # Overflow on the way to a non-finite loss is expected and reported below with its step,
     # so NumPy's own warnings about it are silenced (once for the loop: it runs every step).
     with np.errstate(over="ignore", invalid="ignore"):
+        rmse = loss.metric == "rmse"
+        step_loss, grad_norm, lr = history.step_loss, history.grad_norm, history.lr
         for epoch in range(initial_epoch, epochs):
             run.epoch = epoch
             loss_sum = metric_sum = 0.0
             seen = 0
             for rows in _batches(n, batch_size, np.random.default_rng([seed, epoch])):
-                X_batch, y_batch = X[rows], _take(target, rows)
+                X_batch = X[rows]
+                y_batch = _take(target, rows) if isinstance(target, tuple) else target[rows]
                 value, grads, out = _value_and_grad(model, loss, run.params, X_batch, y_batch)
                 norm = _global_norm(grads)
                 if not (math.isfinite(value) and math.isfinite(norm)):
@@ -321,18 +325,17 @@ def fit(
                 rows_in_batch = len(X_batch)
                 loss_sum += value * rows_in_batch
                 metric = loss.metric_value(out, y_batch)
-                metric_sum += (metric * metric if loss.metric == "rmse" else metric) * rows_in_batch
+                metric_sum += (metric * metric if rmse else metric) * rows_in_batch
                 seen += rows_in_batch
-                history.step_loss.append(value)
-                history.grad_norm.append(norm)
+                step_loss.append(value)
+                grad_norm.append(norm)
                 if isinstance(run.opt_state, dict) and "lr" in run.opt_state:
-                    history.lr.append(float(run.opt_state["lr"]))
+                    lr.append(float(run.opt_state["lr"]))
                 for callback in callbacks:
                     callback.on_step_end(run)
             if seen:
                 history.loss.append(loss_sum / seen)
                 mean_metric = metric_sum / seen  # the mean square error, for "rmse"
-                rmse = loss.metric == "rmse"
                 history.metric.append(np.sqrt(mean_metric) if rmse else mean_metric)
                 if validation is not None:
                     val_out = model.forward(run.params, X_val)[0]
