@@ -300,21 +300,7 @@ def time_to_accuracy(
 
     The time at which each curve first reaches ``target`` is marked and named in the legend.
     """
-    checked = _check_resource_curves(curves, "times")
-    goal = _check_target(target)
-    use_log = choose_log("the times", log, *(x for x, _ in checked.values()))
-    fig, ax = new_figure()
-    _accuracy_curves(ax, checked, goal, lambda t: f"{t:.3g} s")
-    if use_log:
-        ax.set_xscale("log")
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel + (", log scale" if use_log else ""),
-        ylabel=ylabel,
-        legend_loc="lower right",
-    )
-    return fig
+    return _accuracy_against_resource(curves, "times", target, log, title, xlabel, ylabel)
 
 
 @styled
@@ -332,15 +318,28 @@ def bytes_under_compression(
     One curve per compression scheme (dense float32, top-k, 8-bit, ...); the bytes at which
     each reaches ``target`` are marked and named in the legend.
     """
-    checked = _check_resource_curves(curves, "bytes")
+    return _accuracy_against_resource(curves, "bytes", target, log, title, xlabel, ylabel)
+
+
+def _accuracy_against_resource(
+    curves: Any, what: str, target: Any, log: bool | None, title: str, xlabel: str, ylabel: str
+) -> Figure:
+    """Accuracy curves against a cumulative resource: ``what`` is "times" (s) or "bytes" (B)."""
+    checked = _check_resource_curves(curves, what)
     goal = _check_target(target)
-    use_log = choose_log("the bytes", log, *(x for x, _ in checked.values()))
+    use_log = choose_log(f"the {what}", log, *(x for x, _ in checked.values()))
     fig, ax = new_figure()
-    bytes_formatter = EngFormatter(unit="B")
-    _accuracy_curves(ax, checked, goal, lambda b: bytes_formatter.format_eng(float(f"{b:.3g}")))
-    if use_log:
-        _log_bytes_ticks(ax, np.concatenate([x for x, _ in checked.values()]))
-    ax.xaxis.set_major_formatter(bytes_formatter)
+    if what == "bytes":
+        bytes_formatter = EngFormatter(unit="B")
+        name = lambda b: bytes_formatter.format_eng(float(f"{b:.3g}"))  # noqa: E731
+        _accuracy_curves(ax, checked, goal, name)
+        if use_log:
+            _log_bytes_ticks(ax, np.concatenate([x for x, _ in checked.values()]))
+        ax.xaxis.set_major_formatter(bytes_formatter)
+    else:
+        _accuracy_curves(ax, checked, goal, lambda t: f"{t:.3g} s")
+        if use_log:
+            ax.set_xscale("log")
     finish(
         ax,
         title=title,
