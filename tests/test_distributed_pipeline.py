@@ -115,25 +115,12 @@ def test_pipeline_report_times_a_split_across_real_devices():
     X, y = mt.data.load_digits()
     X = X[:256] / 16
     params = model.init(0)
-    _, _, one = dist.pipeline_value_and_grad(
-        model,
-        mt.losses.CrossEntropy(),
-        params,
-        X,
-        y[:256],
-        stages=[(0, 2), (2, 3)],
-        devices=["phone", "cloud"],
-    )
-    _, _, eight = dist.pipeline_value_and_grad(
-        model,
-        mt.losses.CrossEntropy(),
-        params,
-        X,
-        y[:256],
-        stages=[(0, 2), (2, 3)],
-        devices=["phone", "cloud"],
-        micro_batches=8,
-    )
+    one, eight = (
+        dist.pipeline_value_and_grad(model, mt.losses.CrossEntropy(), params, X, y[:256],
+                                     stages=[(0, 2), (2, 3)], devices=["phone", "cloud"],
+                                     micro_batches=M)[2]
+        for M in (1, 8)
+    )  # fmt: skip
     # The phone's link, not its compute, sets the pace, and a link carries one transfer at a
     # time: eight micro-batches pay the link's latencies eight times over, each way.
     phone, cloud = dist.PROFILES["phone"], dist.PROFILES["cloud"]
