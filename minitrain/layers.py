@@ -205,6 +205,7 @@ class Sequential:
         self._keys = [  # (local key, model key) per layer, built once: used at every step
             [(k, f"{i}.{k}") for k in layer.param_shapes()] for i, layer in enumerate(layers)
         ]
+        self._param_keys = [key for keys in self._keys for _, key in keys]  # in layer order
         self.n_in = widths[0][1].n_in if widths else None
         self.n_out = widths[-1][1].n_out if widths else None
 
@@ -245,8 +246,8 @@ class Sequential:
         """Output ``(N, n_out)`` and each layer's cache (unvalidated; see ``predict``)."""
         caches = []
         out = X
-        for i, layer in enumerate(self.layers):
-            out, cache = layer.forward(self.layer_params(params, i), out)
+        for layer, keys in zip(self.layers, self._keys):
+            out, cache = layer.forward({local: params[key] for local, key in keys}, out)
             caches.append(cache)
         return out, caches
 
@@ -260,11 +261,12 @@ class Sequential:
         grads: Params = {}
         d = dout
         for i in range(len(self.layers) - 1, -1, -1):
-            d, local = self.layers[i].backward(
-                self.layer_params(params, i), caches[i], d, need_dx=need_dx or i > 0
-            )
-            grads.update((key, local[k]) for k, key in self._keys[i])
-        return d, {key: grads[key] for keys in self._keys for _, key in keys}
+            keys = self._keys[i]
+            layer_params = {local: params[key] for local, key in keys}
+            d, local_grads = self.layers[i].backward(layer_params, caches[i], d, need_dx or i > 0)
+            for local, key in keys:
+                grads[key] = local_grads[local]
+        return d, {key: grads[key] for key in self._param_keys}
 
     def check_input(self, params: Params, X: Any, name: str = "X") -> np.ndarray:
         """Validate params and X against this model; return X as an array."""
