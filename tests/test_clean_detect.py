@@ -33,12 +33,16 @@ def correlated_gaussian(rng: np.random.Generator, n: int, d: int = 4) -> np.ndar
 
 
 def with_outliers(rng, X, fraction=0.01, sigma=6.0):
-    """Shift one random column of a ``fraction`` of rows by >= ``sigma`` column std."""
+    """Move one random column of a ``fraction`` of rows by >= ``sigma`` column std, away from
+    the column mean, so each outlier is both far from where it was (off the data's plane, for
+    PCAReconstruction) and >= ``sigma`` std from the mean (a point 3 std below the mean moved up
+    by 6 std would land only 3 std above it, inside ZScore(3) once outliers inflate the std)."""
     X = X.copy()
     rows = rng.choice(X.shape[0], int(fraction * X.shape[0]), replace=False)
     cols = rng.integers(0, X.shape[1], rows.size)
     size = sigma + rng.uniform(0, 4, rows.size)
-    X[rows, cols] += rng.choice([-1, 1], rows.size) * size * X.std(axis=0)[cols]
+    away = np.where(X[rows, cols] >= X.mean(axis=0)[cols], 1.0, -1.0)
+    X[rows, cols] += away * size * X.std(axis=0)[cols]
     truth = np.zeros(X.shape[0], dtype=bool)
     truth[rows] = True
     return X, truth
