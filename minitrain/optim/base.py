@@ -68,11 +68,10 @@ def check_grads(params: Any, grads: Any) -> None:
             )
 
 
-def descend(p: np.ndarray, direction: np.ndarray, minus_lr: Any, owned: bool) -> np.ndarray:
-    """``p - lr * direction`` in two passes, reusing ``direction``'s memory when we own it."""
-    out = np.multiply(direction, minus_lr, out=direction) if owned else direction * minus_lr
+def descend(p: np.ndarray, direction: np.ndarray, minus_lr: Any, out: np.ndarray) -> None:
+    """``out = p - lr * direction`` in two passes (``out`` may be ``direction`` itself)."""
+    np.multiply(direction, minus_lr, out=out)
     out += p
-    return out
 
 
 def plus_decay(g: np.ndarray, p: np.ndarray, weight_decay: Any) -> np.ndarray:
@@ -86,9 +85,13 @@ class Stepper:
     """What every stepper shares: ``init``, ``step`` and their validation.
 
     A subclass names its state slots and their initial values in ``_slots``, gives the scalars
-    of step t in ``_constants(t, lr)`` and updates one parameter array in
-    ``_update(p, g, slots, k) -> (new_p, new_slots)``, where ``slots`` maps slot names to that
-    parameter's arrays and ``k`` holds the scalars as 0-d arrays of the parameter's dtype.
+    of step t in ``_constants(t, lr)`` and writes one parameter array's update in
+    ``_update(p, g, slots, k, new)``: ``slots`` maps slot names to that parameter's arrays at
+    step t - 1, ``k`` holds the scalars as 0-d arrays of the parameter's dtype, and the rule
+    writes theta_t into ``new["param"]`` and each slot's step-t value into ``new[slot]``.
+    Those arrays are distinct from the inputs, and ``new["param"]`` is free working memory
+    until the rule writes theta_t into it. ``step`` gives the rule fresh arrays; ``fit`` gives
+    it arrays it owns and reuses (see ``minitrain.train``), so one rule serves both.
     """
 
     lr: float | Schedule
@@ -103,7 +106,7 @@ class Stepper:
     def _constants(self, t: int, lr: float) -> dict[str, float]:
         return {"minus_lr": -lr}
 
-    def _update(self, p, g, slots, k) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _update(self, p, g, slots, k, new) -> None:
         raise NotImplementedError
 
     def init(self, params: Params) -> State:
@@ -117,9 +120,8 @@ class Stepper:
             state[name] = {key: np.full_like(p, value) for key, p in params.items()}
         return state
 
-    def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
-        """One update. Returns new dicts of new arrays; params, grads and state are unchanged."""
-        check_grads(params, grads)
+    def check_state(self, params: Params, state: Any) -> None:
+        """Check that ``state`` could come from ``self.init(params)`` (or later steps)."""
         names = tuple(self._slots())
         if not (
             isinstance(state, Mapping)
@@ -132,23 +134,38 @@ class Stepper:
                 f"state must come from {type(self).__name__}.init(params): a dict with an int "
                 f"'step' and slots {list(names)} keyed like the params; got {got}."
             )
-        t = int(state["step"]) + 1
+
+    def scalars(self, t: int) -> tuple[float, dict[str, Any]]:
+        """The rate that step t applies and the scalars of its rule (floats, bools)."""
         lr = scheduled_lr(self.lr, t)
-        constants = self._constants(t, lr)
-        # The scalars as 0-d arrays of each parameter dtype: NumPy folds those into a ufunc in
-        # about half the time it takes for Python floats, which matters for small layers.
-        typed: dict[np.dtype, dict[str, np.ndarray]] = {}
+        return self._lr_used(t, lr), self._constants(t, lr)
+
+    def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
+        """One update. Returns new dicts of new arrays; params, grads and state are unchanged."""
+        check_grads(params, grads)
+        self.check_state(params, state)
+        names = tuple(self._slots())
+        t = int(state["step"]) + 1
+        lr_used, constants = self.scalars(t)
+        typed: dict[np.dtype, dict[str, Any]] = {}
         new_params: Params = {}
-        new_state: State = {"step": t, "lr": self._lr_used(t, lr), **{n: {} for n in names}}
+        new_state: State = {"step": t, "lr": lr_used, **{n: {} for n in names}}
         for key, p in params.items():
             k = typed.get(p.dtype)
             if k is None:
-                k = typed[p.dtype] = {
-                    n: np.array(v, p.dtype) if isinstance(v, float) else v
-                    for n, v in constants.items()
-                }
-            slots = {name: state[name][key] for name in names}
-            new_params[key], new_slots = self._update(p, grads[key], slots, k)
-            for name, value in new_slots.items():
-                new_state[name][key] = value
+                k = typed[p.dtype] = typed_scalars(constants, p.dtype)
+            new = {name: np.empty_like(p) for name in ("param", *names)}
+            self._update(p, grads[key], {name: state[name][key] for name in names}, k, new)
+            new_params[key] = new["param"]
+            for name in names:
+                new_state[name][key] = new[name]
         return new_params, new_state
+
+
+def typed_scalars(constants: Mapping[str, Any], dtype: np.dtype) -> dict[str, Any]:
+    """The floats of ``constants`` as 0-d arrays of ``dtype``: NumPy folds those into a ufunc
+    in about half the time it takes for Python floats (and a float32 model stays float32)."""
+    return {
+        name: np.array(value, dtype) if isinstance(value, float) else value
+        for name, value in constants.items()
+    }

@@ -4,10 +4,11 @@ Notation of the docstrings (as in the PyTorch documentation): theta the paramete
 gradient at the 1-based step t, gamma the learning rate, lambda the weight decay. Every
 operation is elementwise, so every quantity has the shape of its parameter array.
 
-``step`` is pure yet light on memory: each new array is allocated once and the rest of the
-formula is computed into it with in-place ufuncs. The scalars of a step are computed once in
-Python floats, then handed to NumPy as 0-d arrays of the parameters' dtype, so a float32 model
-computes, and stores its state, in float32.
+``step`` is pure yet light on memory: each rule writes into arrays it is given (fresh ones
+from ``step``, reused ones inside ``fit``) with in-place ufuncs, and allocates nothing else on
+its common paths. The scalars of a step are computed once in Python floats, then handed to
+NumPy as 0-d arrays of the parameters' dtype, so a float32 model computes, and stores its
+state, in float32.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class GD(Stepper):
     def __post_init__(self) -> None:
         _set(self, lr=check_lr(self.lr))
 
-    def _update(self, p, g, slots, k):
-        return descend(p, g, k["minus_lr"], owned=False), {}
+    def _update(self, p, g, slots, k, new):
+        descend(p, g, k["minus_lr"], out=new["param"])
 
 
 @dataclass(frozen=True)
@@ -85,25 +86,28 @@ class SGD(Stepper):
             "first_step": t == 1,
         }
 
-    def _update(self, p, g, slots, k):
-        owned = self.maximize or self.weight_decay != 0  # then g_t is a new array of our own
+    def _update(self, p, g, slots, k, new):
+        theta = new["param"]
         if self.weight_decay:
             g_t = np.multiply(p, k["weight_decay"])  # lambda theta + g   (- g when maximizing)
             g_t = np.subtract(g_t, g, out=g_t) if self.maximize else np.add(g_t, g, out=g_t)
         else:
             g_t = np.negative(g) if self.maximize else g
         if not self.momentum:
-            return descend(p, g_t, k["minus_lr"], owned), {}
+            descend(p, g_t, k["minus_lr"], out=theta)
+            return
+        buffer = new["momentum_buffer"]
         if k["first_step"]:
-            buffer = g_t if owned else g_t.copy()  # b_1 = g_1
+            np.copyto(buffer, g_t)  # b_1 = g_1
         else:
-            buffer = np.multiply(slots["momentum_buffer"], k["momentum"])  # mu b + (1 - tau) g
+            np.multiply(slots["momentum_buffer"], k["momentum"], out=buffer)  # mu b + (1 - tau) g
             buffer += g_t if self.dampening == 0 else g_t * k["undamped"]
         if not self.nesterov:
-            return descend(p, buffer, k["minus_lr"], owned=False), {"momentum_buffer": buffer}
-        direction = np.multiply(buffer, k["momentum"])  # g + mu b
-        direction += g_t
-        return descend(p, direction, k["minus_lr"], owned=True), {"momentum_buffer": buffer}
+            descend(p, buffer, k["minus_lr"], out=theta)
+            return
+        np.multiply(buffer, k["momentum"], out=theta)  # g + mu b
+        theta += g_t
+        descend(p, theta, k["minus_lr"], out=theta)
 
 
 @dataclass(frozen=True)
@@ -145,14 +149,14 @@ class Adagrad(Stepper):
     def _constants(self, t: int, lr: float) -> dict[str, float]:
         return {"minus_clr": -self._lr_used(t, lr), "eps": self.eps, "decay": self.weight_decay}
 
-    def _update(self, p, g, slots, k):
+    def _update(self, p, g, slots, k, new):
         g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
-        total = np.multiply(g_t, g_t)  # s + g^2
+        total = np.multiply(g_t, g_t, out=new["sum"])  # s + g^2
         total += slots["sum"]
-        scaled = np.sqrt(total)  # g / (sqrt(s) + eps)
+        scaled = np.sqrt(total, out=new["param"])  # g / (sqrt(s) + eps)
         scaled += k["eps"]
         np.divide(g_t, scaled, out=scaled)
-        return descend(p, scaled, k["minus_clr"], owned=True), {"sum": total}
+        descend(p, scaled, k["minus_clr"], out=scaled)
 
 
 @dataclass(frozen=True)
@@ -201,29 +205,29 @@ class RMSprop(Stepper):
             "decay": self.weight_decay,
         }
 
-    def _update(self, p, g, slots, k):
+    def _update(self, p, g, slots, k, new):
         g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
-        scratch = np.multiply(g_t, g_t)  # v = alpha v + (1 - alpha) g^2
+        scratch = np.multiply(g_t, g_t, out=new["param"])  # v = alpha v + (1 - alpha) g^2
         scratch *= k["one_minus_alpha"]
-        new = {"square_avg": np.multiply(slots["square_avg"], k["alpha"])}
-        new["square_avg"] += scratch
+        square_avg = np.multiply(slots["square_avg"], k["alpha"], out=new["square_avg"])
+        square_avg += scratch
         if self.centered:
             np.multiply(g_t, k["one_minus_alpha"], out=scratch)  # a = alpha a + (1 - alpha) g
-            average = new["grad_avg"] = np.multiply(slots["grad_avg"], k["alpha"])
+            average = np.multiply(slots["grad_avg"], k["alpha"], out=new["grad_avg"])
             average += scratch
             np.multiply(average, average, out=scratch)  # w = v - a^2
-            np.subtract(new["square_avg"], scratch, out=scratch)
+            np.subtract(square_avg, scratch, out=scratch)
             np.sqrt(scratch, out=scratch)
         else:
-            np.sqrt(new["square_avg"], out=scratch)
+            np.sqrt(square_avg, out=scratch)
         scratch += k["eps"]  # u = g / (sqrt(w) + eps)
         np.divide(g_t, scratch, out=scratch)
         if not self.momentum:
-            return descend(p, scratch, k["minus_lr"], owned=True), new
-        buffer = np.multiply(slots["momentum_buffer"], k["momentum"])  # b = mu b + u
-        buffer += scratch
-        new["momentum_buffer"] = buffer
-        return descend(p, buffer, k["minus_lr"], owned=False), new
+            descend(p, scratch, k["minus_lr"], out=scratch)
+            return
+        buffer = np.multiply(slots["momentum_buffer"], k["momentum"], out=new["momentum_buffer"])
+        buffer += scratch  # b = mu b + u
+        descend(p, buffer, k["minus_lr"], out=scratch)
 
 
 @dataclass(frozen=True)
@@ -282,27 +286,26 @@ class Adam(Stepper):
             "kept": 1 - lr * self.weight_decay,  # AdamW's theta (1 - gamma lambda)
         }
 
-    def _update(self, p, g, slots, k):
+    def _update(self, p, g, slots, k, new):
         coupled_decay = self.weight_decay and not self.decoupled
         g_t = plus_decay(g, p, k["decay"]) if coupled_decay else g
-        scratch = np.multiply(g_t, k["one_minus_beta1"])  # m = beta1 m + (1 - beta1) g
-        m = np.multiply(slots["exp_avg"], k["beta1"])
-        m += scratch
-        np.multiply(g_t, g_t, out=scratch)  # v = beta2 v + (1 - beta2) g^2
+        scratch = np.multiply(g_t, k["one_minus_beta1"], out=new["param"])
+        m = np.multiply(slots["exp_avg"], k["beta1"], out=new["exp_avg"])
+        m += scratch  # m = beta1 m + (1 - beta1) g
+        np.multiply(g_t, g_t, out=scratch)
         scratch *= k["one_minus_beta2"]
-        v = np.multiply(slots["exp_avg_sq"], k["beta2"])
-        v += scratch
-        new = {"exp_avg": m, "exp_avg_sq": v}
+        v = np.multiply(slots["exp_avg_sq"], k["beta2"], out=new["exp_avg_sq"])
+        v += scratch  # v = beta2 v + (1 - beta2) g^2
         if self.amsgrad:
-            v = new["max_exp_avg_sq"] = np.maximum(slots["max_exp_avg_sq"], v)
+            v = np.maximum(slots["max_exp_avg_sq"], v, out=new["max_exp_avg_sq"])
         np.sqrt(v, out=scratch)  # m / (sqrt(v) + e_t)
         scratch += k["eps_hat"]
         np.divide(m, scratch, out=scratch)
         if not (self.weight_decay and self.decoupled):
-            return descend(p, scratch, k["minus_step"], owned=True), new
+            descend(p, scratch, k["minus_step"], out=scratch)
+            return
         scratch *= k["minus_step"]  # theta (1 - gamma lambda) - s_t m / (sqrt(v) + e_t)
         scratch += np.multiply(p, k["kept"])
-        return scratch, new
 
 
 @dataclass(frozen=True)
