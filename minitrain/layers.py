@@ -11,6 +11,7 @@ Shapes: x is (N, n_in), y is (N, n_out); every gradient has the shape of what it
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -36,9 +37,19 @@ class Layer:
         raise NotImplementedError
 
     def backward(
-        self, params: Params, cache: Any, dy: np.ndarray, need_dx: bool = True
+        self,
+        params: Params,
+        cache: Any,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
-        """(dL/dx, dL/dparams) from dL/dy; dL/dx may be skipped (None) when not needed."""
+        """(dL/dx, dL/dparams) from dL/dy; dL/dx may be skipped (None) when not needed.
+
+        With ``out`` (arrays shaped like the params), dL/dparams is written into those arrays
+        and they are returned; ``fit`` passes arrays it reuses at every step. A layer whose
+        ``backward`` has no ``out`` argument still works: ``Sequential`` copies its gradients.
+        """
         raise NotImplementedError
 
     def flops(self, batch: int) -> int:
@@ -100,10 +111,18 @@ class Dense(Layer):
         return y, x
 
     def backward(
-        self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True
+        self,
+        params: Params,
+        cache: np.ndarray,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
         x = cache
-        grads = {"W": x.T @ dy, "b": dy.sum(axis=0)}
+        if out is None:
+            grads = {"W": x.T @ dy, "b": dy.sum(axis=0)}
+        else:
+            grads = {"W": np.matmul(x.T, dy, out=out["W"]), "b": dy.sum(axis=0, out=out["b"])}
         return (dy @ params["W"].T if need_dx else None), grads
 
     def flops(self, batch: int) -> int:
@@ -123,7 +142,7 @@ class ReLU(Layer):
         y = np.maximum(x, 0)
         return y, y
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
         return dy * (cache > 0), {}
 
 
@@ -140,7 +159,7 @@ class LeakyReLU(Layer):
         positive = x > 0
         return np.where(positive, x, x * x.dtype.type(self.slope)), positive
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
         return np.where(cache, dy, dy * dy.dtype.type(self.slope)), {}
 
     def __repr__(self) -> str:
@@ -154,7 +173,7 @@ class Tanh(Layer):
         y = np.tanh(x)
         return y, y
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
         return dy * (1 - cache * cache), {}
 
 
@@ -174,7 +193,7 @@ class Sigmoid(Layer):
         y = sigmoid(x)
         return y, y
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
         return dy * cache * (1 - cache), {}
 
 
@@ -205,7 +224,9 @@ class Sequential:
         self._keys = [  # (local key, model key) per layer, built once: used at every step
             [(k, f"{i}.{k}") for k in layer.param_shapes()] for i, layer in enumerate(layers)
         ]
-        self._param_keys = [key for keys in self._keys for _, key in keys]  # in layer order
+        self._writes_into = [  # whether layer i's backward takes ``out``
+            "out" in inspect.signature(layer.backward).parameters for layer in layers
+        ]
         self.n_in = widths[0][1].n_in if widths else None
         self.n_out = widths[-1][1].n_out if widths else None
 
@@ -242,31 +263,70 @@ class Sequential:
         return sum(layer.flops(batch) for layer in self.layers)
 
     # ----- computation ------------------------------------------------------------------------
+    def per_layer(self, params: Params) -> list[Params]:
+        """Each layer's parameters under its local keys: ``[{"W": ..., "b": ...}, {}, ...]``."""
+        return [{local: params[key] for local, key in keys} for keys in self._keys]
+
     def forward(self, params: Params, X: np.ndarray) -> tuple[np.ndarray, list[Any]]:
         """Output ``(N, n_out)`` and each layer's cache (unvalidated; see ``predict``)."""
+        return self.forward_layers(self.per_layer(params), X)
+
+    def forward_layers(
+        self, layer_params: list[Params], X: np.ndarray
+    ) -> tuple[np.ndarray, list[Any]]:
+        """``forward`` with the parameters already split by ``per_layer``."""
         caches = []
         out = X
-        for layer, keys in zip(self.layers, self._keys):
-            out, cache = layer.forward({local: params[key] for local, key in keys}, out)
+        for layer, params in zip(self.layers, layer_params):
+            out, cache = layer.forward(params, out)
             caches.append(cache)
         return out, caches
 
     def backward(
-        self, params: Params, caches: list[Any], dout: np.ndarray, need_dx: bool = False
+        self,
+        params: Params,
+        caches: list[Any],
+        dout: np.ndarray,
+        need_dx: bool = False,
+        out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
         """Chain rule in reverse: ``dL/dx_i = backward_i(dL/dx_{i+1})``; returns (dX, grads).
 
         grads has the keys of ``params`` in layer order. dX is computed only with ``need_dx``.
+        With ``out`` (a dict shaped like params, unvalidated), the gradients are written into
+        its arrays and ``out`` is returned.
         """
-        grads: Params = {}
+        into = None if out is None else self.per_layer(out)
+        d, grads = self.backward_layers(self.per_layer(params), caches, dout, need_dx, into)
+        if out is not None:
+            return d, out
+        return d, {key: grads[i][local] for i, keys in enumerate(self._keys) for local, key in keys}
+
+    def backward_layers(
+        self,
+        layer_params: list[Params],
+        caches: list[Any],
+        dout: np.ndarray,
+        need_dx: bool = False,
+        into: list[Params] | None = None,
+    ) -> tuple[np.ndarray | None, list[Params]]:
+        """``backward`` with parameters (and ``into``, the arrays to write the gradients to)
+        already split by ``per_layer``; returns dX and each layer's gradients."""
+        grads: list[Params] = [{}] * len(self.layers)
         d = dout
         for i in range(len(self.layers) - 1, -1, -1):
-            keys = self._keys[i]
-            layer_params = {local: params[key] for local, key in keys}
-            d, local_grads = self.layers[i].backward(layer_params, caches[i], d, need_dx or i > 0)
-            for local, key in keys:
-                grads[key] = local_grads[local]
-        return d, {key: grads[key] for key in self._param_keys}
+            layer, need = self.layers[i], need_dx or i > 0
+            if into is None or not into[i]:
+                d, grads[i] = layer.backward(layer_params[i], caches[i], d, need)
+                continue
+            if self._writes_into[i]:
+                d, grads[i] = layer.backward(layer_params[i], caches[i], d, need, into[i])
+            else:
+                d, grads[i] = layer.backward(layer_params[i], caches[i], d, need)
+            for local, array in into[i].items():
+                if grads[i][local] is not array:  # a layer that returned arrays of its own
+                    np.copyto(array, grads[i][local])
+        return d, grads
 
     def check_input(self, params: Params, X: Any, name: str = "X") -> np.ndarray:
         """Validate params and X against this model; return X as an array."""
