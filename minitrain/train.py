@@ -12,6 +12,11 @@
 
 Deriving the shuffle from (seed, epoch) makes a run resumed at ``initial_epoch`` identical, bit
 for bit, to the uninterrupted run.
+
+With minitrain's own steppers, ``fit`` applies the same update rule to buffers it owns and
+reuses (``minitrain._updates``): all parameters end to end in one vector, so each operation of
+the rule is one NumPy call, and nothing is allocated per step. The numbers are those of
+``opt.step``, bit for bit; the time is less (``benchmarks/bench_core.py``: "fit" against "loop").
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._updates import updates_for
 from ._validate import as_float_array, check_int, check_params, check_positive, describe
 from .layers import Params, Sequential
 from .losses import Loss
@@ -144,17 +150,34 @@ class History:
 
 @dataclass
 class TrainingRun:
-    """The mutable state of a run that callbacks see. Replace, never modify, its arrays."""
+    """The state of a run that callbacks see. ``run.params`` and ``run.opt_state`` give the
+    current parameters and optimizer state (as copies: keep them as long as you like); assign
+    new dicts to them to change the run. ``run.stop = True`` ends it after this epoch."""
 
     model: Sequential
     loss: Loss
     opt: Any
-    params: Params
-    opt_state: dict[str, Any]
     history: History
+    updates: Any = field(repr=False)  # the run's parameters and steps (minitrain._updates)
     epoch: int = 0
     step: int = 0
     stop: bool = False
+
+    @property
+    def params(self) -> Params:
+        return self.updates.params
+
+    @params.setter
+    def params(self, params: Params) -> None:
+        self.updates.params = params
+
+    @property
+    def opt_state(self) -> Any:
+        return self.updates.opt_state
+
+    @opt_state.setter
+    def opt_state(self, state: Any) -> None:
+        self.updates.opt_state = state
 
 
 class Callback:
@@ -230,11 +253,6 @@ def _check_optimizer(opt: Any) -> None:
         )
 
 
-def _global_norm(grads: Params) -> float:
-    """||g|| = sqrt(sum over keys of sum g_k^2), the L2 norm of all gradients together."""
-    return math.sqrt(sum([float(np.vdot(g, g)) for g in grads.values()]))
-
-
 def _batches(n: int, batch_size: int | None, rng: np.random.Generator) -> list[Any]:
     if batch_size is None or batch_size >= n:
         return [slice(None)]
@@ -293,14 +311,14 @@ def fit(
         opt_state = opt.init(params)
 
     history = History(metric_name=loss.metric)
-    run = TrainingRun(model, loss, opt, params, opt_state, history, epoch=initial_epoch)
+    updates = updates_for(model, loss, opt, params, opt_state)
+    run = TrainingRun(model, loss, opt, history, updates, epoch=initial_epoch)
     run.step = int(opt_state.get("step", 0)) if isinstance(opt_state, dict) else 0
     n = len(X)
     start = time.perf_counter()
     for callback in callbacks:
         callback.on_train_begin(run)
     bar = tqdm(total=epochs - initial_epoch, desc="fit", unit="epoch", disable=not progress)
-    last_finite = (run.params, run.opt_state)  # the params of the last finite loss, and state
     # Overflow on the way to a non-finite loss is expected and reported below with its step,
     # so NumPy's own warnings about it are silenced (once for the loop: it runs every step).
     with np.errstate(over="ignore", invalid="ignore"):
@@ -313,14 +331,12 @@ def fit(
             for rows in _batches(n, batch_size, np.random.default_rng([seed, epoch])):
                 X_batch = X[rows]
                 y_batch = _take(target, rows) if isinstance(target, tuple) else target[rows]
-                value, grads, out = _value_and_grad(model, loss, run.params, X_batch, y_batch)
-                norm = _global_norm(grads)
+                value, norm, out = updates.gradient(X_batch, y_batch)
                 if not (math.isfinite(value) and math.isfinite(norm)):
-                    run.params, run.opt_state = last_finite
+                    updates.rollback()  # to the params of the last finite loss, and state
                     _diverged(run, value, norm, on_divergence)
                     break
-                last_finite = (run.params, run.opt_state)
-                run.params, run.opt_state = opt.step(run.params, grads, run.opt_state)
+                updates.apply()
                 run.step += 1
                 rows_in_batch = len(X_batch)
                 loss_sum += value * rows_in_batch
@@ -329,8 +345,9 @@ def fit(
                 seen += rows_in_batch
                 step_loss.append(value)
                 grad_norm.append(norm)
-                if isinstance(run.opt_state, dict) and "lr" in run.opt_state:
-                    lr.append(float(run.opt_state["lr"]))
+                step_lr = updates.lr
+                if step_lr is not None:
+                    lr.append(step_lr)
                 for callback in callbacks:
                     callback.on_step_end(run)
             if seen:
@@ -338,7 +355,7 @@ def fit(
                 mean_metric = metric_sum / seen  # the mean square error, for "rmse"
                 history.metric.append(np.sqrt(mean_metric) if rmse else mean_metric)
                 if validation is not None:
-                    val_out = model.forward(run.params, X_val)[0]
+                    val_out = model.forward(updates.current(), X_val)[0]
                     history.val_loss.append(loss._value_and_grad(val_out, y_val)[0])
                     history.val_metric.append(loss.metric_value(val_out, y_val))
                 history.wall_time.append(time.perf_counter() - start)

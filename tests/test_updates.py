@@ -1,0 +1,208 @@
+"""fit's two ways of stepping: with any stepper's pure ``step``, and in place on buffers it
+owns for minitrain's steppers. The second must give the first's numbers bit for bit."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minitrain as mt
+from minitrain._updates import InPlaceUpdates, PureUpdates, can_update_in_place, updates_for
+from minitrain.train import Callback
+
+
+class PureOnly:
+    """A stepper that only forwards to another: fit cannot see inside it, so it uses ``step``."""
+
+    def __init__(self, opt):
+        self.opt = opt
+        self.lr = opt.lr
+
+    def init(self, params):
+        return self.opt.init(params)
+
+    def step(self, params, grads, state):
+        return self.opt.step(params, grads, state)
+
+
+STEPPERS = [
+    mt.optim.GD(lr=0.1),
+    mt.optim.SGD(lr=0.05, momentum=0.9),
+    mt.optim.SGD(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    mt.optim.SGD(lr=0.05, momentum=0.5, dampening=0.3, maximize=True),
+    mt.optim.SGD(lr=0.05, weight_decay=0.1),
+    mt.optim.Adagrad(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1),
+    mt.optim.RMSprop(lr=0.01),
+    mt.optim.RMSprop(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01),
+    mt.optim.Adam(lr=0.01),
+    mt.optim.Adam(lr=0.01, amsgrad=True, weight_decay=0.01),
+    mt.optim.AdamW(lr=0.01, amsgrad=True),
+    mt.optim.Adam(lr=mt.optim.cosine(0.01, total_steps=20)),
+]
+
+
+def problem(seed, dtype, n=60):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5)).astype(dtype)
+    y = rng.integers(0, 3, size=n)
+    model = mt.Sequential([mt.Dense(5, 7), mt.ReLU(), mt.Dense(7, 3)])
+    return model, X, y
+
+
+def assert_same_history(a, b):
+    for key in a.params:
+        np.testing.assert_array_equal(a.params[key], b.params[key])
+    assert a.opt_state.keys() == b.opt_state.keys()
+    for name, value in a.opt_state.items():
+        if isinstance(value, dict):
+            for key in value:
+                np.testing.assert_array_equal(value[key], b.opt_state[name][key])
+        else:
+            assert value == b.opt_state[name]
+    for field in ("step_loss", "grad_norm", "lr", "loss", "metric", "val_loss"):
+        assert getattr(a, field) == getattr(b, field), field
+    assert a.diverged_at_step == b.diverged_at_step
+
+
+@given(
+    stepper=st.sampled_from(STEPPERS),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    batch_size=st.sampled_from([None, 7, 32]),
+    seed=st.integers(0, 2**16),
+)
+def test_in_place_fit_equals_the_pure_steps_bit_for_bit(stepper, dtype, batch_size, seed):
+    model, X, y = problem(seed, dtype)
+    options = dict(epochs=3, batch_size=batch_size, seed=seed, progress=False,
+                   validation=(X[:20], y[:20]))  # fmt: skip
+    loss = mt.losses.CrossEntropy()
+    in_place = mt.fit(model, loss, stepper, X, y, **options)
+    pure = mt.fit(model, loss, PureOnly(stepper), X, y, **options)
+    # Same operations in the same order on every element: equal to the last bit.
+    assert_same_history(in_place, pure)
+    assert in_place.params["0.W"].dtype == dtype
+
+
+def test_divergence_keeps_the_same_last_finite_params_either_way():
+    X, y = mt.data.make_linear(n=64, seed=0)
+    model, loss = mt.Sequential([mt.Dense(1, 1)]), mt.losses.MSE()
+    runs = []
+    sgd = mt.optim.SGD(lr=30.0, momentum=0.5)
+    for opt in (sgd, PureOnly(sgd)):
+        with pytest.warns(RuntimeWarning, match="diverged"):
+            runs.append(mt.fit(model, loss, opt, X, y, epochs=500, progress=False))
+    assert runs[0].diverged_at_step is not None
+    assert_same_history(*runs)
+    # The kept parameters are those whose (finite) loss was recorded last.
+    assert loss(model.predict(runs[0].params, X), y) == runs[0].step_loss[-1]
+
+
+def test_divergence_at_the_first_step_keeps_the_initial_params():
+    X, y = mt.data.make_linear(n=8, seed=0)
+    X[0, 0] = 1e200  # finite data whose loss overflows at once
+    model = mt.Sequential([mt.Dense(1, 1, init="torch")])
+    with pytest.warns(RuntimeWarning, match="step 0"):
+        history = mt.fit(model, mt.losses.MSE(), mt.optim.Adam(lr=0.1), X, y, epochs=3,
+                         progress=False)  # fmt: skip
+    for key, value in model.init(0).items():
+        np.testing.assert_array_equal(history.params[key], value)
+    assert history.opt_state["step"] == 0
+
+
+class Recorder(Callback):
+    """Keeps run.params after every step and shrinks them every third step."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_step_end(self, run):
+        self.seen.append(run.params)
+        if run.step % 3 == 0:
+            run.params = {key: value * 0.5 for key, value in run.params.items()}
+            state = run.opt_state
+            run.opt_state = {**state, "exp_avg": {k: v * 0 for k, v in state["exp_avg"].items()}}
+
+
+def test_callbacks_keep_copies_and_their_assignments_take_effect():
+    model, X, y = problem(3, np.float64)
+    kept = {}
+    adam = mt.optim.Adam(lr=0.05)
+    for name, opt in (("in place", adam), ("pure", PureOnly(adam))):
+        recorder = Recorder()
+        history = mt.fit(model, mt.losses.CrossEntropy(), opt, X, y, epochs=2, batch_size=10,
+                         callbacks=[recorder], progress=False)  # fmt: skip
+        kept[name] = (recorder.seen, history)
+    seen, pure_seen = kept["in place"][0], kept["pure"][0]
+    assert len(seen) == len(pure_seen) == 12
+    # What a callback kept is not overwritten by later steps: it equals the pure run's.
+    for ours, theirs in zip(seen, pure_seen):
+        for key in ours:
+            np.testing.assert_array_equal(ours[key], theirs[key])
+    assert_same_history(kept["in place"][1], kept["pure"][1])
+
+
+def test_assigning_params_of_another_shape_or_dtype_is_refused():
+    model, X, y = problem(0, np.float64)
+
+    class Breaker(Callback):
+        def __init__(self, params):
+            self.params = params
+
+        def on_step_end(self, run):
+            run.params = self.params
+
+    wrong_shape = {**model.init(0), "0.W": np.zeros((2, 2))}
+    wrong_dtype = model.init(0, dtype=np.float32)
+    for params, error, message in ((wrong_shape, ValueError, r"shape \(2, 2\)"),
+                                   (wrong_dtype, TypeError, "float32")):  # fmt: skip
+        with pytest.raises(error, match=message):
+            mt.fit(model, mt.losses.CrossEntropy(), mt.optim.SGD(lr=0.1), X, y, epochs=1,
+                   callbacks=[Breaker(params)], progress=False)  # fmt: skip
+
+
+def test_a_bad_opt_state_is_refused_before_training():
+    model, X, y = problem(0, np.float64)
+    opt = mt.optim.Adam()
+    state = opt.init(model.init(0))
+    del state["exp_avg"]
+    with pytest.raises(ValueError, match="exp_avg"):
+        mt.fit(model, mt.losses.CrossEntropy(), opt, X, y, epochs=1, opt_state=state,
+               progress=False)  # fmt: skip
+
+
+def test_which_steppers_are_updated_in_place():
+    params = mt.Sequential([mt.Dense(2, 3)]).init(0)
+    for opt in STEPPERS:
+        assert can_update_in_place(opt, params)
+    assert not can_update_in_place(PureOnly(mt.optim.Adam()), params)
+    assert not can_update_in_place(mt.optim.frozen(mt.optim.Adam(), "0.b"), params)
+    masks = {key: np.ones_like(value, dtype=bool) for key, value in params.items()}
+    assert not can_update_in_place(mt.compress.masked(mt.optim.Adam(), masks), params)
+    mixed = {"0.W": params["0.W"], "0.b": params["0.b"].astype(np.float32)}
+    assert not can_update_in_place(mt.optim.Adam(), mixed)
+
+    class OwnStep(mt.optim.GD):
+        def step(self, params, grads, state):
+            return super().step(params, grads, state)
+
+    assert not can_update_in_place(OwnStep(lr=0.1), params)
+    model, loss = mt.Sequential([mt.Dense(2, 3)]), mt.losses.MSE()
+    adam = mt.optim.Adam()
+    assert isinstance(updates_for(model, loss, adam, params, adam.init(params)), InPlaceUpdates)
+    wrapped = PureOnly(adam)
+    assert isinstance(updates_for(model, loss, wrapped, params, adam.init(params)), PureUpdates)
+
+
+def test_in_place_steps_allocate_no_new_parameter_arrays():
+    model, X, y = problem(1, np.float32)
+    opt = mt.optim.Adam(lr=0.01)
+    params = model.init(0, dtype=np.float32)
+    updates = InPlaceUpdates(model, mt.losses.CrossEntropy(), opt, params, opt.init(params))
+    buffers = {id(v) for v in updates._params} | {id(v) for p in updates._slots.values() for v in p}
+    for _ in range(5):
+        updates.gradient(X[:10], y[:10])
+        updates.apply()
+    # Two vectors each for the params and every slot, taking turns; none made per step.
+    assert {id(v) for v in updates._params} | {
+        id(v) for pair in updates._slots.values() for v in pair
+    } == buffers
+    assert updates.opt_state["step"] == 5
