@@ -68,10 +68,12 @@ def check_grads(params: Any, grads: Any) -> None:
             )
 
 
-def descend(p: np.ndarray, direction: np.ndarray, minus_lr: Any, out: np.ndarray) -> None:
-    """``out = p - lr * direction`` in two passes (``out`` may be ``direction`` itself)."""
-    np.multiply(direction, minus_lr, out=out)
+def descend(p: np.ndarray, direction: np.ndarray, minus_lr: Any, out: Any) -> np.ndarray:
+    """``p - lr * direction`` in two passes, into ``out`` (which may be ``direction`` itself;
+    None allocates)."""
+    out = np.multiply(direction, minus_lr, out=out)
     out += p
+    return out
 
 
 def plus_decay(g: np.ndarray, p: np.ndarray, weight_decay: Any) -> np.ndarray:
@@ -85,13 +87,13 @@ class Stepper:
     """What every stepper shares: ``init``, ``step`` and their validation.
 
     A subclass names its state slots and their initial values in ``_slots``, gives the scalars
-    of step t in ``_constants(t, lr)`` and writes one parameter array's update in
+    of step t in ``_constants(t, lr)`` and computes one parameter array's update in
     ``_update(p, g, slots, k, new)``: ``slots`` maps slot names to that parameter's arrays at
     step t - 1, ``k`` holds the scalars as 0-d arrays of the parameter's dtype, and the rule
-    writes theta_t into ``new["param"]`` and each slot's step-t value into ``new[slot]``.
-    Those arrays are distinct from the inputs, and ``new["param"]`` is free working memory
-    until the rule writes theta_t into it. ``step`` gives the rule fresh arrays; ``fit`` gives
-    it arrays it owns and reuses (see ``minitrain.train``), so one rule serves both.
+    sets ``new["param"]`` to theta_t and ``new[slot]`` to each slot's step-t value, computing
+    into the arrays that ``new`` holds (``out=new[name]``; distinct from the inputs, and
+    ``new["param"]`` is free working memory until theta_t goes there). ``fit`` gives arrays it
+    owns and reuses (see ``minitrain.train``); ``step`` gives None, so ufuncs allocate.
     """
 
     lr: float | Schedule
@@ -154,7 +156,7 @@ class Stepper:
             k = typed.get(p.dtype)
             if k is None:
                 k = typed[p.dtype] = typed_scalars(constants, p.dtype)
-            new = {name: np.empty_like(p) for name in ("param", *names)}
+            new = dict.fromkeys(("param", *names))  # None: each output is a fresh array
             self._update(p, grads[key], {name: state[name][key] for name in names}, k, new)
             new_params[key] = new["param"]
             for name in names:

@@ -4,11 +4,11 @@ Notation of the docstrings (as in the PyTorch documentation): theta the paramete
 gradient at the 1-based step t, gamma the learning rate, lambda the weight decay. Every
 operation is elementwise, so every quantity has the shape of its parameter array.
 
-``step`` is pure yet light on memory: each rule writes into arrays it is given (fresh ones
-from ``step``, reused ones inside ``fit``) with in-place ufuncs, and allocates nothing else on
-its common paths. The scalars of a step are computed once in Python floats, then handed to
-NumPy as 0-d arrays of the parameters' dtype, so a float32 model computes, and stores its
-state, in float32.
+``step`` is pure yet light on memory: each rule computes into the arrays it is given in ``new``
+(``fit`` gives arrays it reuses; ``step`` gives None, so the first ufunc writing each one
+allocates it) with in-place ufuncs, and allocates nothing else on its common paths. The
+scalars of a step are computed once in Python floats, then handed to NumPy as 0-d arrays of
+the parameters' dtype, so a float32 model computes, and stores its state, in float32.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class GD(Stepper):
         _set(self, lr=check_lr(self.lr))
 
     def _update(self, p, g, slots, k, new):
-        descend(p, g, k["minus_lr"], out=new["param"])
+        new["param"] = descend(p, g, k["minus_lr"], out=new["param"])
 
 
 @dataclass(frozen=True)
@@ -87,27 +87,27 @@ class SGD(Stepper):
         }
 
     def _update(self, p, g, slots, k, new):
-        theta = new["param"]
         if self.weight_decay:
             g_t = np.multiply(p, k["weight_decay"])  # lambda theta + g   (- g when maximizing)
             g_t = np.subtract(g_t, g, out=g_t) if self.maximize else np.add(g_t, g, out=g_t)
         else:
             g_t = np.negative(g) if self.maximize else g
         if not self.momentum:
-            descend(p, g_t, k["minus_lr"], out=theta)
+            new["param"] = descend(p, g_t, k["minus_lr"], out=new["param"])
             return
-        buffer = new["momentum_buffer"]
-        if k["first_step"]:
-            np.copyto(buffer, g_t)  # b_1 = g_1
-        else:
-            np.multiply(slots["momentum_buffer"], k["momentum"], out=buffer)  # mu b + (1 - tau) g
+        name = "momentum_buffer"
+        if k["first_step"]:  # b_1 = g_1
+            buffer = new[name] = np.positive(g_t, out=new[name])
+        else:  # b = mu b + (1 - tau) g
+            buffer = np.multiply(slots["momentum_buffer"], k["momentum"], out=new[name])
             buffer += g_t if self.dampening == 0 else g_t * k["undamped"]
+            new[name] = buffer
         if not self.nesterov:
-            descend(p, buffer, k["minus_lr"], out=theta)
+            new["param"] = descend(p, buffer, k["minus_lr"], out=new["param"])
             return
-        np.multiply(buffer, k["momentum"], out=theta)  # g + mu b
-        theta += g_t
-        descend(p, theta, k["minus_lr"], out=theta)
+        direction = np.multiply(buffer, k["momentum"], out=new["param"])  # g + mu b
+        direction += g_t
+        new["param"] = descend(p, direction, k["minus_lr"], out=direction)
 
 
 @dataclass(frozen=True)
@@ -153,10 +153,11 @@ class Adagrad(Stepper):
         g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
         total = np.multiply(g_t, g_t, out=new["sum"])  # s + g^2
         total += slots["sum"]
+        new["sum"] = total
         scaled = np.sqrt(total, out=new["param"])  # g / (sqrt(s) + eps)
         scaled += k["eps"]
         np.divide(g_t, scaled, out=scaled)
-        descend(p, scaled, k["minus_clr"], out=scaled)
+        new["param"] = descend(p, scaled, k["minus_clr"], out=scaled)
 
 
 @dataclass(frozen=True)
@@ -211,10 +212,12 @@ class RMSprop(Stepper):
         scratch *= k["one_minus_alpha"]
         square_avg = np.multiply(slots["square_avg"], k["alpha"], out=new["square_avg"])
         square_avg += scratch
+        new["square_avg"] = square_avg
         if self.centered:
             np.multiply(g_t, k["one_minus_alpha"], out=scratch)  # a = alpha a + (1 - alpha) g
             average = np.multiply(slots["grad_avg"], k["alpha"], out=new["grad_avg"])
             average += scratch
+            new["grad_avg"] = average
             np.multiply(average, average, out=scratch)  # w = v - a^2
             np.subtract(square_avg, scratch, out=scratch)
             np.sqrt(scratch, out=scratch)
@@ -223,11 +226,12 @@ class RMSprop(Stepper):
         scratch += k["eps"]  # u = g / (sqrt(w) + eps)
         np.divide(g_t, scratch, out=scratch)
         if not self.momentum:
-            descend(p, scratch, k["minus_lr"], out=scratch)
+            new["param"] = descend(p, scratch, k["minus_lr"], out=scratch)
             return
         buffer = np.multiply(slots["momentum_buffer"], k["momentum"], out=new["momentum_buffer"])
         buffer += scratch  # b = mu b + u
-        descend(p, buffer, k["minus_lr"], out=scratch)
+        new["momentum_buffer"] = buffer
+        new["param"] = descend(p, buffer, k["minus_lr"], out=scratch)
 
 
 @dataclass(frozen=True)
@@ -292,20 +296,24 @@ class Adam(Stepper):
         scratch = np.multiply(g_t, k["one_minus_beta1"], out=new["param"])
         m = np.multiply(slots["exp_avg"], k["beta1"], out=new["exp_avg"])
         m += scratch  # m = beta1 m + (1 - beta1) g
+        new["exp_avg"] = m
         np.multiply(g_t, g_t, out=scratch)
         scratch *= k["one_minus_beta2"]
         v = np.multiply(slots["exp_avg_sq"], k["beta2"], out=new["exp_avg_sq"])
         v += scratch  # v = beta2 v + (1 - beta2) g^2
+        new["exp_avg_sq"] = v
         if self.amsgrad:
             v = np.maximum(slots["max_exp_avg_sq"], v, out=new["max_exp_avg_sq"])
+            new["max_exp_avg_sq"] = v
         np.sqrt(v, out=scratch)  # m / (sqrt(v) + e_t)
         scratch += k["eps_hat"]
         np.divide(m, scratch, out=scratch)
         if not (self.weight_decay and self.decoupled):
-            descend(p, scratch, k["minus_step"], out=scratch)
+            new["param"] = descend(p, scratch, k["minus_step"], out=scratch)
             return
         scratch *= k["minus_step"]  # theta (1 - gamma lambda) - s_t m / (sqrt(v) + e_t)
         scratch += np.multiply(p, k["kept"])
+        new["param"] = scratch
 
 
 @dataclass(frozen=True)
