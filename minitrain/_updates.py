@@ -32,19 +32,34 @@ from .losses import Loss
 from .optim.base import Stepper, typed_scalars
 
 
-def global_norm(grads: Params) -> float:
-    """||g|| = sqrt(sum over keys of sum g_k^2), the L2 norm of all gradients together."""
-    return math.sqrt(sum([float(np.vdot(g, g)) for g in grads.values()]))
+def split(vector: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> Params:
+    """Views of the 1-D ``vector``: one array per key with its shape, end to end in key order."""
+    views, start = {}, 0
+    for key, shape in shapes.items():
+        end = start + math.prod(shape)
+        views[key] = vector[start:end].reshape(shape)
+        start = end
+    return views
+
+
+def global_norm(gradient: np.ndarray) -> float:
+    """||g|| = sqrt(g . g) over all gradients laid end to end in one vector."""
+    return math.sqrt(float(np.vdot(gradient, gradient)))
 
 
 class PureUpdates:
-    """Steps with ``opt.step``, which returns new dicts (any stepper)."""
+    """Steps with ``opt.step``, which returns new dicts (any stepper). Each step's gradients are
+    new arrays, views of one new vector (so the gradient norm is computed as in place)."""
 
     def __init__(self, model: Sequential, loss: Loss, opt: Any, params: Params, state: Any):
         self.model, self.loss, self.opt = model, loss, opt
         self.params, self.opt_state = params, state
         self._last_finite = (params, state)
         self._grads: Params = {}
+        dtypes = {p.dtype for p in params.values()}
+        self._dtype = dtypes.pop() if len(dtypes) == 1 else None  # None: no common vector
+        self._shapes = {key: p.shape for key, p in params.items()}
+        self._size = sum(p.size for p in params.values())
 
     def current(self) -> Params:
         """The parameters now, to use at once (not to keep)."""
@@ -60,8 +75,14 @@ class PureUpdates:
         """(loss, gradient norm, model output) at the current parameters."""
         out, caches = self.model.forward(self.params, X)
         value, dout = self.loss._value_and_grad(out, y)
-        self._grads = self.model.backward(self.params, caches, dout)[1]
-        return value, global_norm(self._grads), out
+        if self._dtype is None:  # parameters of several dtypes: the norm summed per array
+            self._grads = self.model.backward(self.params, caches, dout)[1]
+            norm = math.sqrt(sum([float(np.vdot(g, g)) for g in self._grads.values()]))
+            return value, norm, out
+        vector = np.empty(self._size, self._dtype)
+        self._grads = split(vector, self._shapes)
+        self.model.backward(self.params, caches, dout, out=self._grads)
+        return value, global_norm(vector), out
 
     def apply(self) -> None:
         """One step with the last gradient; the parameters before it are kept for rollback."""
@@ -96,12 +117,13 @@ class InPlaceUpdates:
         self._params = [np.empty(size, self.dtype), np.empty(size, self.dtype)]
         self._slots = {name: [np.empty(size, self.dtype), np.empty(size, self.dtype)]
                        for name in self.names}  # fmt: skip
-        self._param_views = [self._views(vector) for vector in self._params]
+        self._param_views = [split(vector, self.shapes) for vector in self._params]
         self._slot_views = {
-            name: [self._views(vector) for vector in pair] for name, pair in self._slots.items()
+            name: [split(vector, self.shapes) for vector in pair]
+            for name, pair in self._slots.items()
         }
         self._grad_vector = np.empty(size, self.dtype)
-        self._grads = self._views(self._grad_vector)
+        self._grads = split(self._grad_vector, self.shapes)
         # The same views split per layer once, for the model's per-layer forward and backward.
         self._layer_params = [model.per_layer(views) for views in self._param_views]
         self._layer_grads = model.per_layer(self._grads)
@@ -113,16 +135,8 @@ class InPlaceUpdates:
         self.params = params
         self.opt_state = state
 
-    def _views(self, vector: np.ndarray) -> Params:
-        views, start = {}, 0
-        for key, shape in self.shapes.items():
-            end = start + math.prod(shape)
-            views[key] = vector[start:end].reshape(shape)
-            start = end
-        return views
-
     def _copy(self, vector: np.ndarray) -> Params:
-        return self._views(vector.copy())
+        return split(vector.copy(), self.shapes)
 
     def current(self) -> Params:
         """The parameters now, to use at once (not to keep: a later step overwrites them)."""
@@ -178,7 +192,7 @@ class InPlaceUpdates:
         out, caches = self.model.forward_layers(layer_params, X)
         value, dout = self.loss._value_and_grad(out, y)
         self.model.backward_layers(layer_params, caches, dout, into=self._layer_grads)
-        return value, global_norm(self._grads), out
+        return value, global_norm(self._grad_vector), out
 
     def apply(self) -> None:
         """One step with the last gradient, written over the vectors of the step before last."""

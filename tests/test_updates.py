@@ -206,3 +206,17 @@ def test_in_place_steps_allocate_no_new_parameter_arrays():
         id(v) for pair in updates._slots.values() for v in pair
     } == buffers
     assert updates.opt_state["step"] == 5
+
+
+@given(stepper=st.sampled_from(STEPPERS[:2]), dtype=st.sampled_from([np.float32, np.float64]))
+def test_recorded_gradient_norm_is_the_norm_of_value_and_grad(stepper, dtype):
+    model, X, y = problem(7, dtype)
+    loss = mt.losses.CrossEntropy()
+    for opt in (stepper, PureOnly(stepper)):
+        history = mt.fit(model, loss, opt, X, y, epochs=1, progress=False)  # one full batch
+        _, grads = mt.value_and_grad(model, loss, model.init(0, dtype=dtype), X, y)
+        expected = np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads.values()))
+        # One dot product in the data's precision against a float64 sum: float32 carries
+        # about 1e-7 relative error per addition over ~80 terms; float64 about 1e-16.
+        tolerance = 1e-5 if dtype == np.float32 else 1e-12
+        assert history.grad_norm[0] == pytest.approx(expected, rel=tolerance)
