@@ -142,7 +142,14 @@ class ReLU(Layer):
         y = np.maximum(x, 0)
         return y, y
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
+    def backward(
+        self,
+        params: Params,
+        cache: np.ndarray,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
+    ) -> tuple[np.ndarray, Params]:
         return dy * (cache > 0), {}
 
 
@@ -159,7 +166,14 @@ class LeakyReLU(Layer):
         positive = x > 0
         return np.where(positive, x, x * x.dtype.type(self.slope)), positive
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
+    def backward(
+        self,
+        params: Params,
+        cache: np.ndarray,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
+    ) -> tuple[np.ndarray, Params]:
         return np.where(cache, dy, dy * dy.dtype.type(self.slope)), {}
 
     def __repr__(self) -> str:
@@ -173,7 +187,14 @@ class Tanh(Layer):
         y = np.tanh(x)
         return y, y
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
+    def backward(
+        self,
+        params: Params,
+        cache: np.ndarray,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
+    ) -> tuple[np.ndarray, Params]:
         return dy * (1 - cache * cache), {}
 
 
@@ -193,7 +214,14 @@ class Sigmoid(Layer):
         y = sigmoid(x)
         return y, y
 
-    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx=True, out=None):
+    def backward(
+        self,
+        params: Params,
+        cache: np.ndarray,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
+    ) -> tuple[np.ndarray, Params]:
         return dy * cache * (1 - cache), {}
 
 
