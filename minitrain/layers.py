@@ -47,8 +47,9 @@ class Layer:
         """(dL/dx, dL/dparams) from dL/dy; dL/dx may be skipped (None) when not needed.
 
         With ``out`` (arrays shaped like the params), dL/dparams is written into those arrays
-        and they are returned; ``fit`` passes arrays it reuses at every step. A layer whose
-        ``backward`` has no ``out`` argument still works: ``Sequential`` copies its gradients.
+        and they are returned; ``fit`` passes arrays it reuses at every step. Layers without
+        parameters never get ``out``, and a layer whose ``backward`` has no ``out`` argument
+        still works: ``Sequential`` copies its gradients.
         """
         raise NotImplementedError
 
@@ -142,14 +143,7 @@ class ReLU(Layer):
         y = np.maximum(x, 0)
         return y, y
 
-    def backward(
-        self,
-        params: Params,
-        cache: np.ndarray,
-        dy: np.ndarray,
-        need_dx: bool = True,
-        out: Params | None = None,
-    ) -> tuple[np.ndarray, Params]:
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
         return dy * (cache > 0), {}
 
 
@@ -166,14 +160,7 @@ class LeakyReLU(Layer):
         positive = x > 0
         return np.where(positive, x, x * x.dtype.type(self.slope)), positive
 
-    def backward(
-        self,
-        params: Params,
-        cache: np.ndarray,
-        dy: np.ndarray,
-        need_dx: bool = True,
-        out: Params | None = None,
-    ) -> tuple[np.ndarray, Params]:
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
         return np.where(cache, dy, dy * dy.dtype.type(self.slope)), {}
 
     def __repr__(self) -> str:
@@ -187,14 +174,7 @@ class Tanh(Layer):
         y = np.tanh(x)
         return y, y
 
-    def backward(
-        self,
-        params: Params,
-        cache: np.ndarray,
-        dy: np.ndarray,
-        need_dx: bool = True,
-        out: Params | None = None,
-    ) -> tuple[np.ndarray, Params]:
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
         return dy * (1 - cache * cache), {}
 
 
@@ -214,14 +194,7 @@ class Sigmoid(Layer):
         y = sigmoid(x)
         return y, y
 
-    def backward(
-        self,
-        params: Params,
-        cache: np.ndarray,
-        dy: np.ndarray,
-        need_dx: bool = True,
-        out: Params | None = None,
-    ) -> tuple[np.ndarray, Params]:
+    def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
         return dy * cache * (1 - cache), {}
 
 
