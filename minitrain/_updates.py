@@ -54,7 +54,7 @@ class PureUpdates:
     def __init__(self, model: Sequential, loss: Loss, opt: Any, params: Params, state: Any):
         self.model, self.loss, self.opt = model, loss, opt
         self.params, self.opt_state = params, state
-        self._last_finite = (params, state)
+        self._before: tuple[Params, Any] | None = None  # params and state before the last step
         self._grads: Params = {}
         dtypes = {p.dtype for p in params.values()}
         self._dtype = dtypes.pop() if len(dtypes) == 1 else None  # None: no common vector
@@ -86,12 +86,13 @@ class PureUpdates:
 
     def apply(self) -> None:
         """One step with the last gradient; the parameters before it are kept for rollback."""
-        self._last_finite = (self.params, self.opt_state)
+        self._before = (self.params, self.opt_state)
         self.params, self.opt_state = self.opt.step(self.params, self._grads, self.opt_state)
 
     def rollback(self) -> None:
-        """Back to the parameters and state before the last step."""
-        self.params, self.opt_state = self._last_finite
+        """Back to the parameters and state before the last step (of which there is one)."""
+        if self._before is not None:
+            (self.params, self.opt_state), self._before = self._before, None
 
 
 def can_update_in_place(opt: Any, params: Params) -> bool:
@@ -109,7 +110,6 @@ class InPlaceUpdates:
 
     def __init__(self, model: Sequential, loss: Loss, opt: Stepper, params: Params, state: Any):
         self.model, self.loss, self.opt = model, loss, opt
-        self.keys = tuple(params)
         self.shapes = {key: p.shape for key, p in params.items()}
         self.dtype = next(iter(params.values())).dtype
         self.names = tuple(opt._slots())

@@ -220,3 +220,21 @@ def test_recorded_gradient_norm_is_the_norm_of_value_and_grad(stepper, dtype):
         # about 1e-7 relative error per addition over ~80 terms; float64 about 1e-16.
         tolerance = 1e-5 if dtype == np.float32 else 1e-12
         assert history.grad_norm[0] == pytest.approx(expected, rel=tolerance)
+
+
+def test_divergence_before_any_step_keeps_what_callbacks_set_at_the_start():
+    X, y = mt.data.make_linear(n=8, seed=0)
+    X[0, 0] = 1e200  # the first loss overflows
+    model = mt.Sequential([mt.Dense(1, 1, init="torch")])
+    start = {"0.W": np.full((1, 1), 0.25), "0.b": np.full(1, -0.5)}
+
+    class SetAtStart(Callback):
+        def on_train_begin(self, run):
+            run.params = start
+
+    for opt in (mt.optim.Adam(lr=0.1), PureOnly(mt.optim.Adam(lr=0.1))):
+        with pytest.warns(RuntimeWarning, match="step 0"):
+            history = mt.fit(model, mt.losses.MSE(), opt, X, y, epochs=2,
+                             callbacks=[SetAtStart()], progress=False)  # fmt: skip
+        for key in start:
+            np.testing.assert_array_equal(history.params[key], start[key])
