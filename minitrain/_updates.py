@@ -198,7 +198,7 @@ class InPlaceUpdates:
         """One step with the last gradient, written over the vectors of the step before last."""
         now, after = self._now, 1 - self._now
         t = self._step[now] + 1
-        lr_used, constants = self.opt.scalars(t)
+        lr_used, constants = self.opt._step_scalars(t)
         slots = {name: pair[now] for name, pair in self._slots.items()}
         new = {"param": self._params[after], **{n: pair[after] for n, pair in self._slots.items()}}
         self.opt._update(self._params[now], self._grad_vector, slots, self._scalars(constants), new)

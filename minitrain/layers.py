@@ -275,7 +275,7 @@ class Sequential:
     def forward_layers(
         self, layer_params: list[Params], X: np.ndarray
     ) -> tuple[np.ndarray, list[Any]]:
-        """``forward`` with the parameters already split by ``per_layer``."""
+        """``forward`` with the parameters already split by ``per_layer`` (unvalidated)."""
         caches = []
         out = X
         for layer, params in zip(self.layers, layer_params):
@@ -312,7 +312,7 @@ class Sequential:
         into: list[Params] | None = None,
     ) -> tuple[np.ndarray | None, list[Params]]:
         """``backward`` with parameters (and ``into``, the arrays to write the gradients to)
-        already split by ``per_layer``; returns dX and each layer's gradients."""
+        already split by ``per_layer``; returns dX and each layer's gradients (unvalidated)."""
         grads: list[Params] = [{}] * len(self.layers)
         d = dout
         for i in range(len(self.layers) - 1, -1, -1):

@@ -137,7 +137,7 @@ class Stepper:
                 f"'step' and slots {list(names)} keyed like the params; got {got}."
             )
 
-    def scalars(self, t: int) -> tuple[float, dict[str, Any]]:
+    def _step_scalars(self, t: int) -> tuple[float, dict[str, Any]]:
         """The rate that step t applies and the scalars of its rule (floats, bools)."""
         lr = scheduled_lr(self.lr, t)
         return self._lr_used(t, lr), self._constants(t, lr)
@@ -148,7 +148,7 @@ class Stepper:
         self.check_state(params, state)
         names = tuple(self._slots())
         t = int(state["step"]) + 1
-        lr_used, constants = self.scalars(t)
+        lr_used, constants = self._step_scalars(t)
         typed: dict[np.dtype, dict[str, Any]] = {}
         new_params: Params = {}
         new_state: State = {"step": t, "lr": lr_used, **{n: {} for n in names}}
