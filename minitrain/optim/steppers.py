@@ -99,7 +99,7 @@ class SGD(Stepper):
         if k["first_step"]:  # b_1 = g_1
             buffer = new[name] = np.positive(g_t, out=new[name])
         else:  # b = mu b + (1 - tau) g
-            buffer = np.multiply(slots["momentum_buffer"], k["momentum"], out=new[name])
+            buffer = np.multiply(slots[name], k["momentum"], out=new[name])
             buffer += g_t if self.dampening == 0 else g_t * k["undamped"]
             new[name] = buffer
         if not self.nesterov:
