@@ -84,6 +84,10 @@ class PureUpdates:
         self.model.backward(self.params, caches, dout, out=self._grads)
         return value, global_norm(vector), out
 
+    def add_to_gradient(self, extra: Params) -> None:
+        """g <- g + extra, keyed like the params (e.g. FedProx's proximal term)."""
+        self._grads = {key: g + extra[key] for key, g in self._grads.items()}
+
     def apply(self) -> None:
         """One step with the last gradient; the parameters before it are kept for rollback."""
         self._before = (self.params, self.opt_state)
@@ -193,6 +197,11 @@ class InPlaceUpdates:
         value, dout = self.loss._value_and_grad(out, y)
         self.model.backward_layers(layer_params, caches, dout, into=self._layer_grads)
         return value, global_norm(self._grad_vector), out
+
+    def add_to_gradient(self, extra: Params) -> None:
+        """g <- g + extra, keyed like the params (e.g. FedProx's proximal term)."""
+        for key, g in self._grads.items():
+            g += extra[key]
 
     def apply(self) -> None:
         """One step with the last gradient, written over the vectors of the step before last."""

@@ -167,6 +167,33 @@ def test_fedprox_local_steps_add_mu_times_the_distance_to_the_server_model(probl
         np.testing.assert_allclose(params[key] + delta[key], w2[key], rtol=0, atol=ATOL)
 
 
+class ForwardingStepper:
+    """Forwards to a minitrain stepper; workers cannot see inside it, so they use its step."""
+
+    def __init__(self, opt):
+        self.opt = opt
+
+    def init(self, params):
+        return self.opt.init(params)
+
+    def step(self, params, grads, state):
+        return self.opt.step(params, grads, state)
+
+
+@given(problems, st.sampled_from([0.0, 0.5]), st.integers(0, 2**16))
+def test_local_training_in_place_equals_the_stepper_steps_bit_for_bit(problem, mu, seed):
+    X, y = problem.X, problem.y
+    model, loss = mlp(X.shape[1], problem.n_classes), mt.losses.CrossEntropy()
+    params, adam = model.init(seed), mt.optim.Adam(lr=0.05)
+    results = [
+        worker_update(params, X, y, WorkerConfig(model, loss, "local", 3, 2, opt, mu), seed)
+        for opt in (adam, ForwardingStepper(adam))
+    ]
+    for key in params:
+        np.testing.assert_array_equal(results[0].update[key], results[1].update[key])
+    assert (results[0].loss, results[0].metric) == (results[1].loss, results[1].metric)
+
+
 @given(problems, st.integers(0, 2**16))
 def test_server_gd_with_rate_one_is_plain_fedavg_and_adam_sees_minus_the_average(problem, seed):
     X, y = problem.X, problem.y

@@ -13,7 +13,8 @@ Two kinds of local work (``config.mode``):
 - ``"local"`` (FedAvg / FedProx): E epochs of minibatch steps of the local stepper from
   ``w_t``, each epoch over a fresh permutation of the shard, on the objective
   ``L_k(w) + mu/2 ||w - w_t||^2`` (FedProx; mu = 0 is FedAvg). The update is
-  ``Delta_k = w_k - w_t``, its weight n_k.
+  ``Delta_k = w_k - w_t``, its weight n_k. The steps are taken as ``fit`` takes them
+  (``minitrain._updates``): in place for minitrain's steppers, with the numbers of ``opt.step``.
 
 ``minitrain.distributed.stacked`` computes the "gradient" work of many workers at once,
 bit-identical to this function.
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._updates import updates_for
 from ..layers import Sequential
 from ..losses import Loss
 from ..train import _value_and_grad
@@ -113,21 +115,22 @@ def _local_training(
 ) -> WorkerResult:
     model, loss, opt = config.model, config.loss, config.opt
     n = len(X)
-    w, state = params, opt.init(params)
+    # fit's steps: in place for minitrain's steppers, bit for bit those of opt.step.
+    steps = updates_for(model, loss, opt, params, opt.init(params))
     loss_sum = metric_sum = 0.0
     seen = 0
     full_batch = config.batch_size is None or config.batch_size >= n
     for _ in range(config.epochs):
         batches = [slice(None)] if full_batch else _epoch_batches(rng, n, config.batch_size)
         for rows in batches:
-            value, grads, out = _value_and_grad(model, loss, w, X[rows], y[rows])
+            value, _, out = steps.gradient(X[rows], y[rows])
             if config.mu:
-                prox = proximal_term(w, params, config.mu)[1]
-                grads = {key: g + prox[key] for key, g in grads.items()}
-            w, state = opt.step(w, grads, state)
+                steps.add_to_gradient(proximal_term(steps.current(), params, config.mu)[1])
+            steps.apply()
             loss_sum += value * len(out)
             metric_sum += metric_for_average(loss, out, y[rows]) * len(out)
             seen += len(out)
+    w = steps.current()
     delta = {key: w[key] - params[key] for key in params}
     return WorkerResult(delta, loss_sum / seen, metric_sum / seen, n)
 
