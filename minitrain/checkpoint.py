@@ -35,8 +35,9 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from ._types import Params
 from ._validate import check_int, check_params, describe
-from .layers import Params, Sequential
+from .layers import Sequential
 from .train import Callback, TrainingRun
 
 FORMAT = "minitrain-checkpoint"

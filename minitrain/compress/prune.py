@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._validate import (
     as_float_array,
     check_choice,
@@ -26,8 +27,6 @@ from .._validate import (
     describe,
 )
 
-Params = dict[str, np.ndarray]
-Masks = dict[str, np.ndarray]
 State = dict[str, Any]
 SCOPES = ("layer", "global")
 
@@ -118,7 +117,7 @@ def magnitude_masks(
     scope: str = "layer",
     keys: Iterable[str] | None = None,
     masks: Mapping[str, np.ndarray] | None = None,
-) -> Masks:
+) -> Params:
     """Masks (True = kept) that prune the entries of smallest magnitude |w|.
 
     For each scope of n entries — every key on its own (``scope="layer"``) or all ``keys``
@@ -221,7 +220,7 @@ class Masked:
     """
 
     opt: Any
-    masks: Masks
+    masks: Params
 
     def init(self, params: Params) -> State:
         check_masks("masks", self.masks, params)
