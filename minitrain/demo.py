@@ -124,13 +124,13 @@ def _detector_table(fleet: data.SensorFleet, train: np.ndarray) -> tuple[dict, d
     """Each detector of the pipeline on the training rows (duplicates dropped, units fixed),
     scored against the injected anomalies; also the MAD scores for the figure."""
     first = clean.Pipeline([("duplicates", clean.DropDuplicates()), ("units", clean.FixUnits())])
-    kept = first.fit_transform(fleet.X[train], group=fleet.node[train], time=fleet.time[train])
+    kept = first.fit_transform(fleet.X[train], node=fleet.node[train], time=fleet.time[train])
     truth = fleet.anomaly_mask[np.flatnonzero(train)[kept.rows]]
     mad = clean.MAD(5.0).fit(kept.X)
     flags = {
         "out of bounds": clean.check_bounds(kept.X, fleet.bounds).rows,
         "MAD spikes (5 MADs)": mad.predict(kept.X),
-        "stuck runs (>= 5)": clean.find_stuck(kept.X, kept.group, min_run=5).rows,
+        "stuck runs (>= 5)": clean.find_stuck(kept.X, kept.node, min_run=5).rows,
     }
     flags["all three"] = np.logical_or.reduce(list(flags.values()))
     scores = {name: clean.score_detector(mask, truth) for name, mask in flags.items()}
@@ -141,7 +141,7 @@ def _detector_table(fleet: data.SensorFleet, train: np.ndarray) -> tuple[dict, d
 
 def _prepare(cleaned: clean.Cleaned) -> _Prepared:
     scale_x, scale_y = clean.Standardizer().fit(cleaned.X), clean.Standardizer().fit(cleaned.y)
-    return _Prepared(scale_x.transform(cleaned.X), scale_y.transform(cleaned.y), cleaned.group,
+    return _Prepared(scale_x.transform(cleaned.X), scale_y.transform(cleaned.y), cleaned.node,
                      scale_x, scale_y)  # fmt: skip
 
 
@@ -196,7 +196,7 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
 
     section("2. Cleaning and anomaly detection, scored against the injected faults")
     X, y, node, hour = fleet.X[train], fleet.y[train], fleet.node[train], fleet.time[train]
-    cleaned = clean.Pipeline(_cleaning_steps(fleet.bounds)).fit_transform(X, y, group=node,
+    cleaned = clean.Pipeline(_cleaning_steps(fleet.bounds)).fit_transform(X, y, node=node,
                                                                           time=hour)  # fmt: skip
     print(cleaned.report)
     scores, detector_figure = _detector_table(fleet, train)
@@ -204,7 +204,7 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
     for name, s in scores.items():
         print(f"{name:<22}{s.tp + s.fp:>8}{s.precision:>11.3f}{s.recall:>8.3f}{s.f1:>7.3f}")
     dirty = clean.Pipeline([("impute", clean.Imputer("median"))]).fit_transform(
-        X, y, group=node, time=hour)  # fmt: skip
+        X, y, node=node, time=hour)  # fmt: skip
     prepared = {"dirty": _prepare(dirty), "clean": _prepare(cleaned)}
     raw_bytes = fleet.X[train].nbytes + fleet.y[train].nbytes
 

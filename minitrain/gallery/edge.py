@@ -28,7 +28,7 @@ TARGET_ACCURACY = 0.9
 def detector_scores() -> Figure:
     fleet = mt.data.make_sensor_fleet(n_nodes=6, n_per_node=250, seed=0)
     # Units first: a node reporting degF would otherwise be "anomalous" as a whole.
-    X = mt.clean.FixUnits().fit(fleet.X, group=fleet.node).transform(fleet.X, group=fleet.node)
+    X = mt.clean.FixUnits().fit(fleet.X, node=fleet.node).transform(fleet.X, node=fleet.node)
     detector = mt.clean.MAD(threshold=3.5).fit(X)
     scores = detector.score(X)
     observed = ~np.isnan(scores)  # rows with every column missing have no score
