@@ -23,7 +23,7 @@ carried along with ``y`` as rows are dropped::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -142,16 +142,17 @@ class Interpolate:
 
 @dataclass(frozen=True)
 class StepReport:
-    """What one step did: rows flagged and dropped, NaN filled, observed values changed."""
+    """What one step did: rows flagged and dropped (a filter), NaN filled, observed values
+    changed and columns dropped (a transform); what a step's kind cannot do stays 0."""
 
     step: str
     kind: str
     rows_in: int
-    rows_flagged: int
-    rows_dropped: int
-    values_imputed: int
-    values_changed: int
-    columns_dropped: int
+    rows_flagged: int = 0
+    rows_dropped: int = 0
+    values_imputed: int = 0
+    values_changed: int = 0
+    columns_dropped: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,19 +163,7 @@ class CleaningReport:
 
     def __str__(self) -> str:
         head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed", "cols -")
-        rows = [head] + [
-            (
-                s.step,
-                s.kind,
-                s.rows_in,
-                s.rows_flagged,
-                s.rows_dropped,
-                s.values_imputed,
-                s.values_changed,
-                s.columns_dropped,
-            )
-            for s in self.steps
-        ]
+        rows = [head] + [astuple(s) for s in self.steps]
         width = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         return "\n".join(
             "  ".join(
@@ -276,18 +265,10 @@ class Pipeline:
                 old = X[:, keep]
                 imputed = int(np.sum(np.isnan(old) & ~np.isnan(new)))
                 changed = int(np.sum(~np.isnan(old) & (new != old)))
-                reports.append(
-                    StepReport(
-                        name,
-                        "transform",
-                        rows_in,
-                        0,
-                        0,
-                        imputed,
-                        changed,
-                        int(X.shape[1] - new.shape[1]),
-                    )
-                )
+                reports.append(StepReport(
+                    name, "transform", rows_in, values_imputed=imputed, values_changed=changed,
+                    columns_dropped=int(X.shape[1] - new.shape[1]),
+                ))  # fmt: skip
                 X = new
             else:
                 flagged = np.asarray(step.predict(X, **context), dtype=bool)
@@ -295,9 +276,9 @@ class Pipeline:
                     X, rows = X[~flagged], rows[~flagged]
                     carried = {k: None if v is None else v[~flagged] for k, v in carried.items()}
                 dropped = int(flagged.sum()) if drop_rows else 0
-                reports.append(
-                    StepReport(name, "filter", rows_in, int(flagged.sum()), dropped, 0, 0, 0)
-                )
+                reports.append(StepReport(
+                    name, "filter", rows_in, rows_flagged=int(flagged.sum()), rows_dropped=dropped
+                ))  # fmt: skip
         return Cleaned(
             X, carried["y"], carried["node"], carried["time"], rows, CleaningReport(tuple(reports))
         )
