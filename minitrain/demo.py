@@ -26,7 +26,7 @@ from ._validate import check_choice, check_in_range, check_int
 from .layers import Dense, ReLU, Sequential
 from .losses import MSE
 
-__all__ = ["OPTIMIZERS", "DemoSettings", "ResultRow", "run"]
+__all__ = ["OPTIMIZERS", "DemoSettings", "ResultRow", "device_classes", "run", "straggler_deadline"]
 
 # Local steppers the nodes can run, with learning rates that suit standardized data.
 OPTIMIZERS: dict[str, Callable[[], Any]] = {
@@ -145,7 +145,7 @@ def _prepare(cleaned: clean.Cleaned) -> _Prepared:
                      scale_x, scale_y)  # fmt: skip
 
 
-def _devices(nodes: int) -> list[str]:
+def device_classes(nodes: int) -> list[str]:
     """Raspberry Pis, phones (unavailable 20% of rounds) and Cortex-M4 microcontrollers on a
     250 kbit/s radio (unavailable 10% of rounds, and the stragglers), in turn."""
     return [("raspberry-pi", "phone", "mcu")[k % 3] for k in range(nodes)]
@@ -153,7 +153,7 @@ def _devices(nodes: int) -> list[str]:
 
 def _federate(settings: DemoSettings, prepared: _Prepared, test: tuple, **options: Any):
     shards = data.partition(prepared.y[:, 0], settings.nodes, "by_node", node=prepared.node)
-    topology = dist.make_topology(settings.nodes, _devices(settings.nodes))
+    topology = dist.make_topology(settings.nodes, device_classes(settings.nodes))
     cluster = dist.Cluster(prepared.X, prepared.y, shards, topology)
     X_test = prepared.scale_x.transform(test[0])
     y_test = prepared.scale_y.transform(test[1])
@@ -209,11 +209,11 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
     raw_bytes = fleet.X[train].nbytes + fleet.y[train].nbytes
 
     section(f"3. Federated averaging across {settings.nodes} simulated edge devices")
-    devices = _devices(settings.nodes)
+    devices = device_classes(settings.nodes)
     print("devices: " + ", ".join(f"{n} x{devices.count(n)}" for n in dict.fromkeys(devices)))
     print(f"FedAvg: local {OPTIMIZERS[settings.optimizer]()!r}, {LOCAL_EPOCHS} epochs of "
           f"batches of {BATCH} per round, {settings.rounds} rounds; MLP 4-{HIDDEN}-{HIDDEN}-1")
-    deadline = _deadline(settings, prepared["clean"])
+    deadline = straggler_deadline(settings, prepared["clean"].node)
     runs = {}
     for label, which, faults in (
         ("dirty data, wait for all", "dirty", None),
@@ -260,12 +260,13 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
     return rows
 
 
-def _deadline(settings: DemoSettings, prepared: _Prepared) -> float:
+def straggler_deadline(settings: DemoSettings, node: np.ndarray) -> float:
     """Halfway (geometrically) between the slowest fast device's round-trip and the fastest
-    microcontroller's, so that the deadline cuts exactly the microcontrollers."""
-    model, devices = model_for(), _devices(settings.nodes)
+    microcontroller's, so that the deadline cuts exactly the microcontrollers; ``node`` (N,)
+    is the node id of each training row."""
+    model, devices = model_for(), device_classes(settings.nodes)
     nbytes = dist.dense_nbytes(model.init(settings.seed, dtype=np.float32))
-    rows_per_node = np.bincount(prepared.node, minlength=settings.nodes)
+    rows_per_node = np.bincount(node, minlength=settings.nodes)
     flops = dist.training_flops(model, LOCAL_EPOCHS * rows_per_node)
     arrival = dist.arrival_times(dist.make_topology(settings.nodes, devices),
                                  np.arange(settings.nodes), nbytes,

@@ -126,7 +126,7 @@ def test_table_errors_are_the_last_points_of_the_error_curves(tmp_path, capsys, 
     original = figures.write_figures
 
     def spy(out, detector, runs, prepared, rows):
-        captured.update(curves=figures._error_curves(runs, prepared, "elapsed"), rows=rows)
+        captured.update(curves=figures.error_curves(runs, prepared, "elapsed"), rows=rows)
         return original(out, detector, runs, prepared, rows)
 
     monkeypatch.setattr(figures, "write_figures", spy)
@@ -140,9 +140,8 @@ def test_table_errors_are_the_last_points_of_the_error_curves(tmp_path, capsys, 
 @given(st.integers(3, 64), st.integers(50, 600))
 def test_the_deadline_cuts_exactly_the_microcontrollers(nodes, rows_per_node):
     settings = demo.DemoSettings(nodes=nodes)
-    prepared = demo._Prepared(None, None, np.repeat(np.arange(nodes), rows_per_node), None, None)
-    deadline = demo._deadline(settings, prepared)
-    model, devices = demo.model_for(), demo._devices(nodes)
+    deadline = demo.straggler_deadline(settings, np.repeat(np.arange(nodes), rows_per_node))
+    model, devices = demo.model_for(), demo.device_classes(nodes)
     nbytes = distributed.dense_nbytes(model.init(0, dtype=np.float32))
     flops = distributed.training_flops(model, demo.LOCAL_EPOCHS * np.full(nodes, rows_per_node))
     arrival = distributed.arrival_times(distributed.make_topology(nodes, devices),
