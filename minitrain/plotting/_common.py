@@ -160,16 +160,9 @@ def first_reaching(x: np.ndarray, y: np.ndarray, target: float) -> float | None:
 
 
 def finish(
-    ax: Axes,
-    *,
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    log_x: bool = False,
-    log_y: bool = False,
-    legend_loc: str = "best",
-    legend_title: str | None = None,
-) -> None:
+    ax: Axes, *, title: str, xlabel: str, ylabel: str, log_x: bool = False, log_y: bool = False,
+    legend_loc: str = "best", legend_title: str | None = None,
+) -> None:  # fmt: skip
     """Title, axis labels and legend: every minitrain figure has all three.
 
     ``log_x``/``log_y``: that axis is logarithmic (made so here unless it already is, which
