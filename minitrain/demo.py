@@ -22,6 +22,7 @@ import numpy as np
 
 from . import clean, compress, data, optim
 from . import distributed as dist
+from ._types import Params
 from ._validate import check_choice, check_in_range, check_int
 from .layers import Dense, ReLU, Sequential
 from .losses import MSE
@@ -163,13 +164,13 @@ def _federate(settings: DemoSettings, prepared: _Prepared, test: tuple, **option
                        **options)  # fmt: skip
 
 
-def _rmse_watts(params: dict, prepared: _Prepared, test: tuple) -> float:
+def _rmse_watts(params: Params, prepared: _Prepared, test: tuple) -> float:
     pred = prepared.scale_y.inverse_transform(
         model_for().predict(params, prepared.scale_x.transform(test[0])))  # fmt: skip
     return float(np.sqrt(np.mean((pred - test[1]) ** 2)))
 
 
-def _fits(model: Sequential, params: dict, stored_bytes: int, opt: Any) -> tuple:
+def _fits(model: Sequential, params: Params, stored_bytes: int, opt: Any) -> tuple:
     """(device classes that store and run it, device classes that can train it or None)."""
     counts = compress.footprint(model, params, opt, batch_size=BATCH)
     runs = tuple(SHORT[d.name] for d in compress.DEVICES.values()
