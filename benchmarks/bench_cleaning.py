@@ -71,7 +71,7 @@ def steps(fleet: mt.data.SensorFleet, *, anomalies: bool, units: bool, impute: b
 def training_sets(fleet, train):
     """(name, X_train, y_train, feature scaler or None, report or None) per variant."""
     X, y = fleet.X[train], fleet.y[train]
-    group, time_ = fleet.node[train], fleet.time[train]
+    node, time_ = fleet.node[train], fleet.time[train]
     complete = ~np.isnan(X).any(axis=1)
     yield "raw, NaN rows dropped", X[complete], y[complete], None, None
     yield "+ standardized", X[complete], y[complete], clean.Standardizer(), None
@@ -81,7 +81,7 @@ def training_sets(fleet, train):
                                            ("+ units fixed, gaps dropped", True, True, False)):
         cleaned = clean.Pipeline(
             steps(fleet, anomalies=anomalies, units=units, impute=impute)
-        ).fit_transform(X, y, group=group, time=time_)
+        ).fit_transform(X, y, node=node, time=time_)
         yield name, cleaned.X, cleaned.y, clean.Standardizer(), cleaned.report
     truth = ~fleet.duplicate_mask[train]
     yield "ground truth", fleet.X_clean[train][truth], y[truth], clean.Standardizer(), None
@@ -112,10 +112,10 @@ def detector_table(fleet, train) -> list[tuple[str, clean.DetectorScore, float, 
     """Each detector on the training rows after duplicates and units are handled (and gaps
     filled, for the detectors that need complete rows), against the injected anomalies."""
     pre = clean.Pipeline([("duplicates", clean.DropDuplicates()), ("units", clean.FixUnits())])
-    kept = pre.fit_transform(fleet.X[train], group=fleet.node[train], time=fleet.time[train])
+    kept = pre.fit_transform(fleet.X[train], node=fleet.node[train], time=fleet.time[train])
     rows = np.flatnonzero(train)[kept.rows]
     filled = clean.Imputer("median").fit_transform(
-        clean.interpolate(kept.X, kept.group, kept.time))
+        clean.interpolate(kept.X, kept.node, kept.time))
     truth, spikes, stuck = fleet.anomaly_mask[rows], fleet.spike_mask[rows], fleet.stuck_mask[rows]
     flagged = {
         "ZScore(3)": clean.ZScore(3.0).fit_predict(kept.X),
@@ -125,7 +125,7 @@ def detector_table(fleet, train) -> list[tuple[str, clean.DetectorScore, float, 
         "Mahalanobis(0.001)": clean.Mahalanobis(0.001).fit_predict(filled),
         "PCAReconstruction(2, 0.99)": clean.PCAReconstruction(2, 0.99).fit_predict(filled),
         "check_bounds": clean.check_bounds(kept.X, fleet.bounds).rows,
-        "find_stuck(5)": clean.find_stuck(kept.X, kept.group, min_run=5).rows,
+        "find_stuck(5)": clean.find_stuck(kept.X, kept.node, min_run=5).rows,
     }
     flagged["bounds | MAD(5) | stuck"] = (flagged["check_bounds"] | flagged["MAD(5)"]
                                           | flagged["find_stuck(5)"])

@@ -182,9 +182,9 @@ assert abs(0.5 * (1 + math.erf(0.6745 / math.sqrt(2))) - 0.75) < 1e-4  # Phi(0.6
 
 # %%
 prepared = clean.Pipeline([("duplicates", clean.DropDuplicates()), ("units", clean.FixUnits())])
-kept = prepared.fit_transform(X, y, group=node, time=hour)
+kept = prepared.fit_transform(X, y, node=node, time=hour)
 truth = fleet.anomaly_mask[np.flatnonzero(train)[kept.rows]]
-interpolated = clean.interpolate(kept.X, kept.group, kept.time)
+interpolated = clean.interpolate(kept.X, kept.node, kept.time)
 gaps_filled = clean.Imputer("median").fit_transform(interpolated)  # Mahalanobis needs full rows
 flags = {
     "ZScore(3)": clean.ZScore(3.0).fit_predict(kept.X),
@@ -192,7 +192,7 @@ flags = {
     "IQR(1.5)": clean.IQR(1.5).fit_predict(kept.X),
     "Mahalanobis(0.001)": clean.Mahalanobis(0.001).fit_predict(gaps_filled),
     "check_bounds": clean.check_bounds(kept.X, fleet.bounds).rows,
-    "find_stuck(5)": clean.find_stuck(kept.X, kept.group, min_run=5).rows,
+    "find_stuck(5)": clean.find_stuck(kept.X, kept.node, min_run=5).rows,
 }
 flags["MAD | bounds | stuck"] = flags["MAD(3.5)"] | flags["check_bounds"] | flags["find_stuck(5)"]
 scores = {name: clean.score_detector(mask, truth) for name, mask in flags.items()}
@@ -271,7 +271,7 @@ def mlp_rmse(X_train, y_train):
 
 training_sets = {}
 for name, steps in STAGES.items():
-    cleaned = clean.Pipeline(steps).fit_transform(X, y, group=node, time=hour)
+    cleaned = clean.Pipeline(steps).fit_transform(X, y, node=node, time=hour)
     training_sets[name] = (cleaned.X, cleaned.y)
 truth_rows = ~fleet.duplicate_mask[train]
 training_sets["ground truth (X_clean)"] = (fleet.X_clean[train][truth_rows], y[truth_rows])
@@ -284,7 +284,7 @@ for name, (X_train, y_train) in training_sets.items():
     errors["MLP 4-32-1, Adam"][name] = mlp_rmse(X_train, y_train)
     print(f"{name:<34}{len(X_train):>6}{errors['linear, least squares'][name]:>9.2f}"
           f"{errors['MLP 4-32-1, Adam'][name]:>8.2f}")  # fmt: skip
-full = clean.Pipeline(STAGES["+ stuck runs dropped"]).fit_transform(X, y, group=node, time=hour)
+full = clean.Pipeline(STAGES["+ stuck runs dropped"]).fit_transform(X, y, node=node, time=hour)
 print(full.report)
 
 # %% [markdown]
@@ -432,10 +432,10 @@ def check_huber(rmse_huber, rmse_mse):
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 no_duplicates = clean.Pipeline([("duplicates", clean.DropDuplicates())]).fit_transform(
-    X, y, group=node, time=hour
+    X, y, node=node, time=hour
 )
 dropped = clean.MAD(5.0).fit_predict(no_duplicates.X)
-per_node = np.bincount(no_duplicates.group[dropped], minlength=8)
+per_node = np.bincount(no_duplicates.node[dropped], minlength=8)
 print("rows dropped per node:", per_node)
 check_order(set(np.argsort(per_node)[-2:].tolist()))
 

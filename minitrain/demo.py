@@ -22,11 +22,12 @@ import numpy as np
 
 from . import clean, compress, data, optim
 from . import distributed as dist
+from ._types import Params
 from ._validate import check_choice, check_in_range, check_int
 from .layers import Dense, ReLU, Sequential
 from .losses import MSE
 
-__all__ = ["OPTIMIZERS", "DemoSettings", "ResultRow", "run"]
+__all__ = ["OPTIMIZERS", "DemoSettings", "ResultRow", "device_classes", "run", "straggler_deadline"]
 
 # Local steppers the nodes can run, with learning rates that suit standardized data.
 OPTIMIZERS: dict[str, Callable[[], Any]] = {
@@ -124,13 +125,13 @@ def _detector_table(fleet: data.SensorFleet, train: np.ndarray) -> tuple[dict, d
     """Each detector of the pipeline on the training rows (duplicates dropped, units fixed),
     scored against the injected anomalies; also the MAD scores for the figure."""
     first = clean.Pipeline([("duplicates", clean.DropDuplicates()), ("units", clean.FixUnits())])
-    kept = first.fit_transform(fleet.X[train], group=fleet.node[train], time=fleet.time[train])
+    kept = first.fit_transform(fleet.X[train], node=fleet.node[train], time=fleet.time[train])
     truth = fleet.anomaly_mask[np.flatnonzero(train)[kept.rows]]
     mad = clean.MAD(5.0).fit(kept.X)
     flags = {
         "out of bounds": clean.check_bounds(kept.X, fleet.bounds).rows,
         "MAD spikes (5 MADs)": mad.predict(kept.X),
-        "stuck runs (>= 5)": clean.find_stuck(kept.X, kept.group, min_run=5).rows,
+        "stuck runs (>= 5)": clean.find_stuck(kept.X, kept.node, min_run=5).rows,
     }
     flags["all three"] = np.logical_or.reduce(list(flags.values()))
     scores = {name: clean.score_detector(mask, truth) for name, mask in flags.items()}
@@ -141,11 +142,11 @@ def _detector_table(fleet: data.SensorFleet, train: np.ndarray) -> tuple[dict, d
 
 def _prepare(cleaned: clean.Cleaned) -> _Prepared:
     scale_x, scale_y = clean.Standardizer().fit(cleaned.X), clean.Standardizer().fit(cleaned.y)
-    return _Prepared(scale_x.transform(cleaned.X), scale_y.transform(cleaned.y), cleaned.group,
+    return _Prepared(scale_x.transform(cleaned.X), scale_y.transform(cleaned.y), cleaned.node,
                      scale_x, scale_y)  # fmt: skip
 
 
-def _devices(nodes: int) -> list[str]:
+def device_classes(nodes: int) -> list[str]:
     """Raspberry Pis, phones (unavailable 20% of rounds) and Cortex-M4 microcontrollers on a
     250 kbit/s radio (unavailable 10% of rounds, and the stragglers), in turn."""
     return [("raspberry-pi", "phone", "mcu")[k % 3] for k in range(nodes)]
@@ -153,7 +154,7 @@ def _devices(nodes: int) -> list[str]:
 
 def _federate(settings: DemoSettings, prepared: _Prepared, test: tuple, **options: Any):
     shards = data.partition(prepared.y[:, 0], settings.nodes, "by_node", node=prepared.node)
-    topology = dist.make_topology(settings.nodes, _devices(settings.nodes))
+    topology = dist.make_topology(settings.nodes, device_classes(settings.nodes))
     cluster = dist.Cluster(prepared.X, prepared.y, shards, topology)
     X_test = prepared.scale_x.transform(test[0])
     y_test = prepared.scale_y.transform(test[1])
@@ -163,13 +164,13 @@ def _federate(settings: DemoSettings, prepared: _Prepared, test: tuple, **option
                        **options)  # fmt: skip
 
 
-def _rmse_watts(params: dict, prepared: _Prepared, test: tuple) -> float:
+def _rmse_watts(params: Params, prepared: _Prepared, test: tuple) -> float:
     pred = prepared.scale_y.inverse_transform(
         model_for().predict(params, prepared.scale_x.transform(test[0])))  # fmt: skip
     return float(np.sqrt(np.mean((pred - test[1]) ** 2)))
 
 
-def _fits(model: Sequential, params: dict, stored_bytes: int, opt: Any) -> tuple:
+def _fits(model: Sequential, params: Params, stored_bytes: int, opt: Any) -> tuple:
     """(device classes that store and run it, device classes that can train it or None)."""
     counts = compress.footprint(model, params, opt, batch_size=BATCH)
     runs = tuple(SHORT[d.name] for d in compress.DEVICES.values()
@@ -196,7 +197,7 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
 
     section("2. Cleaning and anomaly detection, scored against the injected faults")
     X, y, node, hour = fleet.X[train], fleet.y[train], fleet.node[train], fleet.time[train]
-    cleaned = clean.Pipeline(_cleaning_steps(fleet.bounds)).fit_transform(X, y, group=node,
+    cleaned = clean.Pipeline(_cleaning_steps(fleet.bounds)).fit_transform(X, y, node=node,
                                                                           time=hour)  # fmt: skip
     print(cleaned.report)
     scores, detector_figure = _detector_table(fleet, train)
@@ -204,16 +205,16 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
     for name, s in scores.items():
         print(f"{name:<22}{s.tp + s.fp:>8}{s.precision:>11.3f}{s.recall:>8.3f}{s.f1:>7.3f}")
     dirty = clean.Pipeline([("impute", clean.Imputer("median"))]).fit_transform(
-        X, y, group=node, time=hour)  # fmt: skip
+        X, y, node=node, time=hour)  # fmt: skip
     prepared = {"dirty": _prepare(dirty), "clean": _prepare(cleaned)}
     raw_bytes = fleet.X[train].nbytes + fleet.y[train].nbytes
 
     section(f"3. Federated averaging across {settings.nodes} simulated edge devices")
-    devices = _devices(settings.nodes)
+    devices = device_classes(settings.nodes)
     print("devices: " + ", ".join(f"{n} x{devices.count(n)}" for n in dict.fromkeys(devices)))
     print(f"FedAvg: local {OPTIMIZERS[settings.optimizer]()!r}, {LOCAL_EPOCHS} epochs of "
           f"batches of {BATCH} per round, {settings.rounds} rounds; MLP 4-{HIDDEN}-{HIDDEN}-1")
-    deadline = _deadline(settings, prepared["clean"])
+    deadline = straggler_deadline(settings, prepared["clean"].node)
     runs = {}
     for label, which, faults in (
         ("dirty data, wait for all", "dirty", None),
@@ -260,12 +261,13 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
     return rows
 
 
-def _deadline(settings: DemoSettings, prepared: _Prepared) -> float:
+def straggler_deadline(settings: DemoSettings, node: np.ndarray) -> float:
     """Halfway (geometrically) between the slowest fast device's round-trip and the fastest
-    microcontroller's, so that the deadline cuts exactly the microcontrollers."""
-    model, devices = model_for(), _devices(settings.nodes)
+    microcontroller's, so that the deadline cuts exactly the microcontrollers; ``node`` (N,)
+    is the node id of each training row."""
+    model, devices = model_for(), device_classes(settings.nodes)
     nbytes = dist.dense_nbytes(model.init(settings.seed, dtype=np.float32))
-    rows_per_node = np.bincount(prepared.node, minlength=settings.nodes)
+    rows_per_node = np.bincount(node, minlength=settings.nodes)
     flops = dist.training_flops(model, LOCAL_EPOCHS * rows_per_node)
     arrival = dist.arrival_times(dist.make_topology(settings.nodes, devices),
                                  np.arange(settings.nodes), nbytes,

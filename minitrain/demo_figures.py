@@ -12,7 +12,7 @@ import numpy as np
 from . import plotting
 from .plotting.comparisons import legend_below, resource_curves
 
-__all__ = ["FIGURE_NAMES", "write_figures"]
+__all__ = ["FIGURE_NAMES", "error_curves", "write_figures"]
 
 FIGURE_NAMES = (
     "detector_scores.png",
@@ -22,7 +22,7 @@ FIGURE_NAMES = (
 )
 
 
-def _error_curves(runs: dict[str, Any], prepared: dict[str, Any], resource: str) -> dict:
+def error_curves(runs: dict[str, Any], prepared: dict[str, Any], resource: str) -> dict:
     """label -> (resource after each round, test RMSE in W after each round)."""
     curves = {}
     for label, (history, which) in runs.items():
@@ -47,13 +47,13 @@ def write_figures(
             ylabel="modified z-score, largest over columns (MADs)",
         ),
         "error_vs_simulated_time.png": legend_below(resource_curves(
-            _error_curves(runs, prepared, "elapsed"), markers=False, log_y=True,
+            error_curves(runs, prepared, "elapsed"), markers=False, log_y=True,
             title="Federated training: test error against simulated time",
             xlabel="simulated time since the first round (s)",
             ylabel="test RMSE of power (W)",
         )),
         "error_vs_bytes_sent.png": legend_below(resource_curves(
-            _error_curves(runs, prepared, "total_bytes"), markers=False, log_y=True, x_unit="B",
+            error_curves(runs, prepared, "total_bytes"), markers=False, log_y=True, x_unit="B",
             title="Federated training: test error against bytes sent",
             xlabel="bytes sent, all links, both directions",
             ylabel="test RMSE of power (W)",

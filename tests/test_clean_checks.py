@@ -33,10 +33,10 @@ def test_duplicates_found_are_exactly_the_injected_ones(seed):
     assert np.all(fleet.stuck_mask[extra] | fleet.missing_mask[extra].all(axis=1))
 
 
-def test_duplicates_by_hand_nan_rows_match_and_groups_separate():
+def test_duplicates_by_hand_nan_rows_match_and_nodes_separate():
     X = np.array([[1.0, np.nan], [1.0, np.nan], [2.0, 3.0], [1.0, np.nan], [2.0, 3.0]])
     assert np.array_equal(find_duplicates(X).mask, [False, True, False, True, True])
-    report = find_duplicates(X, group=np.array([0, 1, 0, 1, 1]))
+    report = find_duplicates(X, node=np.array([0, 1, 0, 1, 1]))
     assert np.array_equal(report.mask, [False, False, False, True, False])
     assert np.array_equal(report.first, [0, 1, 2, 1, 4])
     assert str(report) == "1 duplicate row(s) of 5, e.g. rows [3]"
@@ -99,12 +99,12 @@ def _in_long_runs(X, min_run):
     return out
 
 
-def test_stuck_runs_by_hand_break_at_nan_and_group_boundaries():
+def test_stuck_runs_by_hand_break_at_nan_and_node_boundaries():
     X = np.array([[1.0], [1.0], [1.0], [np.nan], [1.0], [1.0], [1.0], [1.0]])
     report = find_stuck(X, min_run=3)
     assert np.array_equal(report.entries[:, 0], [0, 1, 1, 0, 0, 1, 1, 1])
     assert report.n_runs == 2
-    split = find_stuck(X, group=np.array([0, 0, 0, 0, 0, 0, 1, 1]), min_run=3)
+    split = find_stuck(X, node=np.array([0, 0, 0, 0, 0, 0, 1, 1]), min_run=3)
     assert np.array_equal(split.entries[:, 0], [0, 1, 1, 0, 0, 0, 0, 0])
     assert str(split) == "1 stuck run(s) of >= 3 equal readings; 2 repeated entries in 2 rows"
 

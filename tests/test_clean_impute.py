@@ -142,11 +142,11 @@ def test_transform_before_fit_and_with_other_columns_is_refused():
         imputer.transform(np.zeros((2, 2)))
 
 
-def reference_forward_fill(X, group, limit):
-    """Loop over each group's own rows; ``limit`` counts readings of that group."""
+def reference_forward_fill(X, node, limit):
+    """Loop over each node's own rows; ``limit`` counts readings of that node."""
     out = X.copy()
-    for g in np.unique(group):
-        rows = np.flatnonzero(group == g)
+    for g in np.unique(node):
+        rows = np.flatnonzero(node == g)
         for j in range(X.shape[1]):
             last = None
             for position, i in enumerate(rows):
@@ -157,14 +157,14 @@ def reference_forward_fill(X, group, limit):
     return out
 
 
-@given(data=with_nan(observed_row=False), groups=st.integers(1, 3), seed=st.integers(0, 99),
+@given(data=with_nan(observed_row=False), nodes=st.integers(1, 3), seed=st.integers(0, 99),
        limit=st.one_of(st.none(), st.integers(1, 4)))
-def test_forward_fill_matches_a_loop_and_never_crosses_groups(data, groups, seed, limit):
+def test_forward_fill_matches_a_loop_and_never_crosses_nodes(data, nodes, seed, limit):
     X, _ = data
-    group = np.random.default_rng(seed).integers(0, groups, X.shape[0])  # interleaved groups
+    node = np.random.default_rng(seed).integers(0, nodes, X.shape[0])  # interleaved nodes
     before = X.copy()
-    out = forward_fill(X, group, limit=limit)
-    assert np.array_equal(out, reference_forward_fill(X, group, limit), equal_nan=True)
+    out = forward_fill(X, node, limit=limit)
+    assert np.array_equal(out, reference_forward_fill(X, node, limit), equal_nan=True)
     assert np.array_equal(X, before, equal_nan=True)
 
 
@@ -190,10 +190,10 @@ def test_interpolation_reproduces_a_linear_signal_in_time(data, seed, slope, int
     assert out[observed].tobytes() == X[observed].tobytes()
 
 
-def test_interpolation_by_hand_within_groups():
+def test_interpolation_by_hand_within_nodes():
     X = np.array([[0.0], [np.nan], [np.nan], [6.0], [1.0], [np.nan]])
-    group = np.array([0, 0, 0, 0, 1, 1])
-    out = interpolate(X, group, time=[0, 1, 2, 3, 0, 1])
+    node = np.array([0, 0, 0, 0, 1, 1])
+    out = interpolate(X, node, time=[0, 1, 2, 3, 0, 1])
     assert np.array_equal(out[:, 0], [0.0, 2.0, 4.0, 6.0, 1.0, np.nan], equal_nan=True)
 
 
@@ -203,8 +203,8 @@ def test_time_going_backwards_or_of_wrong_length_is_refused():
         interpolate(X, time=np.array([0.0, 2.0, 1.0]))
     with pytest.raises(ValueError, match=r"time must have one value per row of X \(3\); got 2"):
         interpolate(X, time=np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"group must be a 1-D array of 3"):
-        forward_fill(X, group=np.zeros(2, int))
+    with pytest.raises(ValueError, match=r"node must be a 1-D array of 3"):
+        forward_fill(X, node=np.zeros(2, int))
     with pytest.raises(ValueError, match=r"limit must be >= 1; got 0"):
         forward_fill(X, limit=0)
 

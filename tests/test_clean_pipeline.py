@@ -43,7 +43,7 @@ def full_pipeline(bounds):
 def test_report_accounts_for_every_row_and_every_missing_value(seed):
     fleet = make_sensor_fleet(4, 150, seed, duplicate_rate=0.05)
     X_before = fleet.X.copy()
-    out = full_pipeline(fleet.bounds).fit_transform(fleet.X, fleet.y, group=fleet.node,
+    out = full_pipeline(fleet.bounds).fit_transform(fleet.X, fleet.y, node=fleet.node,
                                                       time=fleet.time)
     steps = out.report.steps
     for before, after in itertools.pairwise(steps):
@@ -53,9 +53,9 @@ def test_report_accounts_for_every_row_and_every_missing_value(seed):
     assert sum(s.values_imputed for s in steps) == kept_nan  # every kept NaN was filled once
     assert not np.isnan(out.X).any()
     assert steps[0].rows_dropped == int(fleet.duplicate_mask.sum())
-    # y, group and time follow the kept rows
+    # y, node and time follow the kept rows
     assert np.array_equal(out.y, fleet.y[out.rows])
-    assert np.array_equal(out.group, fleet.node[out.rows])
+    assert np.array_equal(out.node, fleet.node[out.rows])
     assert np.array_equal(out.time, fleet.time[out.rows])
     assert np.array_equal(fleet.X, X_before, equal_nan=True)  # input untouched
 
@@ -63,7 +63,7 @@ def test_report_accounts_for_every_row_and_every_missing_value(seed):
 def test_cleaning_removes_most_anomalies_and_restores_units_on_the_default_fleet():
     fleet = make_sensor_fleet(seed=4)
     pipeline = full_pipeline(fleet.bounds)
-    out = pipeline.fit_transform(fleet.X, fleet.y, group=fleet.node, time=fleet.time)
+    out = pipeline.fit_transform(fleet.X, fleet.y, node=fleet.node, time=fleet.time)
     left = fleet.anomaly_mask[out.rows].sum()
     assert left <= 0.1 * fleet.anomaly_mask.sum()  # spikes and long stuck runs are caught
     assert not fleet.duplicate_mask[out.rows].any()
@@ -80,12 +80,12 @@ def test_transform_reuses_fitted_statistics_and_can_keep_every_row():
     train = make_sensor_fleet(4, 200, 1)
     test = make_sensor_fleet(4, 100, 2)
     pipeline = full_pipeline(train.bounds)
-    fitted = pipeline.fit_transform(train.X, group=train.node, time=train.time)
+    fitted = pipeline.fit_transform(train.X, node=train.node, time=train.time)
     scaler = pipeline.steps[-1][1]
     mean = scaler.mean_.copy()
-    again = pipeline.transform(train.X, group=train.node, time=train.time)
+    again = pipeline.transform(train.X, node=train.node, time=train.time)
     assert np.array_equal(again.X, fitted.X) and np.array_equal(again.rows, fitted.rows)
-    kept = pipeline.transform(test.X, group=test.node, time=test.time, drop_rows=False)
+    kept = pipeline.transform(test.X, node=test.node, time=test.time, drop_rows=False)
     assert np.array_equal(scaler.mean_, mean)  # nothing refitted on the test rows
     assert np.array_equal(kept.rows, np.arange(test.X.shape[0]))
     assert kept.X.shape == test.X.shape
@@ -118,7 +118,7 @@ def test_bad_pipelines_are_refused():
         pipeline.fit_transform(np.zeros((2, 1)), y=np.zeros(3))
     with pytest.raises(NotFittedError, match=r"this Imputer is not fitted yet"):
         pipeline.transform(np.zeros((2, 1)))
-    with pytest.raises(ValueError, match=r"FixUnits needs group="):
+    with pytest.raises(ValueError, match=r"FixUnits needs node="):
         Pipeline([("units", FixUnits())]).fit(np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"threshold must be a finite number > 0"):
         FixUnits(threshold=-1.0)

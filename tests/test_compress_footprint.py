@@ -80,7 +80,7 @@ def test_training_memory_counts_the_steppers_slots(opt, slots):
 
 def test_masked_stepper_adds_one_byte_per_masked_entry():
     params = hand_params()
-    masks = magnitude_masks(params, 0.5)  # masks for 0.W (12) and 2.W (8)
+    masks = magnitude_masks(params, 0.5, "layer")  # masks for 0.W (12) and 2.W (8)
     plain = footprint(MODEL, params, mt.optim.Adam(), batch_size=2)
     wrapped = footprint(MODEL, params, masked(mt.optim.Adam(), masks), batch_size=2)
     assert wrapped.training_bytes == plain.training_bytes + 12 + 8

@@ -1,5 +1,6 @@
 """Properties of magnitude pruning and of the masked stepper."""
 
+import inspect
 from itertools import pairwise
 
 import numpy as np
@@ -57,6 +58,18 @@ def test_global_scope_prunes_by_one_threshold_across_layers(params, s):
     if kept.size and pruned.size:
         assert pruned.max() <= kept.min()
 
+
+def test_the_default_scope_is_global_in_every_pruning_entry_point():
+    # Weights of very different sizes per layer: the two scopes give different masks.
+    params = {"0.W": np.arange(1.0, 7.0).reshape(2, 3), "1.W": np.arange(10.0, 16.0)[:, None]}
+    assert not np.array_equal(magnitude_masks(params, 0.5, "layer")["1.W"],
+                              magnitude_masks(params, 0.5, "global")["1.W"])  # fmt: skip
+    default = magnitude_masks(params, 0.5)
+    for key, mask in magnitude_masks(params, 0.5, "global").items():
+        assert np.array_equal(default[key], mask)
+    assert mt.compress.GradualPruning(0.5).scope == "global"
+    for entry_point in (mt.compress.prune_then_finetune, mt.compress.iterative_pruning):
+        assert inspect.signature(entry_point).parameters["scope"].default == "global"
 
 def test_ties_are_broken_by_lower_flat_index_first():
     params = {"0.W": np.array([[0.5, 0.1, 0.1], [0.1, 0.9, 0.1]])}
@@ -132,7 +145,7 @@ def test_pruning_never_modifies_params_in_place(params, s):
 
 def test_pruned_entries_are_positive_zero_and_dtype_follows_params():
     params = {"0.W": np.array([[-1e-3, 2.0]], dtype=np.float32)}
-    out = apply_masks(params, magnitude_masks(params, 0.5))
+    out = apply_masks(params, magnitude_masks(params, 0.5, "layer"))
     assert out["0.W"].dtype == np.float32
     assert not np.signbit(out["0.W"][0, 0])
 
@@ -264,7 +277,7 @@ def test_masked_refuses_a_non_stepper():
 def test_masked_step_modifies_neither_params_grads_nor_state():
     params = MODEL.init(seed=0, dtype=np.float32)
     grads = {k: np.ones_like(v) for k, v in params.items()}
-    opt = masked(mt.optim.Adam(lr=0.1), magnitude_masks(params, 0.5))
+    opt = masked(mt.optim.Adam(lr=0.1), magnitude_masks(params, 0.5, "layer"))
     state = opt.init(params)
     params0, grads0, exp_avg0 = copy_of(params), copy_of(grads), copy_of(state["exp_avg"])
     new_params, new_state = opt.step(params, grads, state)

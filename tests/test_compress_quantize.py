@@ -122,7 +122,7 @@ def test_pruned_weights_stay_exactly_zero_and_dtype_and_keys_follow(data, bits, 
     model = mt.Sequential([mt.Dense(4, 5), mt.ReLU(), mt.Dense(5, 3)])
     dtype = data.draw(dtypes)
     params = data.draw(mts.params_for(model, dtype=dtype))
-    masks = magnitude_masks(params, 0.6)
+    masks = magnitude_masks(params, 0.6, "layer")
     pruned = apply_masks(params, masks)
     before = {k: v.copy() for k, v in pruned.items()}
     q = quantize(pruned, bits, scheme, gran)

@@ -116,33 +116,11 @@ def test_the_same_settings_give_the_same_table(tmp_path, capsys):
     assert first == second  # every random draw comes from the seed
 
 
-def test_table_errors_are_the_last_points_of_the_error_curves(tmp_path, capsys, monkeypatch):
-    """The figures' curves and the table measure the same thing: the RMSE in W of the
-    validation curve's last round equals the table's RMSE of the final parameters (float32
-    sums in another order: 1e-4 relative)."""
-    import minitrain.demo_figures as figures
-
-    captured = {}
-    original = figures.write_figures
-
-    def spy(out, detector, runs, prepared, rows):
-        captured.update(curves=figures._error_curves(runs, prepared, "elapsed"), rows=rows)
-        return original(out, detector, runs, prepared, rows)
-
-    monkeypatch.setattr(figures, "write_figures", spy)
-    demo.run(demo.DemoSettings(nodes=3, rounds=2, out=tmp_path))
-    capsys.readouterr()
-    by_name = {row.name: row for row in captured["rows"]}
-    for label, (_, rmse) in captured["curves"].items():
-        assert np.isclose(rmse[-1], by_name[label].rmse, rtol=1e-4), label
-
-
 @given(st.integers(3, 64), st.integers(50, 600))
 def test_the_deadline_cuts_exactly_the_microcontrollers(nodes, rows_per_node):
     settings = demo.DemoSettings(nodes=nodes)
-    prepared = demo._Prepared(None, None, np.repeat(np.arange(nodes), rows_per_node), None, None)
-    deadline = demo._deadline(settings, prepared)
-    model, devices = demo.model_for(), demo._devices(nodes)
+    deadline = demo.straggler_deadline(settings, np.repeat(np.arange(nodes), rows_per_node))
+    model, devices = demo.model_for(), demo.device_classes(nodes)
     nbytes = distributed.dense_nbytes(model.init(0, dtype=np.float32))
     flops = distributed.training_flops(model, demo.LOCAL_EPOCHS * np.full(nodes, rows_per_node))
     arrival = distributed.arrival_times(distributed.make_topology(nodes, devices),

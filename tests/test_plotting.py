@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from matplotlib.figure import Figure
 
 from minitrain import plotting
@@ -153,85 +152,6 @@ def test_values_touching_zero_keep_a_linear_axis_unless_log_is_asked_and_then_re
     assert plotting.convergence({"run": [1.0, 0.9]}, log=True).axes[0].get_yscale() == "log"
 
 
-def test_bytes_spanning_decades_get_a_log_axis_and_a_narrow_range_does_not():
-    wide = plotting.bytes_under_compression({"dense": ([1e3, 1e5, 1e7], [0.1, 0.5, 0.9])})
-    narrow = plotting.bytes_under_compression({"dense": ([1e3, 2e3, 3e3], [0.1, 0.5, 0.9])})
-    assert wide.axes[0].get_xscale() == "log"
-    assert narrow.axes[0].get_xscale() == "linear"
-
-
-def test_detector_scores_use_a_log_axis_when_outliers_lie_decades_above_the_median():
-    truth = np.zeros(6, dtype=bool)
-    spiky = np.array([1.0, 1.2, 0.8, 1.1, 0.9, 500.0])
-    calm = np.array([1.0, 1.2, 0.8, 1.1, 0.9, 5.0])
-    assert plotting.detector_scores(spiky, spiky > 3, truth).axes[0].get_yscale() == "log"
-    assert plotting.detector_scores(calm, calm > 3, truth).axes[0].get_yscale() == "linear"
-
-
-@given(
-    st.integers(1, 60).flatmap(
-        lambda n: st.tuples(
-            hnp.arrays(np.float64, n, elements=st.floats(0.0, 10.0)),
-            hnp.arrays(bool, n),
-            hnp.arrays(bool, n),
-        )
-    )
-)
-def test_detector_legend_counts_the_four_outcomes(case):
-    scores, flags, truth = case
-    fig = plotting.detector_scores(scores, flags, truth, 5.0)
-    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    counts = {text.split(":")[0]: int(text.split(": ")[1]) for text in texts if ": " in text}
-    assert counts["caught (flagged, true anomaly)"] == int((flags & truth).sum())
-    assert counts["false alarm (flagged, normal)"] == int((flags & ~truth).sum())
-    assert counts["missed (not flagged, anomaly)"] == int((~flags & truth).sum())
-    assert counts["normal"] == int((~flags & ~truth).sum())
-
-
-@given(
-    st.integers(1, 25).flatmap(
-        lambda n: st.tuples(
-            hnp.arrays(np.float64, n, elements=st.integers(1, 8).map(float)),
-            hnp.arrays(np.float64, n, elements=st.integers(0, 8).map(lambda a: a / 8)),
-        )
-    )
-)
-def test_pareto_front_holds_exactly_the_undominated_points(case):
-    sizes, accuracies = case
-
-    def dominated(i):
-        no_worse = (sizes <= sizes[i]) & (accuracies >= accuracies[i])
-        better = (sizes < sizes[i]) | (accuracies > accuracies[i])
-        return bool((no_worse & better).any())
-
-    front = plotting.pareto_front(sizes, accuracies)
-    assert all(not dominated(i) for i in front)
-    # Every undominated size/accuracy pair is on the front (duplicates appear once).
-    undominated = {(sizes[i], accuracies[i]) for i in range(sizes.size) if not dominated(i)}
-    assert {(sizes[i], accuracies[i]) for i in front} == undominated
-    assert np.all(np.diff(sizes[front]) > 0) and np.all(np.diff(accuracies[front]) > 0)
-
-
-@given(st.floats(1.5, 20.0), st.floats(0.2, 0.95))
-def test_rounds_to_accuracy_names_the_first_round_reaching_the_target(scale, target):
-    curve = rising(scale)
-    fig = plotting.rounds_to_accuracy({"FedAvg": curve}, target=target)
-    label = fig.axes[0].get_legend().get_texts()[0].get_text()
-    reached = np.flatnonzero(curve >= target)
-    expected = f"round {reached[0] + 1}" if reached.size else "not reached"
-    assert label.endswith(expected)
-
-
-def test_gd_vs_bound_draws_each_bound_in_its_curve_colour():
-    fig = plotting.gd_vs_bound(
-        {"a": 0.9**STEPS, "b": 0.5**STEPS}, {"a": 0.95**STEPS, "b": 0.6**STEPS}
-    )
-    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
-    for key in ("a", "b"):
-        assert lines[key].get_color() == lines[f"{key}: bound"].get_color()
-        assert lines[f"{key}: bound"].get_linestyle() == "--"
-
-
 def test_plotting_never_modifies_the_callers_arrays():
     for _, function, args, kwargs in CALLS:
         copies = [_deep_copy(a) for a in args]
@@ -279,77 +199,7 @@ def test_save_creates_folders_and_writes_a_png_with_content(tmp_path):
         (lambda: plotting.convergence({"a": [1.0, np.nan]}), ValueError, "NaN"),
         (lambda: plotting.convergence({"a": np.ones((2, 2))}), ValueError, "dimension"),
         (lambda: plotting.convergence({"a": [1.0]}, log="yes"), TypeError, "log must be"),
-        (lambda: plotting.convergence({"a": [1.0]}, bound={"b": [1.0]}), ValueError, "not curves"),
-        (lambda: plotting.gd_vs_bound({"a": [1.0]}, {"b": [1.0]}), ValueError, "keys of observed"),
-        (lambda: plotting.loss_curves({"a": 3}), TypeError, "History"),
         (lambda: plotting.convergence({"a": [1.0]}, title=3), TypeError, "title must be"),
-        (
-            lambda: plotting.trajectories_on_contours(
-                "f", {"a": np.zeros((3, 2))}, xlim=(0, 1), ylim=(0, 1)
-            ),
-            TypeError,
-            "f must be a function",
-        ),
-        (
-            lambda: plotting.trajectories_on_contours(
-                rosenbrock, {"a": np.zeros((3, 3))}, xlim=(0, 1), ylim=(0, 1)
-            ),
-            ValueError,
-            r"shape \(T, 2\)",
-        ),
-        (
-            lambda: plotting.trajectories_on_contours(
-                rosenbrock, {"a": np.zeros((3, 2))}, xlim=(1, 0), ylim=(0, 1)
-            ),
-            ValueError,
-            "low < high",
-        ),
-        (
-            lambda: plotting.lr_sensitivity([0.1, 0.2], {"a": [1.0]}),
-            ValueError,
-            "2 learning rates",
-        ),
-        (lambda: plotting.lr_sensitivity([0.0, 0.2], {"a": [1.0, 2.0]}), ValueError, "> 0"),
-        (lambda: plotting.lr_sensitivity([0.1], {"a": [np.nan]}), ValueError, "every run"),
-        (
-            lambda: plotting.detector_scores([1.0, 2.0], np.array([1, 0]), np.zeros(2, bool)),
-            TypeError,
-            "flags must be a boolean",
-        ),
-        (
-            lambda: plotting.detector_scores([1.0, 2.0], np.zeros(3, bool), np.zeros(2, bool)),
-            ValueError,
-            "flags must have shape",
-        ),
-        (
-            lambda: plotting.sparsity_vs_accuracy({"a": ([0.1], [97.0])}),
-            ValueError,
-            "fractions in",
-        ),
-        (
-            lambda: plotting.sparsity_vs_accuracy({"a": ([0.1, 0.2], [0.9])}),
-            ValueError,
-            "must match",
-        ),
-        (lambda: plotting.sparsity_vs_accuracy({"a": [0.1]}), TypeError, "pair"),
-        (lambda: plotting.accuracy_vs_bytes({"a": (0.0, 0.5)}), ValueError, "> 0 bytes"),
-        (
-            lambda: plotting.accuracy_vs_bytes({"a": (1.0, 0.5)}, budgets={"MCU": -1}),
-            ValueError,
-            "budgets",
-        ),
-        (
-            lambda: plotting.rounds_to_accuracy({"a": [0.5, 0.6]}, target=90),
-            ValueError,
-            "target",
-        ),
-        (
-            lambda: plotting.time_to_accuracy({"a": ([2.0, 1.0], [0.5, 0.6])}),
-            ValueError,
-            "non-decreasing",
-        ),
-        (lambda: plotting.gradient_errors({"a": [-1.0]}), ValueError, ">= 0"),
-        (lambda: plotting.pareto_front([1.0, 2.0], [0.5]), ValueError, "accuracies has 1"),
         (lambda: plotting.save("figure", "x.png"), TypeError, "Figure"),
         (lambda: plotting.save(Figure(), "x.jpeg"), ValueError, ".png"),
     ],

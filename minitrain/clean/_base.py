@@ -41,9 +41,10 @@ def as_data(name: str, X: Any, *, allow_nan: bool = True, ndim: int = 2) -> np.n
     return arr
 
 
-def as_groups(name: str, group: Any, n_rows: int) -> np.ndarray:
-    """``group`` (n_rows,) as integer codes 0..G-1 (any 1-D labels: node ids, names)."""
-    arr = np.asarray(group)
+def as_node_codes(name: str, node: Any, n_rows: int) -> np.ndarray:
+    """``node`` (n_rows,), the node id of each row (any 1-D integer or string labels), as
+    integer codes 0..K-1."""
+    arr = np.asarray(node)
     if arr.ndim != 1 or arr.shape[0] != n_rows or arr.dtype.kind not in "iuUS":
         raise ValueError(
             f"{name} must be a 1-D array of {n_rows} integer or string labels, one per row of "

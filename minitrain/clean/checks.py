@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_int, check_positive, describe
-from ._base import as_data, as_groups
+from ._base import as_data, as_node_codes
 
 __all__ = [
     "CONVERSIONS",
@@ -53,7 +53,7 @@ def _name(columns: Sequence[str] | None, j: int) -> str:
 
 @dataclass(frozen=True)
 class DuplicateReport:
-    """Rows equal bit for bit to an earlier row of the same group (so NaN matches NaN, and
+    """Rows equal bit for bit to an earlier row of the same node (so NaN matches NaN, and
     0.0 does not match -0.0).
 
     ``mask`` (N,): True for every repeat (the first occurrence is kept); ``first`` (N,):
@@ -69,8 +69,8 @@ class DuplicateReport:
         return f"{n} duplicate row(s) of {self.mask.size}" + (f", e.g. rows {rows}" if n else "")
 
 
-def find_duplicates(X: Any, group: Any = None, time: Any = None) -> DuplicateReport:
-    """Find rows that repeat an earlier row exactly, within ``group`` (N,) and at the same
+def find_duplicates(X: Any, node: Any = None, time: Any = None) -> DuplicateReport:
+    """Find rows that repeat an earlier row exactly, within ``node`` (N,) and at the same
     ``time`` (N,) when given.
 
     Pass ``time`` for sensor streams: a stuck sensor whose other columns are missing repeats
@@ -79,8 +79,8 @@ def find_duplicates(X: Any, group: Any = None, time: Any = None) -> DuplicateRep
     X = as_data("X", X)
     n = X.shape[0]
     key_columns = [X.astype(np.float64)]  # exact for float32, so bit equality is kept
-    if group is not None:
-        key_columns.append(as_groups("group", group, n).astype(np.float64)[:, None])
+    if node is not None:
+        key_columns.append(as_node_codes("node", node, n).astype(np.float64)[:, None])
     if time is not None:
         t = np.asarray(time)
         if t.ndim != 1 or t.shape[0] != n or t.dtype.kind not in "iuf":
@@ -166,7 +166,7 @@ def check_bounds(
 
 @dataclass(frozen=True)
 class StuckReport:
-    """Readings that repeat the previous reading of the same group ``min_run - 1`` or more
+    """Readings that repeat the previous reading of the same node ``min_run - 1`` or more
     times in a row: ``entries`` (N, d) marks the repeats (not the first, genuine, reading
     of each run); ``rows`` (N,) is its any() over columns; ``n_runs`` counts the runs."""
 
@@ -183,18 +183,18 @@ class StuckReport:
                 f"{int(self.entries.sum())} repeated entries in {int(self.rows.sum())} rows")
 
 
-def find_stuck(X: Any, group: Any = None, *, min_run: int = 5) -> StuckReport:
-    """Find runs of ``>= min_run`` equal consecutive observed readings within a group.
+def find_stuck(X: Any, node: Any = None, *, min_run: int = 5) -> StuckReport:
+    """Find runs of ``>= min_run`` equal consecutive observed readings within a node.
 
-    Rows are read in order (sort by group and time first). A run is a maximal block of
-    consecutive rows of one group with the same observed value in a column; NaN breaks runs.
+    Rows are read in order (sort by node and time first). A run is a maximal block of
+    consecutive rows of one node with the same observed value in a column; NaN breaks runs.
     """
     X = as_data("X", X)
     min_run = check_int("min_run", min_run, minimum=2)
     n = X.shape[0]
-    codes = np.zeros(n, np.int64) if group is None else as_groups("group", group, n)
-    same_group = np.concatenate([[False], codes[1:] == codes[:-1]])[:, None]
-    repeats = np.vstack([np.zeros((1, X.shape[1]), bool), X[1:] == X[:-1]]) & same_group
+    codes = np.zeros(n, np.int64) if node is None else as_node_codes("node", node, n)
+    same_node = np.concatenate([[False], codes[1:] == codes[:-1]])[:, None]
+    repeats = np.vstack([np.zeros((1, X.shape[1]), bool), X[1:] == X[:-1]]) & same_node
     run_id = np.cumsum(~repeats, axis=0)  # a new id at each non-repeat, per column
     entries = np.zeros_like(repeats)
     n_runs = 0
@@ -265,7 +265,7 @@ def unit_mismatch(
     """
     X = as_data("X", X)
     threshold = check_positive("threshold", threshold)
-    codes = as_groups("node", node, X.shape[0])
+    codes = as_node_codes("node", node, X.shape[0])
     nodes = np.unique(np.asarray(node))
     if nodes.size < 3:
         raise ValueError(f"node must hold >= 3 distinct nodes to judge which is off; got "

@@ -2,7 +2,7 @@
 
 ``Imputer`` fills each column with one statistic learned from the training rows. For ordered
 sensor streams, ``forward_fill`` and ``interpolate`` fill a gap from the readings around it in
-time, never across groups (nodes). ``drop_missing`` removes rows or columns instead.
+time, never across nodes. ``drop_missing`` removes rows or columns instead.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import as_float_array, check_choice, check_in_range, check_int, describe
-from ._base import Transformer, as_data, as_groups
+from ._base import Transformer, as_data, as_node_codes
 
 __all__ = ["IMPUTE_STRATEGIES", "Imputer", "drop_missing", "forward_fill", "interpolate"]
 
@@ -95,12 +95,12 @@ class Imputer(Transformer):
 
 
 def _time_order(
-    X: np.ndarray, group: Any, time: Any
+    X: np.ndarray, node: Any, time: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows sorted by group (stably): returns order, each sorted row's group start and end
+    """Rows sorted by node (stably): returns order, each sorted row's node start and end
     (inclusive) positions, and the sorted time (row number when ``time`` is None)."""
     n = X.shape[0]
-    codes = np.zeros(n, dtype=np.int64) if group is None else as_groups("group", group, n)
+    codes = np.zeros(n, dtype=np.int64) if node is None else as_node_codes("node", node, n)
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     first = np.searchsorted(sorted_codes, sorted_codes, side="left")
@@ -117,8 +117,8 @@ def _time_order(
     if backwards.any():
         row = int(order[np.flatnonzero(backwards)[0] + 1])
         raise ValueError(
-            f"time must be non-decreasing within each group (rows in time order); row {row} "
-            "goes back in time. Sort the rows by group, then time, first."
+            f"time must be non-decreasing within each node (rows in time order); row {row} "
+            "goes back in time. Sort the rows by node, then time, first."
         )
     return order, first, last, t
 
@@ -129,19 +129,19 @@ def _unsort(filled: np.ndarray, order: np.ndarray) -> np.ndarray:
     return out
 
 
-def forward_fill(X: Any, group: Any = None, *, limit: int | None = None) -> np.ndarray:
-    """Fill each NaN with the last observed value above it in its column and group.
+def forward_fill(X: Any, node: Any = None, *, limit: int | None = None) -> np.ndarray:
+    """Fill each NaN with the last observed value above it in its column and node.
 
-    Rows are read in the given order within each group (``group`` (N,): e.g. node ids; rows
-    of different groups may interleave). ``X'_ij = X_pj`` with ``p`` the last row <= i of the
-    same group where column j is observed, if row i comes at most ``limit`` readings of its
-    group after row p (``limit=None``: no limit); otherwise, and before a group's first
+    Rows are read in the given order within each node (``node`` (N,): the node id of each row;
+    rows of different nodes may interleave). ``X'_ij = X_pj`` with ``p`` the last row <= i of the
+    same node where column j is observed, if row i comes at most ``limit`` readings of its
+    node after row p (``limit=None``: no limit); otherwise, and before a node's first
     observation, the NaN stays. Returns a new (N, d) array.
     """
     X = as_data("X", X)
     if limit is not None:
         limit = check_int("limit", limit, minimum=1)
-    order, first, _, _ = _time_order(X, group, None)
+    order, first, _, _ = _time_order(X, node, None)
     Xs = X[order]
     rows = np.arange(X.shape[0])[:, None]
     prev = np.maximum.accumulate(np.where(np.isnan(Xs), -1, rows), axis=0)
@@ -152,20 +152,20 @@ def forward_fill(X: Any, group: Any = None, *, limit: int | None = None) -> np.n
     return _unsort(filled, order)
 
 
-def interpolate(X: Any, group: Any = None, time: Any = None) -> np.ndarray:
-    """Fill each NaN linearly in time between the observed values around it in its group.
+def interpolate(X: Any, node: Any = None, time: Any = None) -> np.ndarray:
+    """Fill each NaN linearly in time between the observed values around it in its node's stream.
 
-    With ``p`` the last row before i and ``q`` the first row after i (same group, column j
+    With ``p`` the last row before i and ``q`` the first row after i (same node, column j
     observed) and ``t`` the time of each row (row number when ``time`` is None)::
 
         X'_ij = X_pj + (t_i - t_p) / (t_q - t_p) * (X_qj - X_pj)      (X_pj if t_q == t_p)
 
-    A gap at the start or end of a group has no neighbour on one side and stays NaN (follow
-    with ``forward_fill`` or an ``Imputer``). ``time`` (N,) must not decrease within a group.
+    A gap at the start or end of a node's stream has no neighbour on one side and stays NaN (follow
+    with ``forward_fill`` or an ``Imputer``). ``time`` (N,) must not decrease within a node.
     Returns a new (N, d) array.
     """
     X = as_data("X", X)
-    order, first, last, t = _time_order(X, group, time)
+    order, first, last, t = _time_order(X, node, time)
     Xs = X[order]
     n = X.shape[0]
     rows = np.arange(n)[:, None]

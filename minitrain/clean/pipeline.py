@@ -5,7 +5,7 @@ A step is either a **transform** (has ``transform``: same rows in, same rows out
 ``Imputer``, ``Standardizer``, ``FixUnits``, ``Interpolate``) or a **filter** (has
 ``predict``, a boolean per row: flagged rows are dropped, e.g. any detector,
 ``DropDuplicates``, ``DropStuck``). ``fit`` is called when a step has one. Steps whose class
-sets ``uses_group = True`` also receive ``group=`` (node ids) and ``time=``, which are
+sets ``uses_node = True`` also receive ``node=`` (node ids) and ``time=``, which are
 carried along with ``y`` as rows are dropped::
 
     cleaner = Pipeline([
@@ -16,14 +16,14 @@ carried along with ``y`` as rows are dropped::
         ("gaps", Interpolate()),
         ("impute", Imputer("median")),
     ])
-    train = cleaner.fit_transform(X_train, y_train, group=node_train, time=time_train)
+    train = cleaner.fit_transform(X_train, y_train, node=node_train, time=time_train)
     print(train.report)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -51,12 +51,12 @@ __all__ = [
 
 @dataclass
 class DropDuplicates:
-    """Filter: rows repeating an earlier row of the same group and time bit for bit."""
+    """Filter: rows repeating an earlier row of the same node and time bit for bit."""
 
-    uses_group: ClassVar[bool] = True
+    uses_node: ClassVar[bool] = True
 
-    def predict(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
-        return find_duplicates(X, group, time).mask
+    def predict(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
+        return find_duplicates(X, node, time).mask
 
 
 @dataclass
@@ -77,13 +77,13 @@ class DropStuck:
     """Filter: rows holding a repeat of a stuck run (``find_stuck`` with ``min_run``)."""
 
     min_run: int = 5
-    uses_group: ClassVar[bool] = True
+    uses_node: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         check_int("min_run", self.min_run, minimum=2)
 
-    def predict(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
-        return find_stuck(X, group, min_run=self.min_run).rows
+    def predict(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
+        return find_stuck(X, node, min_run=self.min_run).rows
 
 
 @dataclass
@@ -102,56 +102,57 @@ class FixUnits:
     (``unit_mismatch``, kept in ``report_``) and convert those back (``fix_units``)."""
 
     threshold: float = 4.0
-    uses_group: ClassVar[bool] = True
+    uses_node: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         check_positive("threshold", self.threshold)
 
-    def fit(self, X: Any, group: Any = None, time: Any = None) -> FixUnits:
-        if group is None:
-            raise ValueError("FixUnits needs group=, the node id of each row.")
-        self.report_: UnitMismatchReport = find_unit_mismatch(X, group, threshold=self.threshold)
+    def fit(self, X: Any, node: Any = None, time: Any = None) -> FixUnits:
+        if node is None:
+            raise ValueError("FixUnits needs node=, the node id of each row.")
+        self.report_: UnitMismatchReport = find_unit_mismatch(X, node, threshold=self.threshold)
         return self
 
-    def transform(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
+    def transform(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
         if not hasattr(self, "report_"):
             raise NotFittedError("this FixUnits is not fitted yet; call fit(X_train) first.")
-        return fix_units(X, group, self.report_)
+        return fix_units(X, node, self.report_)
 
 
 @dataclass
 class ForwardFill:
-    """Transform: ``forward_fill`` within each group, at most ``limit`` rows ahead."""
+    """Transform: ``forward_fill`` within each node, at most ``limit`` rows ahead."""
 
     limit: int | None = None
-    uses_group: ClassVar[bool] = True
+    uses_node: ClassVar[bool] = True
 
-    def transform(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
-        return forward_fill(X, group, limit=self.limit)
+    def transform(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
+        return forward_fill(X, node, limit=self.limit)
 
 
 @dataclass
 class Interpolate:
-    """Transform: linear ``interpolate`` in time within each group (edges stay NaN)."""
+    """Transform: linear ``interpolate`` in time within each node (edges stay NaN)."""
 
-    uses_group: ClassVar[bool] = True
+    uses_node: ClassVar[bool] = True
 
-    def transform(self, X: Any, group: Any = None, time: Any = None) -> np.ndarray:
-        return interpolate(X, group, time)
+    def transform(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
+        return interpolate(X, node, time)
 
 
 @dataclass(frozen=True)
 class StepReport:
-    """What one step did: rows flagged and dropped, NaN filled, observed values changed."""
+    """What one step did: rows flagged and dropped (a filter), NaN filled, observed values
+    changed and columns dropped (a transform); what a step's kind cannot do stays 0."""
 
     step: str
     kind: str
     rows_in: int
-    rows_flagged: int
-    rows_dropped: int
-    values_imputed: int
-    values_changed: int
-    columns_dropped: int
+    rows_flagged: int = 0
+    rows_dropped: int = 0
+    values_imputed: int = 0
+    values_changed: int = 0
+    columns_dropped: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,19 +163,7 @@ class CleaningReport:
 
     def __str__(self) -> str:
         head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed", "cols -")
-        rows = [head] + [
-            (
-                s.step,
-                s.kind,
-                s.rows_in,
-                s.rows_flagged,
-                s.rows_dropped,
-                s.values_imputed,
-                s.values_changed,
-                s.columns_dropped,
-            )
-            for s in self.steps
-        ]
+        rows = [head] + [astuple(s) for s in self.steps]
         width = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         return "\n".join(
             "  ".join(
@@ -187,12 +176,12 @@ class CleaningReport:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """The output of a pipeline: the kept rows of X, y, group and time; ``rows`` (indices of
+    """The output of a pipeline: the kept rows of X, y, node and time; ``rows`` (indices of
     the kept input rows) and the ``report``."""
 
     X: np.ndarray
     y: np.ndarray | None
-    group: np.ndarray | None
+    node: np.ndarray | None
     time: np.ndarray | None
     rows: np.ndarray
     report: CleaningReport
@@ -224,34 +213,34 @@ class Pipeline:
             raise ValueError(f"step names must be unique; got {names}.")
         self.steps = list(steps)
 
-    def fit(self, X: Any, y: Any = None, *, group: Any = None, time: Any = None) -> Pipeline:
+    def fit(self, X: Any, y: Any = None, *, node: Any = None, time: Any = None) -> Pipeline:
         """Fit every step on the training rows; returns self."""
-        self._run(X, y, group, time, fit=True, drop_rows=True)
+        self._run(X, y, node, time, fit=True, drop_rows=True)
         return self
 
     def fit_transform(
-        self, X: Any, y: Any = None, *, group: Any = None, time: Any = None
+        self, X: Any, y: Any = None, *, node: Any = None, time: Any = None
     ) -> Cleaned:
         """Fit every step in turn and return the cleaned training rows with the report."""
-        return self._run(X, y, group, time, fit=True, drop_rows=True)
+        return self._run(X, y, node, time, fit=True, drop_rows=True)
 
     def transform(
         self,
         X: Any,
         y: Any = None,
         *,
-        group: Any = None,
+        node: Any = None,
         time: Any = None,
         drop_rows: bool = True,
     ) -> Cleaned:
         """Apply the fitted steps to new rows (never refitting anything)."""
-        return self._run(X, y, group, time, fit=False, drop_rows=drop_rows)
+        return self._run(X, y, node, time, fit=False, drop_rows=drop_rows)
 
-    def _run(self, X: Any, y: Any, group: Any, time: Any, *, fit: bool, drop_rows: bool) -> Cleaned:
+    def _run(self, X: Any, y: Any, node: Any, time: Any, *, fit: bool, drop_rows: bool) -> Cleaned:
         X = as_data("X", X)
         n = X.shape[0]
         carried = {}
-        for name, value in (("y", y), ("group", group), ("time", time)):
+        for name, value in (("y", y), ("node", node), ("time", time)):
             if value is not None:
                 value = np.asarray(value)
                 if value.ndim == 0 or value.shape[0] != n:
@@ -263,8 +252,8 @@ class Pipeline:
         reports = []
         for name, step in self.steps:
             context = (
-                {"group": carried["group"], "time": carried["time"]}
-                if getattr(step, "uses_group", False)
+                {"node": carried["node"], "time": carried["time"]}
+                if getattr(step, "uses_node", False)
                 else {}
             )
             if fit and hasattr(step, "fit"):
@@ -276,18 +265,10 @@ class Pipeline:
                 old = X[:, keep]
                 imputed = int(np.sum(np.isnan(old) & ~np.isnan(new)))
                 changed = int(np.sum(~np.isnan(old) & (new != old)))
-                reports.append(
-                    StepReport(
-                        name,
-                        "transform",
-                        rows_in,
-                        0,
-                        0,
-                        imputed,
-                        changed,
-                        int(X.shape[1] - new.shape[1]),
-                    )
-                )
+                reports.append(StepReport(
+                    name, "transform", rows_in, values_imputed=imputed, values_changed=changed,
+                    columns_dropped=int(X.shape[1] - new.shape[1]),
+                ))  # fmt: skip
                 X = new
             else:
                 flagged = np.asarray(step.predict(X, **context), dtype=bool)
@@ -295,9 +276,9 @@ class Pipeline:
                     X, rows = X[~flagged], rows[~flagged]
                     carried = {k: None if v is None else v[~flagged] for k, v in carried.items()}
                 dropped = int(flagged.sum()) if drop_rows else 0
-                reports.append(
-                    StepReport(name, "filter", rows_in, int(flagged.sum()), dropped, 0, 0, 0)
-                )
+                reports.append(StepReport(
+                    name, "filter", rows_in, rows_flagged=int(flagged.sum()), rows_dropped=dropped
+                ))  # fmt: skip
         return Cleaned(
-            X, carried["y"], carried["group"], carried["time"], rows, CleaningReport(tuple(reports))
+            X, carried["y"], carried["node"], carried["time"], rows, CleaningReport(tuple(reports))
         )

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_positive
 from ..train import Callback, TrainingRun
-from .prune import Params, check_finite_params, select_keys
+from .prune import check_finite_params, select_keys
 
 __all__ = ["WeightClipping", "clip_by_global_norm", "clip_values", "global_norm"]
 

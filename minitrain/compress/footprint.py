@@ -134,6 +134,14 @@ def _bytes(n: float) -> str:
     return f"{n:.0f} B"
 
 
+def macs_per_sample(model: Sequential) -> int:
+    """Multiply-adds of one sample's forward pass, sum over Dense layers of n_in * n_out: the
+    one place ``compress`` asks the model for them (``model.macs``, or ``model.flops`` of
+    releases that named multiply-adds so)."""
+    count = getattr(model, "macs", None) or model.flops
+    return int(count(1))
+
+
 def _optimizer_slot_values(opt: Any, params: Mapping[str, np.ndarray]) -> tuple[int, int]:
     """(slots per parameter, slot values) from the stepper's state after one zero-grad step, so
     slots a stepper creates lazily are counted; plus the masks of a ``masked`` stepper."""
@@ -194,7 +202,7 @@ def footprint(
         sparse_bytes=sum(sparse_nbytes(a, 4) for a in arrays),
         int8_bytes=n_params + 4 * len(arrays),
         sparse_int8_bytes=sum(sparse_nbytes(a, 1) + 4 for a in arrays),
-        macs_dense=model.flops(1),
+        macs_dense=macs_per_sample(model),
         macs_sparse=sum(int(np.count_nonzero(W)) for W in dense_w),
         inference_ram_bytes=4 * max(map(sum, pairwise(widths))),
         optimizer_slots=slots,

@@ -13,14 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_choice, check_in_range, check_int
 from ..layers import Sequential
 from ..losses import Loss
 from ..train import Callback, History, TrainingRun, fit
 from .prune import (
     SCOPES,
-    Masks,
-    Params,
     apply_masks,
     magnitude_masks,
     mask_state,
@@ -120,7 +119,7 @@ class GradualPruning(Callback):
         ) = _check_schedule(final_sparsity, initial_sparsity, begin_step, n_events, every)
         self.scope = check_choice("scope", scope, SCOPES)
         self.keys = None if keys is None else list(keys)
-        self.masks_: Masks | None = None
+        self.masks_: Params | None = None
         self.events_: list[tuple[int, float]] = []
 
     def sparsity_at(self, step: int) -> float:
@@ -163,7 +162,7 @@ class PruningResult:
     of zeros over the pruned keys) and the ``histories`` of each training run, last one last."""
 
     params: Params
-    masks: Masks
+    masks: Params
     sparsity: float
     histories: list[History] = field(default_factory=list)
 
@@ -238,7 +237,7 @@ def iterative_pruning(
     initial = dict(params)
     history = fit(model, loss, opt, X, y, params=initial, **fit_kwargs)
     histories = [history]
-    masks: Masks = {}
+    masks: Params = {}
     for r in range(1, rounds + 1):
         s_r = round_sparsity(r, rounds, s_f)
         masks = magnitude_masks(history.params, s_r, scope, keys, masks=masks or None)

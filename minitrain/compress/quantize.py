@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_choice, check_int, describe
-from .prune import Params, check_finite_params, select_keys
+from .prune import check_finite_params, select_keys
 
 __all__ = [
     "QuantizedTensor",

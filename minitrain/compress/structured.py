@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_in_range, check_same_keys, describe
 from ..layers import Dense, Sequential
-from .prune import Masks, Params, check_finite_params
+from .prune import check_finite_params
 
 __all__ = ["StructuredPruning", "prunable_layers", "prune_units"]
 
@@ -28,7 +29,7 @@ class StructuredPruning:
     model: Sequential
     params: Params
     kept: dict[int, np.ndarray]
-    masks: Masks
+    masks: Params
 
 
 def _next_dense(model: Sequential, i: int) -> int | None:
@@ -101,7 +102,7 @@ def prune_units(
         )
 
     kept: dict[int, np.ndarray] = {}
-    masks: Masks = {}
+    masks: Params = {}
     for i in chosen:
         W = params[f"{i}.W"]
         n_out = W.shape[1]

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 import minitrain as mt
 
 from .. import plotting
+from .._types import Params
 
 SPARSITIES = np.array([0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97])
 FINE_TUNE_EPOCHS = 5
@@ -28,7 +29,7 @@ TARGET_ACCURACY = 0.9
 def detector_scores() -> Figure:
     fleet = mt.data.make_sensor_fleet(n_nodes=6, n_per_node=250, seed=0)
     # Units first: a node reporting degF would otherwise be "anomalous" as a whole.
-    X = mt.clean.FixUnits().fit(fleet.X, group=fleet.node).transform(fleet.X, group=fleet.node)
+    X = mt.clean.FixUnits().fit(fleet.X, node=fleet.node).transform(fleet.X, node=fleet.node)
     detector = mt.clean.MAD(threshold=3.5).fit(X)
     scores = detector.score(X)
     observed = ~np.isnan(scores)  # rows with every column missing have no score
@@ -53,7 +54,7 @@ def _digits32() -> tuple[np.ndarray, ...]:
     )
 
 
-def _train_mlp(hidden: int) -> tuple[mt.Sequential, dict]:
+def _train_mlp(hidden: int) -> tuple[mt.Sequential, Params]:
     X_train, _, y_train, _ = _digits32()
     model = mt.Sequential([mt.Dense(64, hidden, init="he"), mt.ReLU(), mt.Dense(hidden, 10)])
     history = mt.fit(
@@ -63,7 +64,7 @@ def _train_mlp(hidden: int) -> tuple[mt.Sequential, dict]:
     return model, history.params
 
 
-def _accuracy(model: mt.Sequential, params: dict) -> float:
+def _accuracy(model: mt.Sequential, params: Params) -> float:
     _, X_test, _, y_test = _digits32()
     return float(np.mean(model.predict(params, X_test).argmax(axis=1) == y_test))
 

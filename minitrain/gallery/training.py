@@ -81,34 +81,26 @@ def rosenbrock_optimizers() -> dict[str, object]:
     }
 
 
+def _trajectories(f, grad: Gradient, optimizers: dict, start, steps: int, **view) -> Figure:
+    """Each stepper's path from ``start`` over ``steps`` steps, over the contours of f."""
+    paths = {name: run_stepper(opt, grad, start, steps) for name, opt in optimizers.items()}
+    return plotting.trajectories_on_contours(f, paths, **view)
+
+
 def trajectories_quadratic() -> Figure:
-    paths = {
-        name: run_stepper(opt, quadratic_grad, QUADRATIC_START, 50)
-        for name, opt in quadratic_optimizers().items()
-    }
-    return plotting.trajectories_on_contours(
-        quadratic,
-        paths,
-        xlim=(-5, 5),
-        ylim=(-3.2, 3.2),
-        minimum=(0.0, 0.0),
+    return _trajectories(
+        quadratic, quadratic_grad, quadratic_optimizers(), QUADRATIC_START, 50,
+        xlim=(-5, 5), ylim=(-3.2, 3.2), minimum=(0.0, 0.0),
         title="Optimizers on an ill-conditioned quadratic (κ = 20)",
-    )
+    )  # fmt: skip
 
 
 def trajectories_rosenbrock() -> Figure:
-    paths = {
-        name: run_stepper(opt, rosenbrock_grad, ROSENBROCK_START, 1500)
-        for name, opt in rosenbrock_optimizers().items()
-    }
-    return plotting.trajectories_on_contours(
-        rosenbrock,
-        paths,
-        xlim=(-1.6, 1.4),
-        ylim=(-0.6, 1.8),
-        minimum=(1.0, 1.0),
+    return _trajectories(
+        rosenbrock, rosenbrock_grad, rosenbrock_optimizers(), ROSENBROCK_START, 1500,
+        xlim=(-1.6, 1.4), ylim=(-0.6, 1.8), minimum=(1.0, 1.0),
         title="Optimizers on the Rosenbrock valley",
-    )
+    )  # fmt: skip
 
 
 def convergence_per_optimizer() -> Figure:

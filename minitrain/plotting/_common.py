@@ -160,21 +160,22 @@ def first_reaching(x: np.ndarray, y: np.ndarray, target: float) -> float | None:
 
 
 def finish(
-    ax: Axes,
-    *,
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    legend_loc: str = "best",
-    legend_title: str | None = None,
-) -> None:
+    ax: Axes, *, title: str, xlabel: str, ylabel: str, log_x: bool = False, log_y: bool = False,
+    legend_loc: str = "best", legend_title: str | None = None,
+) -> None:  # fmt: skip
     """Title, axis labels and legend: every minitrain figure has all three.
 
-    ``legend_loc="below"`` puts the legend under the axes, in columns, clear of the data.
+    ``log_x``/``log_y``: that axis is logarithmic (made so here unless it already is, which
+    keeps its tick locator) and its label ends in ", log scale". ``legend_loc="below"`` puts
+    the legend under the axes, in columns, clear of the data.
     """
+    if log_x and ax.get_xscale() != "log":
+        ax.set_xscale("log")
+    if log_y and ax.get_yscale() != "log":
+        ax.set_yscale("log")
     ax.set_title(check_text("title", title))
-    ax.set_xlabel(check_text("xlabel", xlabel))
-    ax.set_ylabel(check_text("ylabel", ylabel))
+    ax.set_xlabel(check_text("xlabel", xlabel) + (", log scale" if log_x else ""))
+    ax.set_ylabel(check_text("ylabel", ylabel) + (", log scale" if log_y else ""))
     if legend_loc == "below":
         labels = ax.get_legend_handles_labels()[1]
         longest = max(map(len, labels))  # columns that fit the figure's width

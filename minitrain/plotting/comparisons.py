@@ -99,7 +99,7 @@ def grouped_bars(
     else:
         ax.set_xlim(0, numbers.max() * 1.18)
     ax.grid(axis="y", visible=False)
-    finish(ax, title=title, xlabel=xlabel + (", log scale" if use_log else ""), ylabel=ylabel)
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_x=use_log)
     # Title and legend centred on the figure: long row labels shift the axes to the right.
     handles, labels = ax.get_legend_handles_labels()
     ax.get_legend().remove()
@@ -154,12 +154,7 @@ def resource_curves(
         ax.yaxis.set_minor_formatter(plain)
     if x_unit is not None:
         ax.xaxis.set_major_formatter(EngFormatter(unit=check_text("x_unit", x_unit)))
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel + (", log scale" if use_log_x else ""),
-        ylabel=ylabel + (", log scale" if use_log_y else ""),
-    )
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_x=use_log_x, log_y=use_log_y)
     return fig
 
 

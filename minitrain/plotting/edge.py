@@ -83,19 +83,11 @@ def detector_scores(
         ax.plot(rows[mask], values[mask], ls="none", label=f"{label}: {count}", **style)
     if limit is not None:
         ax.axhline(limit, color="k", ls="--", lw=1.2, label=f"threshold {limit:g}")
-    if use_log:
-        ax.set_yscale("log")
     n_flagged, n_true, n_caught = int(flagged.sum()), int(true.sum()), int((flagged & true).sum())
     precision = n_caught / n_flagged if n_flagged else float("nan")
     recall = n_caught / n_true if n_true else float("nan")
     full_title = f"{title}\nprecision {precision:.0%}, recall {recall:.0%}"
-    finish(
-        ax,
-        title=full_title,
-        xlabel=xlabel,
-        ylabel=ylabel + (", log scale" if use_log else ""),
-        legend_loc="below",
-    )
+    finish(ax, title=full_title, xlabel=xlabel, ylabel=ylabel, log_y=use_log, legend_loc="below")
     return fig
 
 
@@ -201,13 +193,7 @@ def accuracy_vs_bytes(
         _log_bytes_ticks(ax, all_sizes)
     ax.xaxis.set_major_formatter(EngFormatter(unit="B"))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel + (", log scale" if use_log else ""),
-        ylabel=ylabel,
-        legend_loc="lower right",
-    )
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_x=use_log, legend_loc="lower right")
     return fig
 
 
@@ -338,15 +324,7 @@ def _accuracy_against_resource(
         ax.xaxis.set_major_formatter(bytes_formatter)
     else:
         _accuracy_curves(ax, checked, goal, lambda t: f"{t:.3g} s")
-        if use_log:
-            ax.set_xscale("log")
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel + (", log scale" if use_log else ""),
-        ylabel=ylabel,
-        legend_loc="lower right",
-    )
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_x=use_log, legend_loc="lower right")
     return fig
 
 

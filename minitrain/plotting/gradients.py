@@ -8,12 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._validate import as_float_array, check_positive
-from ._common import (
-    check_curves,
-    finish,
-    new_figure,
-    styled,
-)
+from ._common import check_curves, finish, new_figure, styled
 
 LINE_STYLES = ("-", "--", ":", "-.")
 

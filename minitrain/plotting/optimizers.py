@@ -11,14 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._validate import as_float_array, check_int, describe
-from ._common import (
-    check_curves,
-    check_named,
-    choose_log,
-    finish,
-    new_figure,
-    styled,
-)
+from ._common import check_curves, check_named, choose_log, finish, new_figure, styled
 
 
 def _check_limits(name: str, limits: Any) -> tuple[float, float]:
@@ -165,14 +158,6 @@ def lr_sensitivity(
                 markeredgewidth=2,
                 label=f"{label}: diverged",
             )
-    ax.set_xscale("log")
-    if use_log:
-        ax.set_yscale("log")
-    finish(
-        ax,
-        title=title,
-        xlabel=xlabel,
-        ylabel=ylabel + (", log scale" if use_log else ""),
-        legend_loc="below",
-    )
+    ax.set_xscale("log")  # always: its default label says so
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_y=use_log, legend_loc="below")
     return fig

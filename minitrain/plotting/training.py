@@ -12,14 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._validate import as_float_array, describe
-from ._common import (
-    check_curves,
-    check_named,
-    choose_log,
-    finish,
-    new_figure,
-    styled,
-)
+from ._common import check_curves, check_named, choose_log, finish, new_figure, styled
 
 LOSS_LABEL = "loss (mean over samples)"
 
@@ -73,9 +66,7 @@ def loss_curves(
                 color=line.get_color(),
                 label=f"{label}: validation",
             )
-    if use_log:
-        ax.set_yscale("log")
-    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel + (", log scale" if use_log else ""))
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_y=use_log)
     return fig
 
 
@@ -136,9 +127,7 @@ def convergence(
             )
     if shared is not None:
         ax.plot(np.arange(shared.size), shared, "k--", label=bound_label)
-    if use_log:
-        ax.set_yscale("log")
-    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel + (", log scale" if use_log else ""))
+    finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_y=use_log)
     return fig
 
 

@@ -1,4 +1,5 @@
-"""Checkpoints: parameters, optimizer state, a random generator and metadata in one .npz file.
+"""The checkpoint file: parameters, optimizer state, a random generator and metadata in one
+.npz file.
 
     checkpoint.save("run.npz", params, state=opt_state, rng=rng, meta={"epoch": 3})
     ckpt = checkpoint.load("run.npz", like=model)      # Checkpoint(params, state, rng, meta)
@@ -34,10 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from ._validate import check_int, check_params, describe
-from .layers import Params, Sequential
-from .train import Callback, TrainingRun
+from .. import __version__
+from .._types import Params
+from .._validate import check_params, describe
+from ..layers import Sequential
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "CheckpointError", "load", "save"]
 
 FORMAT = "minitrain-checkpoint"
 FORMAT_VERSION = 1
@@ -386,38 +389,3 @@ def load(path: str | os.PathLike, like: Any = None) -> Checkpoint:
     return Checkpoint(
         params, state, rng, header["meta"], header["format_version"], header["minitrain_version"]
     )
-
-
-# ----- the fit callback -----------------------------------------------------------------------
-
-
-class CheckpointCallback(Callback):
-    """Save params and optimizer state every ``every`` epochs during ``fit``.
-
-    ``path`` may contain ``{epoch}`` (e.g. ``"ckpt-{epoch:03d}.npz"``) to keep one file per
-    save; otherwise each save replaces the last (atomically). ``meta`` records ``epoch`` (the
-    number of completed epochs: pass it as ``initial_epoch`` to resume), ``step`` and ``loss``
-    (the epoch's mean training loss), plus ``extra_meta``. The last path written is ``last_path``.
-    """
-
-    def __init__(
-        self, path: str | os.PathLike, every: int = 1, extra_meta: dict[str, Any] | None = None
-    ) -> None:
-        self.path = str(path)
-        self.every = check_int("every", every, minimum=1)
-        self.extra_meta = dict(extra_meta or {})
-        self.last_path: Path | None = None
-
-    def on_epoch_end(self, run: TrainingRun) -> None:
-        completed = run.epoch + 1
-        if completed % self.every:
-            return
-        meta = {
-            **self.extra_meta,
-            "epoch": completed,
-            "step": run.step,
-            "loss": run.history.loss[-1] if run.history.loss else None,
-        }
-        self.last_path = save(
-            self.path.format(epoch=completed), run.params, run.opt_state, meta=meta
-        )
