@@ -232,3 +232,28 @@ def test_bad_learner_input_is_refused_by_name():
         learner.learn_many(np.zeros((2, 4)), np.zeros(2, dtype=int))
     with pytest.raises(ValueError, match="NaN"):
         adapt.prequential(learner, np.full((2, 3), np.nan), np.zeros(2, dtype=int))
+
+
+def test_personalization_fits_each_device_and_leaves_frozen_keys_alone():
+    # Two devices whose labels are mirror images: one global model cannot serve both, the
+    # last layer fine-tuned per device can.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    device = np.repeat([0, 1], 200)
+    y = ((X[:, 0] > 0) ^ (device == 1)).astype(np.int64)
+    train = np.r_[0:150, 200:350]
+    cluster = mt.distributed.make_cluster(X[train], y[train], 2, scheme="by_node",
+                                          node=device[train])
+    test = [(X[150:200], y[150:200]), (X[350:400], y[350:400])]
+    model = mt.Sequential([mt.Dense(2, 8), mt.Tanh(), mt.Dense(8, 2)])
+    loss = mt.losses.CrossEntropy()
+    params = mt.fit(model, loss, mt.optim.Adam(lr=0.01), X[train], y[train], epochs=5,
+                    progress=False).params
+    result = adapt.personalize(model, loss, mt.optim.Adam(lr=0.05), params, cluster,
+                               test=test, trainable=adapt.last_layer(model), epochs=20)
+    assert result.global_metric.mean() < 0.7  # about chance on one device at least
+    assert result.worst(result.personal_metric) > 0.85
+    for personal in result.params:
+        assert personal["0.W"] is params["0.W"] or np.array_equal(personal["0.W"], params["0.W"])
+    with pytest.raises(ValueError, match="test"):
+        adapt.personalize(model, loss, mt.optim.SGD(lr=0.1), params, cluster, test=test[:1])

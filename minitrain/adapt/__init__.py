@@ -8,7 +8,8 @@
                             penalty=EWC(params, fisher_diagonal(model, loss, params, X, y)),
                             detector=DDM(), on_drift=Retrain(window=200))
     run = prequential(learner, X_stream, y_stream)      # prequential.py: test, then train
-    personalize(model, loss, opt, global_params, cluster, trainable=last_layer(model))
+    personalize(model, loss, opt, global_params, cluster, test=per_device_test,
+                trainable=last_layer(model))          # personalize.py: after FedAvg
 
 What a step costs the device: ``minitrain.compress.training_memory``.
 """
@@ -24,6 +25,7 @@ from .learner import (
     last_layer,
     sample_errors,
 )
+from .personalize import PersonalizationResult, personalize
 from .prequential import PrequentialResult, prequential, rolling_mean
 from .replay import Reservoir
 from .scoring import DriftScore, score_drift
@@ -36,6 +38,7 @@ __all__ = [
     "DriftScore",
     "OnlineLearner",
     "PageHinkley",
+    "PersonalizationResult",
     "PrequentialResult",
     "Reservoir",
     "ResetOptimizer",
@@ -44,6 +47,7 @@ __all__ = [
     "detect",
     "fisher_diagonal",
     "last_layer",
+    "personalize",
     "prequential",
     "rolling_mean",
     "sample_errors",
