@@ -5,8 +5,9 @@ One ``learn_many(X, y)`` on a batch of B new rows:
 1. **test**: the current model's errors on the new rows feed the ``detector`` (0/1
    misclassifications for a classification loss, squared errors otherwise);
 2. **react**: on an alarm, the ``on_drift`` action runs (``ResetOptimizer``, ``Retrain``);
-3. **learn**: one step of the stepper on the mean loss over the new rows and ``replay_size``
-   rows drawn from the ``buffer`` (rehearsal), plus the ``penalty`` (EWC):
+3. **learn** (unless ``online=False``, where only ``on_drift`` trains): one step of the
+   stepper on the mean loss over the new rows and ``replay_size`` rows drawn from the
+   ``buffer`` (rehearsal), plus the ``penalty`` (EWC):
 
        theta_T <- step(theta_T, dL/dtheta_T + dP/dtheta_T)    for the trainable keys T only,
 
@@ -115,6 +116,8 @@ class OnlineLearner:
         penalty: an ``EWC`` whose anchor has the keys and shapes of ``params``.
         detector: a drift detector fed the errors of each new row before learning it.
         on_drift: None (do nothing), ``ResetOptimizer()`` or ``Retrain(window, epochs)``.
+        online: learn every batch (True) or only when ``on_drift`` acts (False: a deployed
+            model that stays fixed between alarms, "detect and retrain").
         seed: randomness of ``Retrain``'s shuffles.
     """
 
@@ -131,6 +134,7 @@ class OnlineLearner:
         penalty: EWC | None = None,
         detector: DriftDetector | None = None,
         on_drift: ResetOptimizer | Retrain | None = None,
+        online: bool = True,
         seed: int = 0,
     ) -> None:
         check_params("params", params)
@@ -154,6 +158,9 @@ class OnlineLearner:
             self.penalty = self.penalty.restricted(self.plan.trainable)
         self.buffer, self.detector, self.on_drift = buffer, detector, on_drift
         self.replay_size = check_int("replay_size", replay_size, minimum=0)
+        if not isinstance(online, bool):
+            raise TypeError(f"online must be True or False; got {describe(online)}.")
+        self.online = online
         self.rng = np.random.default_rng(check_int("seed", seed))
         self.opt_state = opt.init(self.trainable_params())
         window = 0 if on_drift is None else on_drift.window
@@ -215,7 +222,9 @@ class OnlineLearner:
                                                         or self._recent):
                 self.on_drift(self)
                 self.adaptations_.append(self.n_seen_ + X.shape[0] - 1)
-        if self.buffer is not None and self.buffer.size and self.replay_size:
+        if not self.online:
+            pass
+        elif self.buffer is not None and self.buffer.size and self.replay_size:
             X_old, y_old = self.buffer.sample(self.replay_size)
             self.step(np.concatenate([X, X_old]), np.concatenate([y, y_old]))
         else:
