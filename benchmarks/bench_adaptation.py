@@ -24,10 +24,11 @@ pre-deployment data, strength 50).
 
 Recovery after a drift: on the error curve averaged over nodes, the readings k after the
 drift's start until the mean error of the next 100 readings is back within 10% of the
-strategy's own level over the 300 readings before the drift (">N": not within the segment). Forgetting: error when the pre-deployment regime returns (hours
-4500-4999) minus the error before the first drift (hours 1500-1999). Training RAM and
-multiply-adds per learned reading: ``compress.training_memory`` of one step (what the
-learner measured agrees, see the tests).
+strategy's own level over the 300 readings before the drift (">N": not within the
+segment). Forgetting: error when the pre-deployment regime returns (hours 4500-4999) minus
+the error before the first drift (hours 1500-1999). Training RAM and multiply-adds per
+learned reading: ``compress.training_memory`` of one step (retraining: of a batch of 16),
+next to the peak the learner measured on the arrays it held.
 """
 
 from __future__ import annotations
