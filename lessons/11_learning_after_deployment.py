@@ -65,6 +65,7 @@ drifts = [
     mt.data.Drift("recurring", 3500, size=-2.0, period=500),
 ]
 fleet = mt.data.make_sensor_fleet(4, HOURS, seed=0, task="classification", duplicate_rate=0.0,
+                                  node_spread=0.25,
                                   drift=drifts)
 print(fleet)
 X = fleet.X_clean.astype(np.float32)  # this lesson is about drift, not dirt (lesson 5)

@@ -24,13 +24,6 @@ def check_input(model: Any, params: Params, X: Any) -> np.ndarray:
     return model.check_input(params, X)
 
 
-def fedavg(model: Any, loss: Any, cluster: Any, *, rounds: int, opt: Any, **options: Any) -> Any:
-    """``minitrain.distributed.fedavg`` with ``opt`` as each worker's stepper."""
-    from ..distributed import fedavg as run_fedavg
-
-    return run_fedavg(model, loss, cluster, rounds=rounds, local_opt=opt, **options)
-
-
 def fine_tune(model: Any, loss: Any, opt: Any, params: Params, X: np.ndarray, y: Any, *,
               frozen_keys: tuple[str, ...], epochs: int, batch_size: int | None,
               seed: int) -> Params:

@@ -204,21 +204,21 @@ def training_memory(
     )
 
 
-def _device_ram(device: Any) -> tuple[str, int]:
-    """(name, RAM bytes) of a device preset name or a device object (the one registry)."""
+def _device_registry() -> Mapping[str, Any]:
+    """The device classes by name: the one place this module reads the registry."""
     from .footprint import DEVICES
 
-    if isinstance(device, str) and device in DEVICES:
-        return device, DEVICES[device].ram_bytes
+    return DEVICES
+
+
+def _device_ram(device: Any) -> tuple[str, int]:
+    """(name, RAM bytes) of a device preset name or a device object."""
+    registry = _device_registry()
+    if isinstance(device, str) and device in registry:
+        return device, int(registry[device].ram_bytes)
     if hasattr(device, "ram_bytes") and hasattr(device, "name"):
         return device.name, int(device.ram_bytes)
-    raise ValueError(f"device must be one of {list(DEVICES)} or a Device(...); got {device!r}.")
-
-
-def _all_devices() -> list[str]:
-    from .footprint import DEVICES
-
-    return list(DEVICES)
+    raise ValueError(f"device must be one of {list(registry)} or a Device(...); got {device!r}.")
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,8 @@ def training_fits(memories: Mapping[str, TrainingMemory],
             "memories must map strategy names to training_memory(...) results; "
             f"got {describe(memories)}."
         )
-    devices = [_device_ram(d) for d in (_all_devices() if device is None else [device])]
+    names = list(_device_registry()) if device is None else [device]
+    devices = [_device_ram(d) for d in names]
     return TrainingFitReport(tuple(
         (name, dev, m.total_bytes, ram) for name, m in memories.items() for dev, ram in devices
     ))
