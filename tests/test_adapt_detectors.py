@@ -209,6 +209,15 @@ def test_detect_refuses_2d_string_and_nan_streams(bad, error):
         adapt.detect(adapt.ADWIN(), bad)
 
 
+def test_detectors_take_numpy_scalars_and_bools():
+    errors = np.array([1, 0, 1]) != np.array([1, 1, 1])  # numpy bools: False, True, False
+    ddm = adapt.DDM()
+    for e in errors:
+        ddm.update(e)
+    assert ddm.n_ == 3 and ddm.p_ == pytest.approx(1 / 3)
+    assert adapt.PageHinkley().update(np.float32(0.5)).mean_ == 0.5
+
+
 def test_ddm_refuses_values_other_than_zero_and_one():
     with pytest.raises(ValueError, match="0 \\(correct\\) or 1"):
         adapt.DDM().update(0.5)

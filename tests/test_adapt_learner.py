@@ -225,6 +225,10 @@ def test_bad_learner_input_is_refused_by_name():
             wrong, {k: np.ones_like(v) for k, v in wrong.items()}))
     with pytest.raises(ValueError, match="fisher"):
         adapt.EWC(params, {k: -np.ones_like(v) for k, v in params.items()})
+    single = {k: v.astype(np.float32) for k, v in params.items()}
+    with pytest.raises(TypeError, match="dtype"):
+        adapt.OnlineLearner(MODEL, loss, opt, single, penalty=adapt.EWC(
+            params, {k: np.ones_like(v) for k, v in params.items()}))
     with pytest.raises(TypeError, match="on_drift"):
         adapt.OnlineLearner(MODEL, loss, opt, params, on_drift="retrain")
     learner = adapt.OnlineLearner(MODEL, loss, opt, params)

@@ -33,7 +33,7 @@ def check_value(name: str, x: Any) -> float:
     """One finite number of a stream, as a float; arrays, strings and NaN are refused."""
     if type(x) is float or type(x) is int:  # the common case, checked cheaply
         value = float(x)
-    elif isinstance(x, Real):
+    elif isinstance(x, (Real, np.bool_, np.number)):
         value = float(x)
     elif isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiub":
         value = float(x)

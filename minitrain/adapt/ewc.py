@@ -68,6 +68,12 @@ class EWC:
             check_same_keys("penalty.anchor", self.anchor, params)
         except ValueError as error:
             raise ValueError(f"{error} The EWC anchor must be parameters of this model.") from None
+        for key, value in params.items():
+            if self.anchor[key].dtype != value.dtype or self.fisher[key].dtype != value.dtype:
+                raise TypeError(
+                    f"penalty.anchor[{key!r}] and fisher[{key!r}] must have the params' dtype "
+                    f"{value.dtype}; got {self.anchor[key].dtype} and {self.fisher[key].dtype}."
+                )
 
     def value(self, params: Mapping[str, np.ndarray]) -> float:
         """``(strength / 2) sum_k F_k (theta_k - anchor_k)^2`` over the anchor's keys."""

@@ -185,7 +185,8 @@ class OnlineLearner:
         return X, np.stack([y for _, y in self._recent])
 
     def memory(self, batch_size: int) -> TrainingMemory:
-        """``compress.training_memory`` of a step on ``batch_size`` new rows (+ replay)."""
+        """``compress.training_memory`` of a step on ``batch_size`` new rows (+ replay rows),
+        with the buffers as full as they are now."""
         rows = batch_size + (self.replay_size if self.buffer is not None else 0)
         recent = sum(int(x.nbytes + np.asarray(y).nbytes) for x, y in self._recent)
         buffer = (self.buffer.nbytes if self.buffer is not None else 0) + recent
