@@ -282,10 +282,10 @@ print(training_fits(memories, "cortex-m4"))
 # %% [markdown]
 # ### Check 4: the bias-only activations, by hand
 #
-# Biases only, batch 16: no Dense input is kept, the two ReLU outputs are (32 values each),
-# but the first one *is* the second Dense layer's input only when that layer's W trains. So
-# 16 x (32 + 32) float32 values. All weights: the inputs of the three Dense layers, 4 + 32 +
-# 32 values a row (the ReLU outputs are those very arrays).
+# Biases only, batch 16: no Dense input is kept; the two ReLU outputs are (32 values each,
+# to pass the gradient down through them): 16 x (32 + 32) float32 values. All weights: the
+# inputs of the three Dense layers, 4 + 32 + 32 values a row (two of them are the ReLU
+# outputs: one array each, counted once).
 
 # %%
 biases16 = training_memory(model, deployed, sgd, 16, trainable=adapt.biases(model))
