@@ -150,18 +150,21 @@ def test_adwin_false_alarms_on_bounded_iid_stream_stay_below_delta_per_check():
 
 
 @settings(max_examples=20)
-@given(seed=st.integers(0, 2**32 - 1), k=st.floats(1.0, 6.0), before=st.integers(100, 600))
+@given(seed=st.integers(0, 2**32 - 1), k=st.floats(2.0, 6.0), before=st.integers(300, 600))
 def test_page_hinkley_detects_a_mean_shift_of_k_sigmas_within_its_delay_bound(seed, k, before):
     # After a shift s = k sigma at time T0, x_t - mean_t ~ s T0 / t (the running mean absorbs
     # the shift), so U climbs by about s T0 ln(1 + D / T0) - delta D over D readings, give or
     # take the walk's noise, below 5 sigma sqrt(D) with probability > 1 - 6e-7; the alarm
-    # comes by the first D where the climb minus that noise exceeds the threshold.
-    sigma, delta, threshold = 1.0, 0.005, 50.0
+    # comes by the first D where the climb minus that noise exceeds the threshold. sigma = 0.5
+    # keeps a false alarm before the shift (a walk of sd 0.5 sqrt(600) = 12 climbing 50, 4 sd)
+    # below 1e-4, so the detector has not just been reset when the shift comes.
+    sigma, delta, threshold = 0.5, 0.005, 50.0
     rng = np.random.default_rng(seed)
     x = rng.normal(0, sigma, before + 3000)
     x[before:] += k * sigma
     D = np.arange(1, 3000)
     climb = k * sigma * before * np.log1p(D / before) - delta * D - 5 * sigma * np.sqrt(D)
+    assert (climb > threshold).any()  # k >= 2 after >= 300 readings: the bound exists
     bound = int(D[np.argmax(climb > threshold)])
     alarms = adapt.detect(adapt.PageHinkley(mode="up", alpha=1.0), x)
     after = alarms[alarms >= before]
