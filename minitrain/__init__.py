@@ -28,6 +28,7 @@ _SUBMODULES = (
     "clean",
     "compress",
     "distributed",
+    "adapt",
     "closed_form",
     "checkpoint",
     "gradcheck",

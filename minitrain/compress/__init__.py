@@ -17,3 +17,4 @@ from .gradual import *  # noqa: F403
 from .prune import *  # noqa: F403
 from .quantize import *  # noqa: F403
 from .structured import *  # noqa: F403
+from .training_memory import *  # noqa: F403

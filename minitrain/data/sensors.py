@@ -13,13 +13,24 @@ import numpy as np
 
 from .._validate import check_choice, check_in_range, check_int, check_positive
 
-__all__ = ["BOUNDS", "COLUMNS", "UNITS", "SensorFleet", "UnitFault", "make_sensor_fleet"]
+__all__ = [
+    "BOUNDS",
+    "COLUMNS",
+    "DRIFT_KINDS",
+    "UNITS",
+    "Drift",
+    "DriftEvent",
+    "SensorFleet",
+    "UnitFault",
+    "make_sensor_fleet",
+]
 
 COLUMNS = ("temperature", "humidity", "vibration", "pressure")
 UNITS = ("degC", "%RH", "mm/s", "hPa")
 BOUNDS = ((-40.0, 85.0), (0.0, 100.0), (0.0, 50.0), (300.0, 1100.0))  # physical sensor ranges
 NODE_OFFSET = np.array([5.0, 12.0, 0.8, 10.0])  # largest per-node level shift, column units
 NODE_DRIFT = np.array([3.0, 6.0, 0.5, 5.0])  # largest per-node trend, units per 1000 readings
+DRIFT_KINDS = ("abrupt", "gradual", "recurring", "covariate")
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,44 @@ class UnitFault:
     unit: str
     scale: float
     offset: float
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A change of the world after deployment, on some nodes (``nodes``) or all (None).
+
+    The change follows a weight ``w_t`` in [0, 1] of each node's reading t (hours):
+
+        "abrupt"     w_t = 1[t >= start]                    (a machine is serviced)
+        "gradual"    w_t = clip((t - start) / duration, 0, 1)   (wear over ``duration`` hours)
+        "recurring"  w_t = 1[t >= start and floor((t - start) / period) is even]
+                     (seasonal regimes: new for ``period`` hours, old again, new again...)
+        "covariate"  the ramp of "gradual" (abrupt for duration 1), applied to the inputs
+
+    Concept drifts (the first three) move the relation between readings and target: the
+    vibration in the target's formula becomes ``vibration - c_t`` with ``c_t = sum of size *
+    w_t`` over the concept drifts (mm/s), so the same readings draw less power (size > 0) and
+    the fault threshold moves to 5 + c_t mm/s. Covariate shift moves the inputs, not the
+    relation: the machine load becomes ``clip(L_t + size * w_t, 0, 1)``.
+    """
+
+    kind: str
+    start: int
+    size: float = 1.0
+    nodes: tuple[int, ...] | None = None
+    duration: int = 1
+    period: int = 0
+
+
+@dataclass(frozen=True)
+class DriftEvent:
+    """One true change on one node: readings ``start`` to ``end`` (hours since the node's first
+    reading; ``end == start`` for an abrupt change, and for each switch of a recurring one)."""
+
+    node: int
+    start: int
+    end: int
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +111,8 @@ class SensorFleet:
         node_offset, node_drift: (n_nodes, d) each node's level shift and trend per 1000
             readings, in SI units (the non-IID part of ``X_clean``).
         task, target: "regression" or "classification", and the target's name and unit.
+        drift_events: the true changes asked for with ``drift=`` (empty without drift), in
+            node then start order; ``stream(k)`` gives node k's rows in time order.
     """
 
     X: np.ndarray
@@ -83,6 +134,14 @@ class SensorFleet:
     node_drift: np.ndarray
     task: str
     target: tuple[str, str]
+    drift_events: tuple[DriftEvent, ...] = ()
+
+    def stream(self, node: int) -> np.ndarray:
+        """Row indices of ``node``'s readings in time order (a duplicate follows its original)."""
+        rows = np.flatnonzero(self.node == node)
+        if rows.size == 0:
+            raise ValueError(f"node must be one of {np.unique(self.node).tolist()}; got {node!r}.")
+        return rows
 
     def __str__(self) -> str:
         n, d = self.X.shape
@@ -96,7 +155,66 @@ class SensorFleet:
             f"(spikes {int(self.spike_mask.sum())}, stuck {int(self.stuck_mask.sum())}), "
             f"duplicate rows {int(self.duplicate_mask.sum())}\n"
             f"  unit faults: {faults or 'none'}"
-        )
+        ) + (f"\n  drift events: {len(self.drift_events)}" if self.drift_events else "")
+
+
+def _check_drift(drift: Sequence[Drift], n_nodes: int) -> tuple[Drift, ...]:
+    if isinstance(drift, Drift) or not isinstance(drift, Sequence):
+        raise TypeError(f"drift must be a list of Drift(...) (or empty); got {drift!r}.")
+    for i, d in enumerate(drift):
+        if not isinstance(d, Drift):
+            raise TypeError(f"drift[{i}] must be a Drift(kind, start, ...); got {d!r}.")
+        check_choice(f"drift[{i}].kind", d.kind, DRIFT_KINDS)
+        check_int(f"drift[{i}].start", d.start, minimum=0)
+        check_int(f"drift[{i}].duration", d.duration, minimum=1)
+        check_int(f"drift[{i}].period", d.period, minimum=1 if d.kind == "recurring" else 0)
+        check_in_range(f"drift[{i}].size", d.size, -1e3, 1e3)
+        if d.nodes is not None and not all(
+            isinstance(k, (int, np.integer)) and 0 <= k < n_nodes for k in d.nodes
+        ):
+            raise ValueError(
+                f"drift[{i}].nodes must be node ids in [0, {n_nodes}) or None (every node); "
+                f"got {d.nodes!r}."
+            )
+    return tuple(drift)
+
+
+def _drift_weight(d: Drift, t: np.ndarray) -> np.ndarray:
+    """w_t of ``Drift`` (its docstring) for readings t."""
+    if d.kind == "abrupt":
+        return (t >= d.start).astype(np.float64)
+    if d.kind == "recurring":
+        return ((t >= d.start) & ((t - d.start) // d.period % 2 == 0)).astype(np.float64)
+    return np.clip((t - d.start) / d.duration, 0.0, 1.0)
+
+
+def _drift_events(d: Drift, sizes: np.ndarray) -> list[DriftEvent]:
+    events = []
+    for k in range(sizes.size) if d.nodes is None else sorted(set(map(int, d.nodes))):
+        if d.kind == "recurring":
+            events += [DriftEvent(k, s, s, d.kind)
+                       for s in range(d.start, int(sizes[k]), d.period)]  # fmt: skip
+        elif d.start < sizes[k]:
+            end = d.start if d.kind == "abrupt" else d.start + d.duration
+            events.append(DriftEvent(k, d.start, end, d.kind))
+    return events
+
+
+def _drift_effects(
+    drift: tuple[Drift, ...], node: np.ndarray, t: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, tuple[DriftEvent, ...]]:
+    """Per row: the concept shift c_t (mm/s), the load shift, and the true events."""
+    concept, load = np.zeros(node.size), np.zeros(node.size)
+    events: list[DriftEvent] = []
+    for d in drift:
+        on = np.ones(node.size, dtype=bool) if d.nodes is None else np.isin(node, d.nodes)
+        shift = np.where(on, d.size * _drift_weight(d, t), 0.0)
+        if d.kind == "covariate":
+            load += shift
+        else:
+            concept += shift
+        events += _drift_events(d, sizes)
+    return concept, load, tuple(sorted(events, key=lambda e: (e.node, e.start, e.kind)))
 
 
 def _runs(
@@ -142,6 +260,7 @@ def make_sensor_fleet(
     n_fahrenheit_nodes: int = 1,
     n_kpa_nodes: int = 1,
     dtype: type = np.float64,
+    drift: Sequence[Drift] = (),
 ) -> SensorFleet:
     """Simulate hourly readings of temperature, humidity, vibration and pressure on edge nodes.
 
@@ -179,6 +298,11 @@ def make_sensor_fleet(
     Runs and bursts never cross from one node into the next. With the defaults, about 5% of
     the entries are missing, 3% of the rows anomalous and 1% duplicated.
 
+    Drift after deployment (``drift``, a list of ``Drift``; none by default, and then every
+    number is what it was without the argument): concept drift moves the vibration in the
+    target's formula to ``vibration - c_t`` (abrupt, gradual or recurring; see ``Drift``),
+    covariate shift raises the machine load; ``drift_events`` lists the true changes.
+
     Args:
         n_nodes: number of nodes [8] (>= n_fahrenheit_nodes + n_kpa_nodes).
         n_per_node: readings per node [500] (>= 2), one int or one per node.
@@ -187,6 +311,7 @@ def make_sensor_fleet(
         node_spread: scale of the node offsets and drifts [1.0] (0 gives IID nodes).
         dtype: float64 [default] or float32 for X, X_clean and a regression y (computed in
             float64, then cast).
+        drift: ``Drift`` changes after deployment [none]; they draw no random numbers.
 
     Returns:
         A ``SensorFleet`` with the dirty data and its ground truth.
@@ -212,6 +337,7 @@ def make_sensor_fleet(
     stuck_length = _check_lengths("stuck_length", stuck_length)
     n_f = check_int("n_fahrenheit_nodes", n_fahrenheit_nodes, minimum=0)
     n_kpa = check_int("n_kpa_nodes", n_kpa_nodes, minimum=0, maximum=n_nodes - n_f)
+    changes = _check_drift(drift, n_nodes)
 
     rng = np.random.default_rng(seed)
     d = len(COLUMNS)
@@ -219,14 +345,15 @@ def make_sensor_fleet(
     starts = np.concatenate([[0], np.cumsum(sizes)])
     t = (np.arange(node.size) - starts[node]).astype(np.float64)
     segment_end = starts[node + 1]
+    concept, load_shift, events = _drift_effects(changes, node, t, sizes)
 
     offset = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_OFFSET
     drift = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_DRIFT
     phase = rng.uniform(0, 2 * np.pi, (n_nodes, 3))
     period = rng.uniform(8.0, 48.0, n_nodes)
     wobble = np.convolve(rng.normal(0, 0.25, node.size), np.ones(6) / 6, mode="same")
-    load = np.clip(0.5 + 0.35 * np.sin(2 * np.pi * t / period[node] + phase[node, 0]) + wobble,
-                   0.0, 1.0)
+    level = 0.5 + 0.35 * np.sin(2 * np.pi * t / period[node] + phase[node, 0]) + wobble
+    load = np.clip(level + load_shift if changes else level, 0.0, 1.0)
     daily = 4.0 * np.sin(2 * np.pi * t / 24 + phase[node, 1])
     base = np.stack([
         21.0 + daily + 3.0 * load,
@@ -239,6 +366,8 @@ def make_sensor_fleet(
     X_clean[:, 1] = np.clip(X_clean[:, 1], 5.0, 98.0)
     X_clean[:, 2] = np.abs(X_clean[:, 2])
     temp, hum, vib, pres = X_clean.T
+    if changes:
+        vib = vib - concept  # concept drift: the relation to the target moves (see Drift)
     if task == "regression":
         power = (20 + 25 * vib + 3 * np.maximum(temp - 24, 0) + 0.1 * (hum - 50)
                  + 0.2 * (pres - 1013) + rng.normal(0.0, 2.0, node.size))
@@ -308,4 +437,5 @@ def make_sensor_fleet(
         node_drift=drift,
         task=task,
         target=target,
+        drift_events=events,
     )
