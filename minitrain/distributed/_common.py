@@ -24,37 +24,29 @@ import numpy as np
 
 from .._types import Params
 from .._validate import check_in_range, describe
-from ..train import _check_model_and_loss as check_model_and_loss
-from ..train import _value_and_grad as value_and_grad_unchecked
-from ..train import check_data
+from ..train import _check_model_and_loss, _value_and_grad, check_data
 
-__all__ = [
-    "RunHistory",
-    "averaged_as_square",
-    "backward_range",
-    "check_flag",
-    "check_fraction",
-    "check_model_and_loss",
-    "check_stepper",
-    "check_validation",
-    "epoch_batches",
-    "forward_range",
-    "layer_keys",
-    "loss_value_and_grad",
-    "lower_is_better",
-    "minibatch_rows",
-    "reached",
-    "rows_per_step",
-    "value_and_grad_unchecked",
-]
+# ----- the training core's unchecked computations and model check -----------------------------
 
 
-# ----- checks ---------------------------------------------------------------------------------
+def value_and_grad_unchecked(
+    model: Any, loss: Any, params: Params, X: np.ndarray, y: Any
+) -> tuple[float, Params, np.ndarray]:
+    """(mean loss, grads, model output) on checked arrays (no validation)."""
+    return _value_and_grad(model, loss, params, X, y)
+
+
+def check_model_and_loss(model: Any, loss: Any) -> None:
+    """A ``Sequential`` and a ``Loss``, or TypeError naming the argument."""
+    _check_model_and_loss(model, loss)
 
 
 def loss_value_and_grad(loss: Any, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
     """The loss's value and d loss / d pred on checked arrays (no validation)."""
     return loss._value_and_grad(pred, target)
+
+
+# ----- checks ---------------------------------------------------------------------------------
 
 
 def check_stepper(name: str, opt: Any) -> None:

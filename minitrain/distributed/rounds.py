@@ -104,7 +104,7 @@ def _average(updates: Params, weights: np.ndarray, gateways: np.ndarray | None) 
     return weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
 
 
-def _run_stacked(model, loss, params, cluster, batch_size, seeds, plain) -> Results:
+def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> Results:
     """Stacked gradients of all workers, checked like task results. ``plain`` (dense updates,
     flat average): average first; a finite average proves every update finite (the weights
     are positive), so the per-worker checks run only when it is not."""
@@ -136,7 +136,7 @@ def _run_stacked(model, loss, params, cluster, batch_size, seeds, plain) -> Resu
                    ok=ok, reasons=reasons, errors={}, returned=everyone)  # fmt: skip
 
 
-def _run_tasks(config, params, cluster, faults, executor, dispatched, seed, r) -> Results:
+def _run_tasks(config, params, cluster, *, faults, executor, dispatched, seed, r) -> Results:
     """``worker_update`` for every dispatched worker on ``executor``; the results checked."""
     tasks = [(params, cluster.X_shards[k], cluster.y_shards[k],
               replace(config, failure=faults.failure_of(r, int(k))), seed_of(seed, r, k + 1, 0))
@@ -223,9 +223,11 @@ def run_round(
         sampled = batch is not None and batch < rows  # seeds only matter for minibatches
         seeds = [seed_of(seed, r, k + 1, 0) for k in dispatched] if sampled else None
         plain = type(compression) is Uncompressed and not algorithm.hierarchical
-        results = _run_stacked(model, loss, params, cluster, batch, seeds, plain)
+        results = _run_stacked(model, loss, params, cluster, batch_size=batch, seeds=seeds,
+                               plain=plain)  # fmt: skip
     else:
-        results = _run_tasks(config, params, cluster, faults, executor, dispatched, seed, r)
+        results = _run_tasks(config, params, cluster, faults=faults, executor=executor,
+                             dispatched=dispatched, seed=seed, r=r)  # fmt: skip
     if results.reasons and faults.policy == "raise":
         first = min(results.reasons)
         raise WorkerError(int(dispatched[first]), r, results.reasons[first],
@@ -236,13 +238,15 @@ def run_round(
 
     new_state = state
     if survivors.size:
-        new_state = _aggregate_and_step(algorithm, state, results, survivors, compression,
-                                        topology, seed, r)  # fmt: skip
+        new_state = _aggregate_and_step(algorithm, state, results, survivors=survivors,
+                                        compression=compression, topology=topology, seed=seed,
+                                        r=r)  # fmt: skip
 
     sent_up = dispatched[results.returned]
     bytes_up, bytes_down, backhaul_up = _traffic(
-        topology, available, sent_up, survivors, model_bytes, up_bytes, algorithm.hierarchical
-    )
+        topology, available=available, sent_up=sent_up, survivors=survivors,
+        model_bytes=model_bytes, up_bytes=up_bytes, hierarchical=algorithm.hierarchical,
+    )  # fmt: skip
     elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
     squared = averaged_as_square(loss.metric)
     record = RoundRecord(
@@ -259,7 +263,7 @@ def run_round(
     return replace(new_state, clock=state.clock + elapsed, round=r + 1), record
 
 
-def _traffic(topology, available, sent_up, survivors, model_bytes, up_bytes, hierarchical):
+def _traffic(topology, *, available, sent_up, survivors, model_bytes, up_bytes, hierarchical):
     """Bytes per link: the model down to every available worker (once per gateway on the
     backhaul), each sent update up; a gateway forwards its workers' updates (flat) or one
     dense average (hierarchical). Returns (bytes_up, bytes_down, backhaul bytes up (G,))."""
@@ -278,7 +282,7 @@ def _traffic(topology, available, sent_up, survivors, model_bytes, up_bytes, hie
     return bytes_up, bytes_down, backhaul_up
 
 
-def _aggregate_and_step(algorithm, state, results, survivors, compression, topology, seed, r):
+def _aggregate_and_step(algorithm, state, results, *, survivors, compression, topology, seed, r):
     """Compress, average and step: the new params, stepper state and error-feedback residuals
     (``results.average`` is used when it is already known)."""
     residuals = None

@@ -93,7 +93,8 @@ def run(
     validation: tuple[Any, Any] | None = None,
     target: float | None = None,
 ) -> DistributedHistory:
-    """Run up to ``rounds`` synchronous rounds of ``algorithm`` (``SyncSGD`` or ``FedAvg``).
+    """Run up to ``rounds`` synchronous rounds of ``algorithm`` (an ``Algorithm``: ``SyncSGD``,
+    ``FedAvg`` or one of your own).
 
     ``params`` default to ``model.init(seed, dtype=cluster.X.dtype)``; pass ``state`` (e.g.
     ``history.state``) to continue a run. With ``validation=(X_val, y_val)`` the model is

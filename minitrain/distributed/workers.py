@@ -34,7 +34,7 @@ from .._updates import updates_for
 from ..layers import Sequential
 from ..losses import Loss
 from ._common import averaged_as_square, minibatch_rows, value_and_grad_unchecked
-from ._common import epoch_batches as _epoch_batches
+from ._common import epoch_batches as _epoch_batches  # the name local training calls
 
 __all__ = [
     "FAILURE_KINDS",
