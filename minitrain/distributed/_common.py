@@ -145,10 +145,12 @@ def backward_range(
     start: int,
     stop: int,
     need_dx: bool = False,
+    keys: list[dict[str, str]] | None = None,
 ) -> tuple[np.ndarray | None, Params]:
     """Chain rule back through layers [start, stop): (dL/dx at ``start`` or None, grads of
-    those layers' parameters under the model's keys). dx at ``start`` only with ``need_dx``."""
-    owned = layer_keys(model)
+    those layers' parameters under the model's keys). dx at ``start`` only with ``need_dx``;
+    ``keys``: ``layer_keys(model)``, when the caller already has them."""
+    owned = layer_keys(model) if keys is None else keys
     grads: Params = {}
     d = dout
     for i in range(stop - 1, start - 1, -1):

@@ -36,7 +36,13 @@ import numpy as np
 from .._types import Params
 from .._validate import check_int
 from ..train import check_data
-from ._common import backward_range, check_model_and_loss, forward_range, loss_value_and_grad
+from ._common import (
+    backward_range,
+    check_model_and_loss,
+    forward_range,
+    layer_keys,
+    loss_value_and_grad,
+)
 from .clock import transfer_time
 from .devices import Device, linked_device
 
@@ -144,7 +150,7 @@ def pipeline_value_and_grad(
     sizes = np.full(M, n // M) + (np.arange(M) < n % M)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     act_bytes, grad_bytes = np.zeros((max(S - 1, 0), M)), np.zeros((max(S - 1, 0), M))
-    value, grads = 0.0, {}
+    value, grads, keys = 0.0, {}, layer_keys(model)
     for m in range(M):
         rows = slice(int(starts[m]), int(starts[m + 1]))
         out, caches = X[rows], []
@@ -160,7 +166,8 @@ def pipeline_value_and_grad(
         d = d * d.dtype.type(share)
         for s in range(S - 1, -1, -1):
             a, b = ranges[s]
-            d, stage_grads = backward_range(model, params, caches[s], d, a, b, need_dx=a > 0)
+            d, stage_grads = backward_range(model, params, caches[s], d, a, b, need_dx=a > 0,
+                                            keys=keys)  # fmt: skip
             for key, g in stage_grads.items():
                 grads[key] = g if key not in grads else grads[key] + g
             if s > 0:
