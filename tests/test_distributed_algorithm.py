@@ -28,9 +28,6 @@ class ServerMomentum:
         return dist.WorkerConfig(model=model, loss=loss, work=dist.local_training,
                                  batch_size=4, epochs=2, opt=self.local_opt)  # fmt: skip
 
-    def local_rows(self, sizes):
-        return np.minimum(sizes, 4)
-
     def local_macs(self, model, sizes):
         return dist.training_macs(model, 2 * sizes)
 
@@ -56,7 +53,8 @@ def test_the_package_algorithms_follow_the_protocol():
     _, _, model, loss = problem(0)
     assert sync.worker_config(model, loss).work is dist.minibatch_gradient
     assert fed.worker_config(model, loss).work is dist.local_training
-    assert sync.local_opt is None and isinstance(fed.local_opt, mt.optim.SGD)
+    assert sync.worker_config(model, loss).opt is None
+    assert fed.worker_config(model, loss).opt is fed.local_opt
 
 
 @settings(max_examples=10, deadline=None)

@@ -4,10 +4,10 @@ A round (``minitrain.distributed.rounds``) runs any object with these members; `
 (``sync``) and ``FedAvg`` (``fedavg``) are the package's two. What each worker computes:
 
 - ``worker_config(model, loss) -> WorkerConfig``, whose ``work`` is the worker's function
-  (``workers.minibatch_gradient``: a gradient; ``workers.local_training``: E local epochs);
-- ``local_rows(sizes)``: (K,) rows of one local step per worker (its training memory);
-- ``local_macs(model, sizes)``: (K,) multiply-adds of its whole local work (the clock);
-- ``local_opt``: the stepper each worker holds (None when it holds none).
+  (``workers.minibatch_gradient``: a gradient; ``workers.local_training``: E local epochs),
+  with its batch size B and the stepper ``opt`` it holds (None for a gradient), which set the
+  worker's training memory;
+- ``local_macs(model, sizes)``: (K,) multiply-adds of each worker's local work (the clock).
 
 Who takes part: ``fraction`` C of the K workers per round; ``hierarchical`` averaging through
 the gateways. How the server applies the sample-weighted average u of the updates:
@@ -35,11 +35,8 @@ class Algorithm(Protocol):
 
     fraction: float
     hierarchical: bool
-    local_opt: Any
 
     def worker_config(self, model: Any, loss: Any) -> WorkerConfig: ...
-
-    def local_rows(self, sizes: np.ndarray) -> np.ndarray: ...
 
     def local_macs(self, model: Any, sizes: np.ndarray) -> np.ndarray: ...
 

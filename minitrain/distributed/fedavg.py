@@ -26,7 +26,7 @@ import numpy as np
 
 from .._types import Params
 from .._validate import check_int, check_positive
-from ._common import check_flag, check_fraction, check_stepper, rows_per_step
+from ._common import check_flag, check_fraction, check_stepper
 from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run
@@ -63,10 +63,6 @@ class FedAvg:
     def worker_config(self, model: Any, loss: Any) -> WorkerConfig:
         return WorkerConfig(model=model, loss=loss, work=local_training, batch_size=self.batch_size,
                             epochs=self.epochs, opt=self.local_opt, mu=self.mu)  # fmt: skip
-
-    def local_rows(self, sizes: np.ndarray) -> np.ndarray:
-        """Rows of one local minibatch, min(B, n_k)."""
-        return rows_per_step(sizes, self.batch_size)
 
     def local_macs(self, model: Any, sizes: np.ndarray) -> np.ndarray:
         """E passes over the n_k rows of the shard."""

@@ -11,7 +11,13 @@ from .._types import Params
 from .._validate import check_int, check_params, describe
 from ..compress import footprint
 from ..train import check_data
-from ._common import check_model_and_loss, check_validation, loss_value_and_grad, reached
+from ._common import (
+    check_model_and_loss,
+    check_validation,
+    loss_value_and_grad,
+    reached,
+    rows_per_step,
+)
 from .algorithm import Algorithm
 from .cluster import Cluster
 from .comm import Compressor, Uncompressed
@@ -117,8 +123,9 @@ def run(
         raise TypeError(f"state must be a ServerState (history.state); got {describe(state)}.")
     else:
         initial_params(model, loss, cluster, state.params, seed)
-    check_memory(model, state.params, cluster, algorithm.local_rows(cluster.sizes),
-                 algorithm.local_opt)  # fmt: skip
+    config = algorithm.worker_config(model, loss)
+    check_memory(model, state.params, cluster, rows_per_step(cluster.sizes, config.batch_size),
+                 config.opt)  # fmt: skip
     validation = check_validation(model, loss, state.params, validation)
     history = DistributedHistory(metric_name=loss.metric)
     for _ in range(rounds):

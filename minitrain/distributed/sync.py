@@ -54,21 +54,13 @@ class SyncSGD:
         check_fraction(self.fraction)
         check_flag("hierarchical", self.hierarchical)
 
-    @property
-    def local_opt(self) -> None:
-        """Workers compute gradients and hold no stepper."""
-        return None
-
     def worker_config(self, model: Any, loss: Any) -> WorkerConfig:
         return WorkerConfig(model=model, loss=loss, work=minibatch_gradient,
                             batch_size=self.batch_size)  # fmt: skip
 
-    def local_rows(self, sizes: np.ndarray) -> np.ndarray:
-        """B_k = min(B, n_k): the rows each worker's gradient uses."""
-        return rows_per_step(sizes, self.batch_size)
-
     def local_macs(self, model: Any, sizes: np.ndarray) -> np.ndarray:
-        return training_macs(model, self.local_rows(sizes))
+        """One forward and backward pass over B_k = min(B, n_k) rows."""
+        return training_macs(model, rows_per_step(sizes, self.batch_size))
 
     def init(self, params: Params) -> dict[str, Any]:
         return self.opt.init(params)
