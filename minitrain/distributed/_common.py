@@ -28,17 +28,8 @@ from ..train import _check_model_and_loss, _value_and_grad, check_data
 
 # ----- the training core's unchecked computations and model check -----------------------------
 
-
-def value_and_grad_unchecked(
-    model: Any, loss: Any, params: Params, X: np.ndarray, y: Any
-) -> tuple[float, Params, np.ndarray]:
-    """(mean loss, grads, model output) on checked arrays (no validation)."""
-    return _value_and_grad(model, loss, params, X, y)
-
-
-def check_model_and_loss(model: Any, loss: Any) -> None:
-    """A ``Sequential`` and a ``Loss``, or TypeError naming the argument."""
-    _check_model_and_loss(model, loss)
+value_and_grad_unchecked = _value_and_grad  # (model, loss, params, X, y) -> (value, grads, out)
+check_model_and_loss = _check_model_and_loss  # a Sequential and a Loss, or TypeError
 
 
 def loss_value_and_grad(loss: Any, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
