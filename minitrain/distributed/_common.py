@@ -19,6 +19,7 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -122,10 +123,16 @@ def forward_range(
     return x, caches
 
 
+_LAYER_KEYS: WeakKeyDictionary = WeakKeyDictionary()  # model -> its layer keys, built once
+
+
 def layer_keys(model: Any) -> list[dict[str, str]]:
     """Per layer, its local parameter names -> the model's keys (``model.init``'s order)."""
-    keys = iter(model.param_shapes())
-    return [{name: next(keys) for name in layer.param_shapes()} for layer in model.layers]
+    if model not in _LAYER_KEYS:
+        keys = iter(model.param_shapes())
+        _LAYER_KEYS[model] = [{name: next(keys) for name in layer.param_shapes()}
+                              for layer in model.layers]  # fmt: skip
+    return _LAYER_KEYS[model]
 
 
 def backward_range(

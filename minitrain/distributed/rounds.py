@@ -236,11 +236,12 @@ def run_round(
         dropped[int(dispatched[i])] = f"failed: {why}"
     survivors = dispatched[results.ok]
 
-    new_state = state
+    new_params, new_opt_state, residuals = state.params, state.opt_state, state.residuals
     if survivors.size:
-        new_state = _aggregate_and_step(algorithm, state, results, survivors=survivors,
-                                        compression=compression, topology=topology, seed=seed,
-                                        r=r)  # fmt: skip
+        new_params, new_opt_state, residuals = _aggregate_and_step(
+            algorithm, state, results, survivors=survivors, compression=compression,
+            topology=topology, seed=seed, r=r,
+        )  # fmt: skip
 
     sent_up = dispatched[results.returned]
     bytes_up, bytes_down, backhaul_up = _traffic(
@@ -260,7 +261,9 @@ def run_round(
         dropped=dropped,
         staleness=(0,) * survivors.size,
     )
-    return replace(new_state, clock=state.clock + elapsed, round=r + 1), record
+    new_state = ServerState(params=new_params, opt_state=new_opt_state, residuals=residuals,
+                            clock=state.clock + elapsed, round=r + 1)  # fmt: skip
+    return new_state, record
 
 
 def _traffic(topology, *, available, sent_up, survivors, model_bytes, up_bytes, hierarchical):
@@ -283,8 +286,8 @@ def _traffic(topology, *, available, sent_up, survivors, model_bytes, up_bytes, 
 
 
 def _aggregate_and_step(algorithm, state, results, *, survivors, compression, topology, seed, r):
-    """Compress, average and step: the new params, stepper state and error-feedback residuals
-    (``results.average`` is used when it is already known)."""
+    """Compress, average and step: (new params, stepper state, error-feedback residuals);
+    ``results.average`` is used when it is already known."""
     residuals = None
     if compression.error_feedback:
         zeros = {key: np.zeros_like(p) for key, p in state.params.items()}
@@ -307,4 +310,4 @@ def _aggregate_and_step(algorithm, state, results, *, survivors, compression, to
     if carried is not None:
         for i, k in enumerate(survivors):
             new_residuals[int(k)] = {key: carried[key][i] for key in carried}
-    return replace(state, params=new_params, opt_state=new_opt_state, residuals=new_residuals)
+    return new_params, new_opt_state, new_residuals
