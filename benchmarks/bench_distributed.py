@@ -107,8 +107,8 @@ def overhead() -> None:
     rows = []
     for K in (8, 64):
         cluster = dist.make_cluster(X, y, K)
-        algorithm = dist.SyncSGD(mt.optim.SGD(lr=0.1))
-        state = ServerState(params, algorithm.init(params), {})
+        algorithm = dist.SyncSGD(opt=mt.optim.SGD(lr=0.1))
+        state = ServerState(params=params, opt_state=algorithm.init(params), residuals={})
 
         def one_round(executor, cluster=cluster, algorithm=algorithm, state=state):
             return run_round(model, loss, cluster, algorithm, state, seed=0,
@@ -136,9 +136,9 @@ def parallelism() -> None:
     X, y = X[:1600] / 16, y[:1600]
     model, loss = mlp(64, 512, 512, 10), mt.losses.CrossEntropy()
     cluster = dist.make_cluster(X, y, 4)
-    algorithm = dist.FedAvg(mt.optim.SGD(lr=0.05), epochs=5, batch_size=32, fraction=1.0)
+    algorithm = dist.FedAvg(local_opt=mt.optim.SGD(lr=0.05), epochs=5, batch_size=32, fraction=1.0)
     params = model.init(0)
-    state = ServerState(params, algorithm.init(params), {})
+    state = ServerState(params=params, opt_state=algorithm.init(params), residuals={})
 
     def one_round(executor):
         return run_round(model, loss, cluster, algorithm, state, seed=0,
@@ -181,7 +181,7 @@ def rounds_to_target(method: str, scheme: str, lr: float, seed: int, compression
     cluster = dist.make_cluster(X_train, y_train, 100, scheme=scheme, seed=seed)
     common = dict(validation=(X_test, y_test), target=TARGET, seed=seed, compression=compression)
     if method == "FedSGD":
-        history = dist.sync_sgd(model, loss, mt.optim.SGD(lr=lr), cluster, rounds=600,
+        history = dist.sync_sgd(model, loss, cluster, opt=mt.optim.SGD(lr=lr), rounds=600,
                                 fraction=0.1, **common)  # fmt: skip
     else:
         history = dist.fedavg(model, loss, cluster, rounds=300, local_opt=mt.optim.SGD(lr=lr),

@@ -89,7 +89,7 @@ TARGET = 0.85  # test accuracy to reach
 # ### The simulated clock and the bytes
 #
 # A transfer of $b$ bytes over a link of bandwidth $\beta$ bit/s and latency $\ell$ takes
-# $\ell + 8b/\beta$; compute takes FLOPs / speed, with training FLOPs $= 6 \times$
+# $\ell + 8b/\beta$; compute takes multiply-adds (MACs) / speed, with training MACs $= 3 \times$
 # (multiply-adds of a forward pass) per row (forward once, backward twice). Device $k$'s
 # update reaches the gateway at
 #
@@ -120,7 +120,7 @@ loss = mt.losses.CrossEntropy()
 iid = dist.make_cluster(X_train, y_train, 20, scheme="iid", seed=0)
 print(iid)
 start = model.init(seed=0)
-one_round = dist.sync_sgd(model, loss, mt.optim.GD(lr=0.5), iid, rounds=1, fraction=1.0,
+one_round = dist.sync_sgd(model, loss, iid, opt=mt.optim.GD(lr=0.5), rounds=1, fraction=1.0,
                           params=start).params  # fmt: skip
 _, full_gradient = mt.value_and_grad(model, loss, start, X_train, y_train)
 for key in start:
@@ -133,7 +133,7 @@ for key in start:
 # %%
 fedavg_one_step = dist.fedavg(model, loss, iid, rounds=3, local_opt=mt.optim.GD(lr=0.5), epochs=1,
                               batch_size=None, fraction=0.5, seed=0).params  # fmt: skip
-fedsgd = dist.sync_sgd(model, loss, mt.optim.GD(lr=0.5), iid, rounds=3, fraction=0.5,
+fedsgd = dist.sync_sgd(model, loss, iid, opt=mt.optim.GD(lr=0.5), rounds=3, fraction=0.5,
                        seed=0).params  # fmt: skip
 for key in start:
     np.testing.assert_allclose(fedavg_one_step[key], fedsgd[key], rtol=1e-12, atol=1e-14)
@@ -206,7 +206,7 @@ COMMON = {"rounds": ROUNDS, "fraction": 0.5, "validation": (X_test, y_test), "se
 LOCAL = {"local_opt": mt.optim.SGD(lr=0.4), "epochs": 2, "batch_size": 24}
 runs = {}
 for name, cluster in (("IID", iid), ("non-IID", non_iid)):
-    runs["FedSGD", name] = dist.sync_sgd(model, loss, mt.optim.GD(lr=0.5), cluster, **COMMON)
+    runs["FedSGD", name] = dist.sync_sgd(model, loss, cluster, opt=mt.optim.GD(lr=0.5), **COMMON)
     runs["FedAvg", name] = dist.fedavg(model, loss, cluster, **LOCAL, **COMMON)
 runs["FedAvg, 50% dropout", "IID"] = dist.fedavg(model, loss, iid, faults=dist.Faults(dropout=0.5),
                                                  **LOCAL, **COMMON)  # fmt: skip
@@ -229,22 +229,22 @@ for (name, data), history in runs.items():
 # ### Check 4: the clock and the byte count of a round are the formulas
 #
 # The first FedAvg round on the IID fleet of Raspberry-Pi-class devices behind one gateway,
-# recomputed by hand from the device profiles (to 1e-12: the same additions).
+# recomputed by hand from the devices' figures (to 1e-12: the same additions).
 
 # %%
 history = runs["FedAvg", "IID"]
 taking_part = np.array(history.participants[0])
-pi, gateway = dist.PROFILES["raspberry-pi"], dist.PROFILES["gateway"]
+pi, gateway = mt.compress.DEVICES["raspberry-pi"], mt.compress.DEVICES["gateway"]
 B = dist.dense_nbytes(start)
 
 
-def transfer(nbytes, profile, direction):
-    bandwidth = profile.downlink_bps if direction == "down" else profile.uplink_bps
-    return profile.latency_s + 8 * nbytes / bandwidth
+def transfer(nbytes, device, direction):
+    bandwidth = device.downlink_bps if direction == "down" else device.uplink_bps
+    return device.latency_s + 8 * nbytes / bandwidth
 
 
-flops = 6 * model.flops(1) * LOCAL["epochs"] * iid.sizes[taking_part]
-arrival = (transfer(B, gateway, "down") + transfer(B, pi, "down") + flops / pi.flops_per_second
+macs = 3 * model.flops(1) * LOCAL["epochs"] * iid.sizes[taking_part]
+arrival = (transfer(B, gateway, "down") + transfer(B, pi, "down") + macs / pi.macs_per_second
            + transfer(B, pi, "up"))  # fmt: skip
 by_hand = arrival.max() + transfer(len(taking_part) * B, gateway, "up")
 print(f"round 1: {history.round_time[0] * 1e3:.3f} ms simulated, {by_hand * 1e3:.3f} ms by hand")
@@ -288,7 +288,7 @@ assert bytes_to_target(runs["FedAvg, int8 updates", "IID"]) < 0.6 * bytes_to_tar
 # that see the digits 8 and 9 (say, the only sensors in one hall).
 
 # %%
-mcu = dataclasses.replace(dist.PROFILES["mcu"], availability=1.0)
+mcu = dataclasses.replace(mt.compress.DEVICES["cortex-m4"], availability=1.0)
 devices = ["raspberry-pi"] * 16 + [mcu] * 4
 order = np.random.default_rng(0).permutation(len(y_train))
 common_digits, rare_digits = order[y_train[order] < 8], order[y_train[order] >= 8]
@@ -402,9 +402,9 @@ def check_drift(E_values, distances):
 
 
 def check_mcu_arrival(seconds):
-    flops = np.array([6.0 * model.flops(1) * 2 * 72])
+    macs = np.array([3.0 * model.flops(1) * 2 * 72])
     topology = dist.make_topology(1, mcu)
-    expected = dist.arrival_times(topology, np.array([0]), B, np.array([B]), flops)[0]
+    expected = dist.arrival_times(topology, np.array([0]), B, np.array([B]), macs)[0]
     assert np.isclose(seconds, expected, rtol=1e-9), f"expected {expected:.4f} s"
     print(f"check_mcu_arrival: correct ({seconds:.3f} s)")
 
@@ -427,11 +427,11 @@ check_drift(E_values, [np.linalg.norm(fedavg_limit(E)[0] - least_squares) for E 
 
 # %% [markdown]
 # **2.** Down through the gateway (100 Mbit/s, 20 ms), down the MCU's radio (250 kbit/s,
-# 30 ms), compute $6 \times 2368 \times 2 \times 72$ FLOPs at $1.28 \times 10^8$ FLOP/s, and up
+# 30 ms), compute $3 \times 2368 \times 2 \times 72$ MACs at $6.4 \times 10^7$ MAC/s, and up
 # the radio again: the radio dominates, $2 \times 8 \times 19\,280 / 250\,000 \approx 1.2$ s.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-compute = 6 * model.flops(1) * 2 * 72 / mcu.flops_per_second
+compute = 3 * model.flops(1) * 2 * 72 / mcu.macs_per_second
 check_mcu_arrival(transfer(B, gateway, "down") + transfer(B, mcu, "down") + compute
                   + transfer(B, mcu, "up"))  # fmt: skip
 

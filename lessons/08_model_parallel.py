@@ -92,7 +92,7 @@ MICRO_BATCHES = [1, 2, 4, 8, 16] if FAST else [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 #
 # ### Where to cut along edge → gateway → cloud
 #
-# Each placement costs compute on each device (FLOPs / speed, with a backward pass costing
+# Each placement costs compute on each device (multiply-adds / speed, a backward pass costing
 # twice the forward) plus, at each cut, the transfer of the activation forward and of its
 # gradient back, $\ell_a + \ell_b + 8\,\text{bytes}/\min(\beta_{up}, \beta_{down})$. A slow
 # radio makes the width of the cut layer the dominant term.
@@ -149,7 +149,7 @@ assert report.gradient_bytes == report.activation_bytes
 # ## The GPipe schedule, drawn
 #
 # Six blocks `Dense(256, 256)` + ReLU cut into three equal stages of two blocks, on devices
-# with a Raspberry Pi's compute ($10^{10}$ FLOP/s) joined by gigabit Ethernet (0.1 ms
+# with a Raspberry Pi's compute ($5 \times 10^9$ MAC/s) joined by gigabit Ethernet (0.1 ms
 # latency), a batch of 192 rows in $M = 4$ micro-batches. We compute the schedule with the
 # recurrences above, keeping each task's start and end for the figure, and compare with the
 # library's.
@@ -160,7 +160,8 @@ wide_params = wide.init(seed=0)
 X_wide = np.random.default_rng(0).normal(size=(192, 256))
 y_wide = np.random.default_rng(1).normal(size=(192, 256))
 SPLITS = {S: [(i * 12 // S, (i + 1) * 12 // S) for i in range(S)] for S in (2, 3, 6)}
-wired = dist.DeviceProfile("pi-on-ethernet", 1e10, 1e9, 1e9, 1e-4)
+wired = dist.Device("pi-on-ethernet", 2**30, 16 * 2**30, 5e9, uplink_bps=1e9, downlink_bps=1e9,
+                    latency_s=1e-4)  # fmt: skip
 _, _, gpipe = dist.pipeline_value_and_grad(wide, mt.losses.MSE(), wide_params, X_wide, y_wide,
                                            stages=SPLITS[3], micro_batches=4,
                                            devices=wired)  # fmt: skip
@@ -188,7 +189,7 @@ def schedule(f, b, send_f, send_b):
 
 
 rows = 192 // 4
-f = np.full((3, 4), 2 * rows * 2 * 256 * 256 / wired.flops_per_second)  # 2 FLOPs per mult-add
+f = np.full((3, 4), rows * 2 * 256 * 256 / wired.macs_per_second)  # 2 Dense 256-256 per stage
 one_send = 2 * wired.latency_s + 8 * rows * 256 * 8 / wired.uplink_bps
 step_time, tasks = schedule(f, 2 * f, np.full((2, 4), one_send), np.full((2, 4), one_send))
 print(f"step {step_time * 1e3:.3f} ms by hand, {gpipe.time * 1e3:.3f} ms by the library, "
@@ -212,7 +213,8 @@ assert np.isclose(gpipe.bubble, 1 - busy / (3 * step_time), rtol=1e-12)
 # time) with 2, 3 and 6 equal stages, the bubble must be $(S - 1)/(M + S - 1)$.
 
 # %%
-free_links = dist.DeviceProfile("free-links", 1e10, 1e18, 1e18, 0.0)
+free_links = dist.Device("free-links", 2**30, 16 * 2**30, 5e9, uplink_bps=1e18, downlink_bps=1e18,
+                         latency_s=0.0)  # fmt: skip
 measured, predicted = {}, {}
 M_values = np.array(MICRO_BATCHES, dtype=float)
 for S, stages in SPLITS.items():
@@ -254,7 +256,7 @@ print({label: f"{values[1][-1]:.1%} at M = {MICRO_BATCHES[-1]}"
 # %%
 batch, labels = X[:32].astype(np.float32), y[:32]
 params32 = model.init(seed=0, dtype=np.float32)
-mcu, gateway, cloud = dist.PROFILES["mcu"], dist.PROFILES["gateway"], dist.PROFILES["cloud"]
+mcu, gateway, cloud = (dist.DEVICES[name] for name in ("cortex-m4", "gateway", "cloud"))
 
 
 def link_time(sender, receiver, nbytes):
@@ -274,7 +276,7 @@ def width_after(stop):
 def placement_times(stages, devices):
     """(training step, inference) seconds of a placement, one micro-batch, by hand."""
     n = len(batch)
-    forward = [2 * sum(model.layers[i].flops(n) for i in range(a, b)) / device.flops_per_second
+    forward = [sum(model.layers[i].flops(n) for i in range(a, b)) / device.macs_per_second
                for (a, b), device in zip(stages, devices)]  # fmt: skip
     cut_bytes = [n * width_after(b) * 4 for _, b in stages[:-1]]
     sends = [link_time(devices[s], devices[s + 1], nbytes) for s, nbytes in enumerate(cut_bytes)]
@@ -300,12 +302,12 @@ PLACEMENTS = {
 step_times, inference_times, fits_mcu = {}, {}, {}
 for name, (stages, devices) in PLACEMENTS.items():
     step_times[name], inference_times[name] = placement_times(stages, devices)
-    fits_mcu[name] = mcu_training_bytes(stages[0][1]) <= mcu.memory_bytes
+    fits_mcu[name] = mcu_training_bytes(stages[0][1]) <= mcu.ram_bytes
     _, _, r = dist.pipeline_value_and_grad(model, loss, params32, batch, labels, stages=stages,
                                            devices=devices)  # fmt: skip
     assert np.isclose(r.time, step_times[name], rtol=1e-12), name  # check 5, below
 raw = link_time(mcu, cloud, batch.nbytes)
-cloud_forward = 2 * model.flops(len(batch)) / cloud.flops_per_second
+cloud_forward = model.flops(len(batch)) / cloud.macs_per_second
 step_times["raw images to the cloud"] = raw + 3 * cloud_forward
 inference_times["raw images to the cloud"] = raw + cloud_forward
 fits_mcu["raw images to the cloud"] = True
@@ -342,7 +344,7 @@ assert min(inference_times, key=inference_times.get) == "MCU: whole network"
 X_all, y_all = mt.data.load_digits()
 cluster = dist.make_cluster(X_all / 16.0, y_all, 24, scheme="iid", seed=0, n_gateways=3)
 small = mt.Sequential([mt.Dense(64, 32, init="he"), mt.ReLU(), mt.Dense(32, 10)])
-runs = {how: dist.sync_sgd(small, loss, mt.optim.SGD(lr=0.3), cluster, rounds=5, batch_size=16,
+runs = {how: dist.sync_sgd(small, loss, cluster, opt=mt.optim.SGD(lr=0.3), rounds=5, batch_size=16,
                            hierarchical=how == "hierarchical", seed=0)
         for how in ("flat", "hierarchical")}  # fmt: skip
 B = dist.dense_nbytes(runs["flat"].params)
@@ -447,7 +449,7 @@ def check_micro_batches(M):
 def check_backhaul(bytes_per_round):
     for G in (1, 2, 3, 4, 6):
         grid = dist.make_cluster(X_all[:480] / 16.0, y_all[:480], 24, n_gateways=G)
-        run = dist.sync_sgd(small, loss, mt.optim.SGD(lr=0.1), grid, rounds=1, batch_size=8,
+        run = dist.sync_sgd(small, loss, grid, opt=mt.optim.SGD(lr=0.1), rounds=1, batch_size=8,
                             hierarchical=True, seed=0)  # fmt: skip
         links = {**run.bytes_up_by_link[0], **{f"{k} down": v
                                                for k, v in run.bytes_down_by_link[0].items()}}

@@ -149,7 +149,7 @@ def _prepare(cleaned: clean.Cleaned) -> _Prepared:
 def device_classes(nodes: int) -> list[str]:
     """Raspberry Pis, phones (unavailable 20% of rounds) and Cortex-M4 microcontrollers on a
     250 kbit/s radio (unavailable 10% of rounds, and the stragglers), in turn."""
-    return [("raspberry-pi", "phone", "mcu")[k % 3] for k in range(nodes)]
+    return [("raspberry-pi", "phone", "cortex-m4")[k % 3] for k in range(nodes)]
 
 
 def _federate(settings: DemoSettings, prepared: _Prepared, test: tuple, **options: Any):
@@ -173,10 +173,10 @@ def _rmse_watts(params: Params, prepared: _Prepared, test: tuple) -> float:
 def _fits(model: Sequential, params: Params, stored_bytes: int, opt: Any) -> tuple:
     """(device classes that store and run it, device classes that can train it or None)."""
     counts = compress.footprint(model, params, opt, batch_size=BATCH)
-    runs = tuple(SHORT[d.name] for d in compress.DEVICES.values()
+    edge = [compress.DEVICES[name] for name in SHORT]
+    runs = tuple(SHORT[d.name] for d in edge
                  if stored_bytes <= d.storage_bytes and counts.inference_ram_bytes <= d.ram_bytes)
-    trains = tuple(SHORT[d.name] for d in compress.DEVICES.values()
-                   if counts.training_bytes <= d.ram_bytes)  # fmt: skip
+    trains = tuple(SHORT[d.name] for d in edge if counts.training_bytes <= d.ram_bytes)
     return runs, trains
 
 
@@ -268,11 +268,11 @@ def straggler_deadline(settings: DemoSettings, node: np.ndarray) -> float:
     model, devices = model_for(), device_classes(settings.nodes)
     nbytes = dist.dense_nbytes(model.init(settings.seed, dtype=np.float32))
     rows_per_node = np.bincount(node, minlength=settings.nodes)
-    flops = dist.training_flops(model, LOCAL_EPOCHS * rows_per_node)
+    macs = dist.training_macs(model, LOCAL_EPOCHS * rows_per_node)
     arrival = dist.arrival_times(dist.make_topology(settings.nodes, devices),
                                  np.arange(settings.nodes), nbytes,
-                                 np.full(settings.nodes, nbytes), flops)  # fmt: skip
-    slow = np.array([d == "mcu" for d in devices])
+                                 np.full(settings.nodes, nbytes), macs)  # fmt: skip
+    slow = np.array([d == "cortex-m4" for d in devices])
     return float(np.sqrt(arrival[~slow].max() * arrival[slow].min()))
 
 

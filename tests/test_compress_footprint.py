@@ -14,6 +14,7 @@ from minitrain.compress import (
     Device,
     fits,
     footprint,
+    get_device,
     magnitude_masks,
     masked,
     sparse_nbytes,
@@ -157,6 +158,18 @@ def test_unknown_device_preset_is_refused():
     f = footprint(MODEL, hand_params())
     with pytest.raises(ValueError, match=r"device must be one of the presets \['cortex-m4'"):
         fits(f, "arduino-uno")
+
+
+def test_a_device_is_a_preset_name_or_a_device_and_bad_figures_are_refused():
+    custom = Device("tiny", 1024, 2048, 1e6, "a made-up device")
+    assert get_device("phone") is DEVICES["phone"] and get_device(custom) is custom
+    assert not custom.has_link and DEVICES["cortex-m4"].has_link
+    with pytest.raises(ValueError, match=r"stage must be one of the presets \['cortex-m4'"):
+        get_device("mcu", "stage")
+    with pytest.raises(ValueError, match="ram_bytes must be >= 1"):
+        Device("broken", 0, 2048, 1e6)
+    with pytest.raises(ValueError, match="availability must lie in"):
+        Device("flaky", 1024, 2048, 1e6, availability=0.0)
 
 
 def test_footprint_bad_input_is_refused():

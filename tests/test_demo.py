@@ -122,8 +122,8 @@ def test_the_deadline_cuts_exactly_the_microcontrollers(nodes, rows_per_node):
     deadline = demo.straggler_deadline(settings, np.repeat(np.arange(nodes), rows_per_node))
     model, devices = demo.model_for(), demo.device_classes(nodes)
     nbytes = distributed.dense_nbytes(model.init(0, dtype=np.float32))
-    flops = distributed.training_flops(model, demo.LOCAL_EPOCHS * np.full(nodes, rows_per_node))
+    macs = distributed.training_macs(model, demo.LOCAL_EPOCHS * np.full(nodes, rows_per_node))
     arrival = distributed.arrival_times(distributed.make_topology(nodes, devices),
-                                        np.arange(nodes), nbytes, np.full(nodes, nbytes), flops)
-    is_mcu = np.array([d == "mcu" for d in devices])
+                                        np.arange(nodes), nbytes, np.full(nodes, nbytes), macs)
+    is_mcu = np.array([d == "cortex-m4" for d in devices])
     assert np.all(arrival[is_mcu] > deadline) and np.all(arrival[~is_mcu] < deadline)

@@ -44,13 +44,13 @@ def runs(executor):
     X, y, model, loss = problem()
     equal = dist.make_cluster(X, y, 4, seed=1)  # 75 rows each: the stacked path in process
     unequal = dist.make_cluster(X, y, 7, scheme="dirichlet", alpha=0.5, min_size=5, seed=2)
-    sync = dist.sync_sgd(model, loss, mt.optim.Adam(lr=0.01), equal, rounds=3, batch_size=16,
+    sync = dist.sync_sgd(model, loss, equal, opt=mt.optim.Adam(lr=0.01), rounds=3, batch_size=16,
                          compression=dist.TopK(0.1), seed=3, executor=executor)  # fmt: skip
     faults = dist.Faults(dropout=0.2, failures={1: "nan", (1, 4): "raise"})
     fed = dist.fedavg(model, loss, unequal, rounds=3, local_opt=mt.optim.SGD(lr=0.1), epochs=2,
                       batch_size=10, fraction=0.7, mu=0.01, compression=dist.QSGD(4),
                       faults=faults, seed=4, executor=executor, validation=(X, y))  # fmt: skip
-    asynchronous = dist.async_sgd(model, loss, mt.optim.SGD(lr=0.1), unequal, updates=12,
+    asynchronous = dist.async_sgd(model, loss, unequal, opt=mt.optim.SGD(lr=0.1), updates=12,
                                   max_staleness=3, batch_size=8, seed=5,
                                   executor=executor)  # fmt: skip
     return sync, fed, asynchronous
@@ -74,7 +74,8 @@ def test_the_same_seed_gives_identical_histories_on_every_executor(dask_client, 
 
 def test_the_worker_function_and_its_inputs_pickle():
     X, y, model, loss = problem()
-    config = dist.WorkerConfig(model, loss, "local", 10, 2, mt.optim.Adam(lr=0.01), 0.1)
+    config = dist.WorkerConfig(model=model, loss=loss, work=dist.local_training, batch_size=10,
+                               epochs=2, opt=mt.optim.Adam(lr=0.01), mu=0.1)  # fmt: skip
     seed = dist.seed_of(0, 3, 2, 0)
     task = (model.init(0), X[:20], y[:20], config, seed)
     restored = pickle.loads(pickle.dumps((dist.worker_update, task)))
@@ -99,10 +100,10 @@ def test_a_shut_down_executor_is_refused_and_nothing_is_applied():
     processes.shutdown()
     for executor in (threads, processes):
         with pytest.raises(ValueError, match=r"executor .* has been shut down"):
-            dist.sync_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, rounds=1, params=params,
+            dist.sync_sgd(model, loss, cluster, opt=mt.optim.SGD(lr=0.1), rounds=1, params=params,
                           executor=executor)  # fmt: skip
         with pytest.raises(ValueError, match=r"executor .* has been shut down"):
-            dist.async_sgd(model, loss, mt.optim.SGD(lr=0.1), cluster, updates=1,
+            dist.async_sgd(model, loss, cluster, opt=mt.optim.SGD(lr=0.1), updates=1,
                            max_staleness=0, executor=executor)  # fmt: skip
     assert all(np.array_equal(params[k], copies[k]) for k in params)
 
@@ -121,7 +122,7 @@ def test_a_closed_dask_client_is_refused():
 def test_an_object_without_submit_is_not_an_executor():
     X, y, model, loss = problem()
     with pytest.raises(TypeError, match=r"executor must be None, a concurrent\.futures\.Executor"):
-        dist.sync_sgd(model, loss, mt.optim.SGD(lr=0.1), dist.make_cluster(X, y, 2), rounds=1,
+        dist.sync_sgd(model, loss, dist.make_cluster(X, y, 2), opt=mt.optim.SGD(lr=0.1), rounds=1,
                       executor="processes")  # fmt: skip
 
 

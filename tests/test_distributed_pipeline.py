@@ -123,7 +123,7 @@ def test_pipeline_report_times_a_split_across_real_devices():
     )  # fmt: skip
     # The phone's link, not its compute, sets the pace, and a link carries one transfer at a
     # time: eight micro-batches pay the link's latencies eight times over, each way.
-    phone, cloud = dist.PROFILES["phone"], dist.PROFILES["cloud"]
+    phone, cloud = dist.DEVICES["phone"], dist.DEVICES["cloud"]
     latency, nbytes = phone.latency_s + cloud.latency_s, 256 * 128 * 8 / 8
     up = dist.transfer_time(nbytes, min(phone.uplink_bps, cloud.downlink_bps), latency)
     down = dist.transfer_time(nbytes, min(cloud.uplink_bps, phone.downlink_bps), latency)
@@ -151,7 +151,7 @@ def test_bad_stage_splits_are_refused_with_the_argument_named():
         dist.pipeline_value_and_grad(model, loss, params, X, y, stages=[(0, 3)], micro_batches=5)
     with pytest.raises(ValueError, match="devices must give one device per stage"):
         dist.pipeline_value_and_grad(model, loss, params, X, y, stages=[(0, 3)],
-                                     devices=["phone", "mcu"])  # fmt: skip
+                                     devices=["phone", "cortex-m4"])  # fmt: skip
 
 
 @given(mts.finite_arrays((5, 3)))

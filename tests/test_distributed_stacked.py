@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -11,8 +12,16 @@ from hypothesis import strategies as st
 
 import minitrain as mt
 import minitrain.strategies as mts
+from minitrain import distributed as dist
+from minitrain.distributed._common import loss_value_and_grad
 from minitrain.distributed.stacked import can_stack, stacked_gradients, stacked_loss
-from minitrain.distributed.workers import WorkerConfig, metric_for_average, worker_update
+from minitrain.distributed.workers import (
+    WorkerConfig,
+    local_training,
+    metric_for_average,
+    minibatch_gradient,
+    worker_update,
+)
 
 dtypes = st.sampled_from([np.float64, np.float32])
 LOSSES = [mt.losses.CrossEntropy(), mt.losses.MSE(), mt.losses.Huber(0.5),
@@ -36,7 +45,7 @@ def test_stacked_loss_is_each_slices_loss_bit_for_bit(loss, shape, dtype, seed):
     target = targets_for(loss, rng, shape, dtype)
     values, grads, metrics = stacked_loss(loss, pred, target)
     for k in range(shape[0]):
-        value, grad = loss._value_and_grad(pred[k], target[k])
+        value, grad = loss_value_and_grad(loss, pred[k], target[k])
         assert values[k] == value and np.array_equal(grads[k], grad)
         assert grads.dtype == grad.dtype
         assert metrics[k] == metric_for_average(loss, pred[k], target[k])
@@ -63,9 +72,10 @@ def test_stacked_gradients_are_the_worker_functions_bit_for_bit(model, m, n, bat
         y = rng.normal(size=(m, n, 1)).astype(dtype)
     params = model.init(seed, dtype=dtype)
     seeds = [np.random.SeedSequence([seed, k]) for k in range(m)]
-    assert can_stack(model)
+    assert can_stack(model, WorkerConfig(model=model, loss=loss, work=minibatch_gradient))
+    assert not can_stack(model, WorkerConfig(model=model, loss=loss, work=local_training))
     losses, metrics, grads, rows = stacked_gradients(model, loss, params, X, y, seeds, batch)
-    config = WorkerConfig(model, loss, "gradient", batch)
+    config = WorkerConfig(model=model, loss=loss, work=minibatch_gradient, batch_size=batch)
     for k in range(m):
         result = worker_update(params, X[k], y[k], config, seeds[k])
         assert result.weight == rows and result.loss == losses[k]
@@ -84,3 +94,34 @@ def test_stacking_never_modifies_its_inputs(X):
     stacked_gradients(model, mt.losses.CrossEntropy(), params, X, y, [0, 1], 4)
     assert np.array_equal(X, before[0])
     assert all(np.array_equal(params[k], before[1][k]) for k in params)
+
+
+problems = mts.classification_problems(n_classes=st.integers(2, 4), n_samples=st.integers(8, 40),
+                                       n_features=st.integers(1, 4))  # fmt: skip
+
+
+def mlp(n_in: int, n_out: int) -> mt.Sequential:
+    return mt.Sequential([mt.Dense(n_in, 5), mt.Tanh(), mt.Dense(5, n_out)])
+
+
+def cluster_of(X, y, n_workers, seed=0, **kwargs) -> dist.Cluster:
+    return dist.make_cluster(X, y, n_workers, seed=seed, **kwargs)
+
+
+@given(problems, st.integers(2, 4), st.integers(0, 2**16))
+def test_stacked_round_is_bit_identical_to_the_per_worker_loop(problem, n_workers, seed):
+    """In process with equal shards the round runs stacked; a thread pool runs the worker
+    function one worker at a time. Same numbers, bit for bit (same per-slice matmuls)."""
+    n = (len(problem.X) // n_workers) * n_workers
+    X, y = problem.X[:n], problem.y[:n]
+    model, loss = mlp(X.shape[1], problem.n_classes), mt.losses.CrossEntropy()
+    cluster = cluster_of(X, y, n_workers, seed)
+    assert cluster.X_stack is not None
+    common = dict(rounds=2, batch_size=max(1, n // n_workers - 1), seed=seed)
+    stacked = dist.sync_sgd(model, loss, cluster, opt=mt.optim.Adam(lr=0.01), **common)
+    with ThreadPoolExecutor(2) as pool:
+        looped = dist.sync_sgd(model, loss, cluster, opt=mt.optim.Adam(lr=0.01), executor=pool,
+                               **common)  # fmt: skip
+    for key in stacked.params:
+        assert np.array_equal(stacked.params[key], looped.params[key])
+    assert stacked.as_dict() == looped.as_dict()

@@ -20,54 +20,126 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, check_same_keys, describe
+from .._validate import (
+    check_in_range,
+    check_int,
+    check_positive,
+    check_same_keys,
+    describe,
+)
 from ..layers import Dense, Sequential
 from .prune import Masked, check_finite_params
 
-__all__ = ["DEVICES", "Device", "FitReport", "Footprint", "fits", "footprint", "sparse_nbytes"]
+__all__ = [
+    "DEVICES",
+    "Device",
+    "FitReport",
+    "Footprint",
+    "fits",
+    "footprint",
+    "get_device",
+    "sparse_nbytes",
+]
 
 KB, MB, GB = 1024, 1024**2, 1024**3
 
 
 @dataclass(frozen=True)
 class Device:
-    """A class of edge device: working memory ``ram_bytes``, non-volatile ``storage_bytes`` and
-    a *rough* sustained compute rate ``macs_per_second`` (multiply-adds per second, one core or
-    SIMD unit doing float32 work; real rates vary by a factor of several with the kernel)."""
+    """A class of device: what the footprint check and the simulated clock know about it.
+
+    Memory: working memory ``ram_bytes`` and non-volatile ``storage_bytes``. Compute: a *rough*
+    sustained rate ``macs_per_second`` (multiply-adds per second, one core or SIMD unit doing
+    float32 work; real rates vary by a factor of several with the kernel). Network (keywords;
+    what ``minitrain.distributed.make_cluster(devices=...)`` needs): access-link bandwidth
+    ``uplink_bps`` (device -> network) and ``downlink_bps`` in bits per second, one-way
+    ``latency_s``, and ``availability``, the probability of taking part in a round.
+    """
 
     name: str
     ram_bytes: int
     storage_bytes: int
     macs_per_second: float
-    example: str
+    example: str = ""
+    _: KW_ONLY
+    uplink_bps: float | None = None
+    downlink_bps: float | None = None
+    latency_s: float | None = None
+    availability: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_int("ram_bytes", self.ram_bytes, minimum=1)
+        check_int("storage_bytes", self.storage_bytes, minimum=0)
+        check_positive("macs_per_second", self.macs_per_second)
+        for link in ("uplink_bps", "downlink_bps"):
+            if getattr(self, link) is not None:
+                check_positive(link, getattr(self, link))
+        if self.latency_s is not None:
+            check_positive("latency_s", self.latency_s, allow_zero=True)
+        check_in_range(
+            "availability", self.availability, 0.0, 1.0, low_inclusive=False, high_inclusive=True
+        )
+
+    @property
+    def has_link(self) -> bool:
+        """True when the network figures a simulated clock needs are all given."""
+        return None not in (self.uplink_bps, self.downlink_bps, self.latency_s)
 
 
 # Memory sizes from the vendors' public datasheets; compute rates are order-of-magnitude
 # figures (clock x multiply-adds per cycle), for comparing designs, not for promising latency.
+# Links, as rough: Bluetooth LE 5 carries a few hundred kbit/s of application data; a
+# Raspberry Pi 3's 2.4 GHz 802.11n Wi-Fi some 20 Mbit/s; median LTE some 10 Mbit/s up and 30
+# down with ~50 ms latency; a gateway's wired or fibre backhaul ~100 Mbit/s; a data-centre NIC
+# 10 Gbit/s. Availability: a battery MCU sleeps sometimes, a phone takes part only when idle,
+# charging and on Wi-Fi (the usual federated eligibility rule).
+_BLE = {"uplink_bps": 250e3, "downlink_bps": 250e3, "latency_s": 0.030, "availability": 0.9}
 DEVICES: dict[str, Device] = {
     "cortex-m4": Device(
         "cortex-m4", 256 * KB, 1 * MB, 64e6,
-        "Cortex-M4F MCU, e.g. nRF52840: 64 MHz, 256 KB SRAM, 1 MB flash; ~1 MAC/cycle",
+        "Cortex-M4F MCU, e.g. nRF52840: 64 MHz, 256 KB SRAM, 1 MB flash; ~1 MAC/cycle", **_BLE,
     ),
     "cortex-m7": Device(
         "cortex-m7", 512 * KB, 2 * MB, 4e8,
-        "Cortex-M7 MCU, e.g. STM32F767: 216 MHz, 512 KB SRAM, 2 MB flash; ~2 MAC/cycle",
+        "Cortex-M7 MCU, e.g. STM32F767: 216 MHz, 512 KB SRAM, 2 MB flash; ~2 MAC/cycle", **_BLE,
     ),
     "raspberry-pi": Device(
         "raspberry-pi", 1 * GB, 16 * GB, 5e9,
         "Raspberry Pi 3 B class: 4x Cortex-A53 1.2 GHz with NEON, 1 GB RAM, 16 GB microSD",
+        uplink_bps=20e6, downlink_bps=20e6, latency_s=0.005, availability=1.0,
     ),
     "phone": Device(
         "phone", 4 * GB, 64 * GB, 5e10,
         "mid-range phone class: 8-core ARM CPU, 4 GB RAM, 64 GB storage (NPU not counted)",
+        uplink_bps=10e6, downlink_bps=30e6, latency_s=0.050, availability=0.8,
+    ),
+    "gateway": Device(
+        "gateway", 8 * GB, 64 * GB, 5e10, "an edge gateway or small server on a wired backhaul",
+        uplink_bps=100e6, downlink_bps=100e6, latency_s=0.020, availability=1.0,
+    ),
+    "cloud": Device(
+        "cloud", 64 * GB, 1024 * GB, 5e12, "a data-centre server with a 10 Gbit/s NIC",
+        uplink_bps=10e9, downlink_bps=10e9, latency_s=0.001, availability=1.0,
     ),
 }  # fmt: skip
+
+
+def get_device(device: Any, name: str = "device") -> Device:
+    """A ``Device`` from a preset name of ``DEVICES`` or a ``Device`` itself."""
+    if isinstance(device, Device):
+        return device
+    if isinstance(device, str) and device in DEVICES:
+        return DEVICES[device]
+    raise ValueError(
+        f"{name} must be one of the presets {list(DEVICES)} or a Device(...); "
+        f"got {describe(device)}."
+    )
 
 
 def _index_bytes(largest: int) -> int:
@@ -260,16 +332,6 @@ class FitReport:
         return "\n".join(lines)
 
 
-def _device(device: Any) -> Device:
-    if isinstance(device, Device):
-        return device
-    if isinstance(device, str) and device in DEVICES:
-        return DEVICES[device]
-    raise ValueError(
-        f"device must be one of the presets {list(DEVICES)} or a Device(...); got {device!r}."
-    )
-
-
 def fits(footprint: Footprint, device: str | Device | None = None) -> FitReport:
     """Check a ``Footprint`` against a device (a preset name or a ``Device``; None: every
     preset). Storage formats are checked against storage (flash), inference and training
@@ -278,7 +340,7 @@ def fits(footprint: Footprint, device: str | Device | None = None) -> FitReport:
         raise TypeError(
             f"footprint must come from footprint(model, params); got {describe(footprint)}."
         )
-    devices = list(DEVICES.values()) if device is None else [_device(device)]
+    devices = list(DEVICES.values()) if device is None else [get_device(device)]
     rows: list[FitRow] = []
     latency = []
     f = footprint

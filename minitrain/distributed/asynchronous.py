@@ -3,7 +3,7 @@
 Every worker loops on its own: fetch the current parameters (version v_k), compute the gradient
 of a minibatch of its shard, send it. Its cycle takes, on the simulated clock,
 
-    cycle_k = t_x(model, cloud -> gateway -> k) + FLOPs_k / speed_k
+    cycle_k = t_x(model, cloud -> gateway -> k) + MACs_k / macs_per_second_k
               + t_x(g_k, k -> gateway -> cloud)
 
 The server applies updates in the order they arrive (ties: lower worker id first). An update
@@ -27,25 +27,23 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, describe
-from ..train import check_data
-from .clock import training_flops, transfer_time
+from .._types import Params
+from .._validate import check_int
+from ._common import averaged_as_square, check_stepper, check_validation, reached, rows_per_step
+from .clock import training_macs, transfer_time
 from .cluster import Cluster
 from .comm import dense_nbytes
 from .executors import run_tasks, seed_of
 from .faults import Faults, WorkerError, check_update
 from .history import DistributedHistory, RoundRecord
 from .rounds import ServerState
-from .simulate import check_common, check_memory, evaluate, finish, initial_params, reached
-from .sync import check_stepper
-from .workers import WorkerConfig, WorkerResult, worker_update
+from .simulate import check_common, check_memory, evaluate, finish, initial_params
+from .workers import WorkerConfig, WorkerResult, minibatch_gradient, worker_update
 
 __all__ = ["async_sgd", "cycle_times"]
 
-Params = dict[str, np.ndarray]
 
-
-def cycle_times(cluster: Cluster, model_bytes: int, flops: np.ndarray) -> np.ndarray:
+def cycle_times(cluster: Cluster, model_bytes: int, macs: np.ndarray) -> np.ndarray:
     """(K,) seconds of one fetch-compute-send cycle of each worker (see the module doc)."""
     a = cluster.topology.arrays
     g = a["gateway_of"]
@@ -53,7 +51,7 @@ def cycle_times(cluster: Cluster, model_bytes: int, flops: np.ndarray) -> np.nda
     down = down + transfer_time(model_bytes, a["downlink_bps"], a["latency_s"])
     up = transfer_time(model_bytes, a["uplink_bps"], a["latency_s"])
     up = up + transfer_time(model_bytes, a["gateway_uplink_bps"][g], a["gateway_latency_s"][g])
-    return down + flops / a["flops_per_second"] + up
+    return down + macs / a["macs_per_second"] + up
 
 
 def _failure(outcome: Any, params: Params) -> str | None:
@@ -69,7 +67,7 @@ def _failure(outcome: Any, params: Params) -> str | None:
 
 
 def _metric_of(result: WorkerResult, metric_name: str) -> float:
-    return float(np.sqrt(result.metric)) if metric_name == "rmse" else result.metric
+    return float(np.sqrt(result.metric)) if averaged_as_square(metric_name) else result.metric
 
 
 class _Pending:
@@ -97,9 +95,9 @@ class _Pending:
 def async_sgd(
     model: Any,
     loss: Any,
-    opt: Any,
     cluster: Cluster,
     *,
+    opt: Any,
     updates: int,
     max_staleness: int,
     batch_size: int | None = None,
@@ -111,7 +109,8 @@ def async_sgd(
     eval_every: int = 1,
     target: float | None = None,
 ) -> DistributedHistory:
-    """Run asynchronous SGD until ``updates`` gradients have arrived (applied or discarded).
+    """Run asynchronous SGD (server stepper ``opt``) until ``updates`` gradients have arrived
+    (applied or discarded).
 
     Each History entry is one arrival: ``participants`` [k] if applied, ``dropped`` {k: why}
     if discarded or failed, ``staleness`` [tau], ``round_time`` the clock advance since the
@@ -132,19 +131,14 @@ def async_sgd(
             f"notions (got deadline={faults.deadline}, dropout={faults.dropout})."
         )
     params = initial_params(model, loss, cluster, params, seed)
-    rows = cluster.sizes if batch_size is None else np.minimum(cluster.sizes, batch_size)
+    rows = rows_per_step(cluster.sizes, batch_size)
     check_memory(model, params, cluster, rows)
-    if validation is not None:
-        if not (isinstance(validation, tuple) and len(validation) == 2):
-            raise TypeError(
-                f"validation must be a tuple (X_val, y_val); got {describe(validation)}."
-            )
-        validation = check_data(model, loss, params, *validation, ("X_val", "y_val"))
+    validation = check_validation(model, loss, params, validation)
 
     model_bytes = dense_nbytes(params)
-    cycle = cycle_times(cluster, model_bytes, training_flops(model, rows))
-    config = WorkerConfig(model, loss, "gradient", batch_size)
-    state = ServerState(params, opt.init(params), {}, 0.0, 0)
+    cycle = cycle_times(cluster, model_bytes, training_macs(model, rows))
+    config = WorkerConfig(model=model, loss=loss, work=minibatch_gradient, batch_size=batch_size)
+    state = ServerState(params=params, opt_state=opt.init(params), residuals={})
     history = DistributedHistory(metric_name=loss.metric)
     pending, jobs_done = _Pending(executor), np.zeros(cluster.n_workers, dtype=np.int64)
     fetched = {}
@@ -172,23 +166,24 @@ def async_sgd(
             raise error from (outcome if isinstance(outcome, BaseException) else None)
         if reason is None and tau > max_staleness:
             reason = f"stale: computed {tau} updates ago > max_staleness {max_staleness}"
-        if reason is None:
-            new_params, new_opt_state = opt.step(state.params, outcome.update, state.opt_state)
-            state = ServerState(new_params, new_opt_state, {}, now, state.round + 1)
-        else:
-            state = ServerState(state.params, state.opt_state, {}, now, state.round)
         applied = reason is None
+        if applied:
+            w, opt_state = opt.step(state.params, outcome.update, state.opt_state)
+            state = replace(state, params=w, opt_state=opt_state, round=state.round + 1)
+        state = replace(state, clock=now)
         link, gateway = f"worker {k}", f"gateway {cluster.topology.gateway_of[k]}"
         sent_up = not isinstance(outcome, BaseException)
-        up = {link: model_bytes, gateway: model_bytes} if sent_up else {}
         record = RoundRecord(
-            event,
-            outcome.loss if applied else float("nan"),
-            _metric_of(outcome, loss.metric) if applied else float("nan"),
-            now - (history.elapsed[-1] if history.elapsed else 0.0),
-            up, {link: model_bytes, gateway: model_bytes},
-            (k,) if applied else (), {} if applied else {k: reason}, (tau,),
-        )  # fmt: skip
+            round=event,
+            loss=outcome.loss if applied else float("nan"),
+            metric=_metric_of(outcome, loss.metric) if applied else float("nan"),
+            time=now - (history.elapsed[-1] if history.elapsed else 0.0),
+            bytes_up={link: model_bytes, gateway: model_bytes} if sent_up else {},
+            bytes_down={link: model_bytes, gateway: model_bytes},
+            participants=(k,) if applied else (),
+            dropped={} if applied else {k: reason},
+            staleness=(tau,),
+        )
         history.record(record, now)
         if validation is not None:
             evaluated = (event + 1) % eval_every == 0 or event == updates - 1

@@ -1,11 +1,11 @@
 """The simulated clock: how long compute and transfers take on the devices of a topology.
 
-    compute time   t_c = FLOPs / flops_per_second
+    compute time   t_c = MACs / macs_per_second
     transfer time  t_x = latency + 8 * bytes / bandwidth_bps        (0 when nothing is sent)
-    training FLOPs       = 6 * (multiply-adds of one forward pass over the samples)
+    training MACs        = 3 * (multiply-adds of one forward pass over the samples)
 
-(2 FLOPs per multiply-add; a backward pass costs two forward passes: dL/dW and dL/dx are each a
-matmul the size of the forward one.) Links are not congested: each transfer sees its link's
+(a backward pass costs two forward passes: dL/dW and dL/dx are each a matmul the size of the
+forward one.) Links are not congested: each transfer sees its link's
 full bandwidth, and a gateway forwards what it received only once all of it has arrived.
 
 A synchronous round, for worker k behind gateway g:
@@ -24,7 +24,7 @@ import numpy as np
 from ..layers import Sequential
 from .devices import Topology
 
-__all__ = ["arrival_times", "round_time", "training_flops", "transfer_time"]
+__all__ = ["arrival_times", "round_time", "training_macs", "transfer_time"]
 
 
 def transfer_time(
@@ -35,9 +35,9 @@ def transfer_time(
     return np.where(nbytes > 0, latency_s + 8.0 * nbytes / bandwidth_bps, 0.0)
 
 
-def training_flops(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
-    """FLOPs of forward + backward over ``n_samples`` rows: ``6 * model.flops(1) * n``."""
-    return 6.0 * model.flops(1) * np.asarray(n_samples, dtype=np.float64)
+def training_macs(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
+    """Multiply-adds of forward + backward over ``n_samples`` rows: ``3 * MACs(1 row) * n``."""
+    return 3.0 * model.flops(1) * np.asarray(n_samples, dtype=np.float64)
 
 
 def arrival_times(
@@ -45,17 +45,17 @@ def arrival_times(
     workers: np.ndarray,
     model_bytes: int,
     update_bytes: np.ndarray,
-    flops: np.ndarray,
+    macs: np.ndarray,
 ) -> np.ndarray:
     """(m,) seconds from the round's start until each worker's update reaches its gateway.
 
-    ``workers`` (m,) worker ids; ``update_bytes`` and ``flops`` (m,) per worker.
+    ``workers`` (m,) worker ids; ``update_bytes`` and ``macs`` (m,) per worker.
     """
     a = topology.arrays
     g = a["gateway_of"][workers]
     to_gateway = transfer_time(model_bytes, a["gateway_downlink_bps"][g], a["gateway_latency_s"][g])
     to_worker = transfer_time(model_bytes, a["downlink_bps"][workers], a["latency_s"][workers])
-    compute = np.asarray(flops, dtype=np.float64) / a["flops_per_second"][workers]
+    compute = np.asarray(macs, dtype=np.float64) / a["macs_per_second"][workers]
     upload = transfer_time(update_bytes, a["uplink_bps"][workers], a["latency_s"][workers])
     return to_gateway + to_worker + compute + upload
 

@@ -49,7 +49,7 @@ def _check_shards(shards: Any, n_rows: int) -> list[np.ndarray]:
 
 
 class Cluster:
-    """K workers, each with its shard of (X, y) and a device profile in a ``Topology``.
+    """K workers, each with its shard of (X, y) and a ``Device`` in a ``Topology``.
 
     Attributes:
         X, y: the whole data set, (N, d) and (N, ...), as given (never modified).

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_in_range, check_int
 
 __all__ = [
@@ -46,8 +47,6 @@ __all__ = [
 ]
 
 INDEX_BYTES = 4  # int32 indices of top-k entries
-
-Params = dict[str, np.ndarray]
 
 
 class Compressor:

@@ -20,26 +20,26 @@ FedAvg is FedSGD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_int, check_positive
-from .clock import training_flops
+from ._common import check_flag, check_fraction, check_stepper
+from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run
-from .sync import check_flag, check_fraction, check_stepper
-from .workers import WorkerConfig
+from .workers import WorkerConfig, local_training
 
 __all__ = ["FedAvg", "fedavg"]
 
-Params = dict[str, np.ndarray]
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FedAvg:
     """Federated averaging: ``local_opt`` stepper, E = ``epochs``, B = ``batch_size``,
-    C = ``fraction``, FedProx ``mu`` (>= 0), optional ``server_opt``; see the module doc."""
+    C = ``fraction``, FedProx ``mu`` (>= 0), optional ``server_opt``; see the module doc.
+    Workers compute ``local_training``."""
 
     local_opt: Any
     epochs: int = 1
@@ -48,7 +48,6 @@ class FedAvg:
     mu: float = 0.0
     server_opt: Any = None
     hierarchical: bool = False
-    mode: ClassVar[str] = "local"
 
     def __post_init__(self) -> None:
         check_stepper("local_opt", self.local_opt)
@@ -62,16 +61,12 @@ class FedAvg:
         check_flag("hierarchical", self.hierarchical)
 
     def worker_config(self, model: Any, loss: Any) -> WorkerConfig:
-        return WorkerConfig(model, loss, "local", self.batch_size, self.epochs, self.local_opt,
-                            self.mu)  # fmt: skip
+        return WorkerConfig(model=model, loss=loss, work=local_training, batch_size=self.batch_size,
+                            epochs=self.epochs, opt=self.local_opt, mu=self.mu)  # fmt: skip
 
-    def local_rows(self, sizes: np.ndarray) -> np.ndarray:
-        """Rows of one local minibatch, min(B, n_k)."""
-        return sizes if self.batch_size is None else np.minimum(sizes, self.batch_size)
-
-    def local_flops(self, model: Any, sizes: np.ndarray) -> np.ndarray:
+    def local_macs(self, model: Any, sizes: np.ndarray) -> np.ndarray:
         """E passes over the n_k rows of the shard."""
-        return training_flops(model, self.epochs * sizes)
+        return training_macs(model, self.epochs * sizes)
 
     def init(self, params: Params) -> dict[str, Any]:
         return {} if self.server_opt is None else self.server_opt.init(params)
@@ -89,8 +84,8 @@ def fedavg(
     loss: Any,
     cluster: Any,
     *,
-    rounds: int,
     local_opt: Any,
+    rounds: int,
     epochs: int = 1,
     batch_size: int | None = None,
     fraction: float = 0.1,
@@ -104,5 +99,7 @@ def fedavg(
     ``options`` are those of ``run``: seed, params, state, compression, faults, executor,
     validation, target.
     """
-    algorithm = FedAvg(local_opt, epochs, batch_size, fraction, mu, server_opt, hierarchical)
+    algorithm = FedAvg(local_opt=local_opt, epochs=epochs, batch_size=batch_size,
+                       fraction=fraction, mu=mu, server_opt=server_opt,
+                       hierarchical=hierarchical)  # fmt: skip
     return run(model, loss, cluster, algorithm, rounds=rounds, **options)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from ._common import RunHistory
 
 __all__ = ["DistributedHistory", "RoundRecord"]
 
-Params = dict[str, np.ndarray]
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RoundRecord:
     """One round (or, asynchronously, one server update).
 
@@ -38,21 +35,16 @@ class RoundRecord:
 
 
 @dataclass
-class DistributedHistory:
+class DistributedHistory(RunHistory):
     """Per-round lists (index = round), the final server state, and the evaluation curve.
 
+    ``params``, ``opt_state``, ``loss``, ``metric``, ``val_loss``, ``val_metric`` as in a
+    training history (``first_reaching`` finds the first round reaching a ``val_metric``).
     ``elapsed`` is the simulated clock at the end of each round and ``total_bytes`` the bytes
     moved over every link in both directions up to then: plot ``val_metric`` against either.
     ``state`` is the final ``ServerState`` (pass it as ``state=`` to continue the run).
     """
 
-    params: Params = field(default_factory=dict)
-    opt_state: dict[str, Any] = field(default_factory=dict)
-    metric_name: str = ""
-    loss: list[float] = field(default_factory=list)
-    metric: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_metric: list[float] = field(default_factory=list)
     round_time: list[float] = field(default_factory=list)
     elapsed: list[float] = field(default_factory=list)
     bytes_up: list[int] = field(default_factory=list)
@@ -93,17 +85,8 @@ class DistributedHistory:
                 totals[link] = totals.get(link, 0) + nbytes
         return totals
 
-    def first_reaching(self, value: float) -> int | None:
-        """The first round (0-based) whose ``val_metric`` reaches ``value`` (>= for accuracy,
-        <= for RMSE), or None."""
-        for i, metric in enumerate(self.val_metric):
-            if (metric <= value) if self.metric_name == "rmse" else (metric >= value):
-                return i
-        return None
-
     def as_dict(self) -> dict[str, Any]:
         """Everything but the arrays, as plain Python values (JSON-serialisable)."""
-        skip = ("params", "opt_state", "state")
-        out = {f.name: deepcopy(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
+        out = super().as_dict()
         out["dropped"] = [{str(k): v for k, v in d.items()} for d in self.dropped]
         return out

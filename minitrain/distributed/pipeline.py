@@ -10,7 +10,7 @@ scaled by n_m / N and the parameter gradients summed over micro-batches:
 
 the single-device gradient (bit for bit with M = 1; to rounding otherwise).
 
-Clock (GPipe, Huang et al. 2019): forward f_{s,m} = 2 MACs_s(n_m) / speed_s, backward
+Clock (GPipe, Huang et al. 2019): forward f_{s,m} = MACs_s(n_m) / macs_per_second_s, backward
 b_{s,m} = 2 f_{s,m} (dL/dW and dL/dx each cost a forward matmul), transfers as ``clock``
 with bandwidth min(sender uplink, receiver downlink) and both latencies. A stage runs its
 micro-batches in order, forward 0..M-1, then (after the flush) backward M-1..0. A link carries
@@ -33,17 +33,23 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_int
-from ..train import _check_model_and_loss, check_data
+from ..train import check_data
+from ._common import (
+    backward_range,
+    check_model_and_loss,
+    forward_range,
+    layer_keys,
+    loss_value_and_grad,
+)
 from .clock import transfer_time
-from .devices import DeviceProfile, get_profile
+from .devices import Device, linked_device
 
 __all__ = ["PipelineReport", "check_stages", "gpipe_schedule", "pipeline_value_and_grad"]
 
-Params = dict[str, np.ndarray]
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PipelineReport:
     """What a pipelined step moved and how long it took.
 
@@ -112,7 +118,7 @@ def gpipe_schedule(forward: np.ndarray, backward: np.ndarray, send_forward: np.n
     return float(B[0, 0]), forward.sum(axis=1) + backward.sum(axis=1)
 
 
-def _link(a: DeviceProfile, b: DeviceProfile, nbytes: np.ndarray) -> np.ndarray:
+def _link(a: Device, b: Device, nbytes: np.ndarray) -> np.ndarray:
     return transfer_time(nbytes, min(a.uplink_bps, b.downlink_bps), a.latency_s + b.latency_s)
 
 
@@ -128,60 +134,62 @@ def pipeline_value_and_grad(
     devices: Any = "raspberry-pi",
 ) -> tuple[float, Params, PipelineReport]:
     """(mean loss, grads, report) of ``model`` split into ``stages`` on ``devices`` (one
-    preset name or profile for all stages, or one per stage), with M = ``micro_batches``."""
-    _check_model_and_loss(model, loss)
+    preset name or Device for all stages, or one per stage), with M = ``micro_batches``."""
+    check_model_and_loss(model, loss)
     ranges = check_stages(model, stages)
     X, target = check_data(model, loss, params, X, y, ("X", "y"))
     n = len(X)
     M = check_int("micro_batches", micro_batches, minimum=1, maximum=n)
     S = len(ranges)
-    if isinstance(devices, (str, DeviceProfile)):
-        profiles = [get_profile(devices, "devices")] * S
+    if isinstance(devices, (str, Device)):
+        on = [linked_device(devices, "devices")] * S
     else:
-        profiles = [get_profile(d, f"devices[{s}]") for s, d in enumerate(devices)]
-        if len(profiles) != S:
-            raise ValueError(f"devices must give one device per stage ({S}); got {len(profiles)}.")
+        on = [linked_device(d, f"devices[{s}]") for s, d in enumerate(devices)]
+        if len(on) != S:
+            raise ValueError(f"devices must give one device per stage ({S}); got {len(on)}.")
     sizes = np.full(M, n // M) + (np.arange(M) < n % M)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     act_bytes, grad_bytes = np.zeros((max(S - 1, 0), M)), np.zeros((max(S - 1, 0), M))
-    value, grads = 0.0, {}
+    value, grads, keys = 0.0, {}, layer_keys(model)
     for m in range(M):
         rows = slice(int(starts[m]), int(starts[m + 1]))
         out, caches = X[rows], []
         for s, (a, b) in enumerate(ranges):
-            for i in range(a, b):
-                out, cache = model.layers[i].forward(model.layer_params(params, i), out)
-                caches.append(cache)
+            out, stage_caches = forward_range(model, params, out, a, b)
+            caches.append(stage_caches)
             if s < S - 1:
                 act_bytes[s, m] = out.nbytes
         part = target[rows]
-        v, d = loss._value_and_grad(out, part)
+        v, d = loss_value_and_grad(loss, out, part)
         share = sizes[m] / n
         value += v * share
         d = d * d.dtype.type(share)
         for s in range(S - 1, -1, -1):
             a, b = ranges[s]
-            for i in range(b - 1, a - 1, -1):
-                d, local = model.layers[i].backward(model.layer_params(params, i), caches[i], d,
-                                                    need_dx=i > 0)  # fmt: skip
-                for k, g in local.items():
-                    key = f"{i}.{k}"
-                    grads[key] = g if key not in grads else grads[key] + g
+            d, stage_grads = backward_range(model, params, caches[s], d, a, b, need_dx=a > 0,
+                                            keys=keys)  # fmt: skip
+            for key, g in stage_grads.items():
+                grads[key] = g if key not in grads else grads[key] + g
             if s > 0:
                 grad_bytes[s - 1, m] = d.nbytes
     grads = {key: grads[key] for key in params}
     macs = np.array([[sum(model.layers[i].flops(int(k)) for i in range(a, b)) for k in sizes]
                      for a, b in ranges], dtype=np.float64)  # fmt: skip
-    speed = np.array([p.flops_per_second for p in profiles])[:, None]
-    forward = 2 * macs / speed
-    send_f = np.array([_link(profiles[s], profiles[s + 1], act_bytes[s]) for s in range(S - 1)])
-    send_b = np.array([_link(profiles[s + 1], profiles[s], grad_bytes[s]) for s in range(S - 1)])
+    forward = macs / np.array([device.macs_per_second for device in on])[:, None]
+    send_f = np.array([_link(on[s], on[s + 1], act_bytes[s]) for s in range(S - 1)])
+    send_b = np.array([_link(on[s + 1], on[s], grad_bytes[s]) for s in range(S - 1)])
     time, busy = gpipe_schedule(forward, 2 * forward, send_f.reshape(-1, M), send_b.reshape(-1, M))
-    param_bytes = [sum(params[k].nbytes for k in params if a <= int(k.split(".")[0]) < b)
+    param_bytes = [sum(w.nbytes for i in range(a, b)
+                       for w in model.layer_params(params, i).values())
                    for a, b in ranges]  # fmt: skip
     report = PipelineReport(
-        tuple(ranges), M, tuple(int(x) for x in act_bytes.sum(axis=1)),
-        tuple(int(x) for x in grad_bytes.sum(axis=1)), tuple(param_bytes),
-        tuple(float(x) for x in busy), time, 1.0 - float(busy.sum()) / (S * time) if time else 0.0,
-    )  # fmt: skip
+        stages=tuple(ranges),
+        micro_batches=M,
+        activation_bytes=tuple(int(x) for x in act_bytes.sum(axis=1)),
+        gradient_bytes=tuple(int(x) for x in grad_bytes.sum(axis=1)),
+        stage_param_bytes=tuple(param_bytes),
+        stage_busy=tuple(float(x) for x in busy),
+        time=time,
+        bubble=1.0 - float(busy.sum()) / (S * time) if time else 0.0,
+    )
     return float(value), grads, report

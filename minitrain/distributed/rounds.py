@@ -12,9 +12,10 @@ One round r, from the server state (w_t, stepper state, error-feedback residuals
 6. apply the algorithm's server step, count the bytes on every link and advance the clock.
 
 Only then is the new state returned: a failure at any step leaves the old state as it was.
-In process, when all K workers take part in a "gradient" round and the shards have equal
-sizes, step 3 runs as one stacked computation (``stacked_gradients``), bit-identical to the
-per-worker loop.
+In process, when all K workers take part, compute ``minibatch_gradient`` and the shards
+have equal sizes, step 3 runs as one stacked computation (``stacked_gradients``),
+bit-identical to the per-worker loop. The algorithm (``algorithm.Algorithm``) says what the
+workers compute and how the server applies their average.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
+from ._common import averaged_as_square
+from .algorithm import Algorithm
 from .clock import arrival_times, round_time
 from .cluster import Cluster
 from .comm import QSGD, Compressor, Uncompressed, compress_stacked, dense_nbytes, update_nbytes
@@ -35,10 +39,8 @@ from .workers import WorkerResult, worker_update
 
 __all__ = ["ServerState", "select_clients", "weighted_average"]
 
-Params = dict[str, np.ndarray]
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServerState:
     """Everything a run carries from round to round (plain data; replaced, never modified).
 
@@ -50,6 +52,27 @@ class ServerState:
     residuals: dict[int, Params]
     clock: float = 0.0
     round: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Results:
+    """What the m dispatched workers of a round returned, checked.
+
+    ``ok`` (m,): passed every check; ``reasons``/``errors``: dispatched index -> why it failed /
+    the exception it raised; ``returned`` (m,): sent something up (did not raise). For the s
+    survivors: ``updates`` {key: (s, *shape)}, ``losses``, ``metrics``, ``weights`` (s,).
+    ``average``: their flat dense weighted average, when already known (else None).
+    """
+
+    updates: Params
+    losses: np.ndarray
+    metrics: np.ndarray
+    weights: np.ndarray
+    ok: np.ndarray
+    reasons: dict[int, str]
+    errors: dict[int, BaseException]
+    returned: np.ndarray
+    average: Params | None = None
 
 
 def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) -> np.ndarray:
@@ -81,21 +104,22 @@ def _average(updates: Params, weights: np.ndarray, gateways: np.ndarray | None) 
     return weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
 
 
-def _run_stacked(model, loss, params, cluster, algorithm, seeds, plain):
+def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> Results:
     """Stacked gradients of all workers, checked like task results. ``plain`` (dense updates,
     flat average): average first; a finite average proves every update finite (the weights
-    are positive), so the per-worker checks run only when it is not. Returns the checked
-    results and that average (None when it must be recomputed)."""
+    are positive), so the per-worker checks run only when it is not."""
     losses, metrics, grads, rows = stacked_gradients(
-        model, loss, params, cluster.X_stack, cluster.y_stack, seeds, algorithm.batch_size
+        model, loss, params, cluster.X_stack, cluster.y_stack, seeds, batch_size
     )
     m = len(losses)
-    weights = np.full(m, rows)
+    weights, everyone = np.full(m, rows), np.ones(m, dtype=bool)
     suspects = set(np.flatnonzero(~np.isfinite(losses)))
     if plain and not suspects:
         average = weighted_average(grads, weights)
         if all(np.isfinite(a).all() for a in average.values()):
-            return losses, metrics, grads, weights, np.ones(m, dtype=bool), {}, average
+            return Results(updates=grads, losses=losses, metrics=metrics, weights=weights,
+                           ok=everyone, reasons={}, errors={}, returned=everyone,
+                           average=average)  # fmt: skip
     for g in grads.values():  # a row sum is finite iff every entry is (or it overflowed)
         suspects.update(np.flatnonzero(~np.isfinite(g.reshape(m, -1).sum(axis=1))))
     reasons = {}
@@ -108,11 +132,12 @@ def _run_stacked(model, loss, params, cluster, algorithm, seeds, plain):
     ok = np.array([i not in reasons for i in range(m)], dtype=bool)
     if reasons:
         grads = {key: g[ok] for key, g in grads.items()}
-    return losses[ok], metrics[ok], grads, weights[ok], ok, reasons, None
+    return Results(updates=grads, losses=losses[ok], metrics=metrics[ok], weights=weights[ok],
+                   ok=ok, reasons=reasons, errors={}, returned=everyone)  # fmt: skip
 
 
-def _run_tasks(model, loss, params, cluster, algorithm, faults, executor, dispatched, seed, r):
-    config = algorithm.worker_config(model, loss)
+def _run_tasks(config, params, cluster, *, faults, executor, dispatched, seed, r) -> Results:
+    """``worker_update`` for every dispatched worker on ``executor``; the results checked."""
     tasks = [(params, cluster.X_shards[k], cluster.y_shards[k],
               replace(config, failure=faults.failure_of(r, int(k))), seed_of(seed, r, k + 1, 0))
              for k in dispatched]  # fmt: skip
@@ -129,27 +154,43 @@ def _run_tasks(model, loss, params, cluster, algorithm, faults, executor, dispat
             reasons[i] = f"its loss is {out.loss}"
         else:
             good.append(out)
-    ok = np.array([i not in reasons for i in range(len(outcomes))], dtype=bool)
-    grads = {key: np.stack([res.update[key] for res in good]) for key in params} if good else {}
-    losses = np.array([res.loss for res in good])
-    metrics = np.array([res.metric for res in good])
-    weights = np.array([res.weight for res in good], dtype=np.int64)
-    returned = np.array([not isinstance(out, BaseException) for out in outcomes], dtype=bool)
-    return losses, metrics, grads, weights, ok, reasons, errors, returned
+    stacked = {key: np.stack([res.update[key] for res in good]) for key in params} if good else {}
+    return Results(
+        updates=stacked,
+        losses=np.array([res.loss for res in good]),
+        metrics=np.array([res.metric for res in good]),
+        weights=np.array([res.weight for res in good], dtype=np.int64),
+        ok=np.array([i not in reasons for i in range(len(outcomes))], dtype=bool),
+        reasons=reasons,
+        errors=errors,
+        returned=np.array([not isinstance(out, BaseException) for out in outcomes], dtype=bool),
+    )
 
 
-def _weighted_mean(values: np.ndarray, weights: np.ndarray, rmse: bool) -> float:
+def _weighted_mean(values: np.ndarray, weights: np.ndarray, squared: bool) -> float:
+    """Sample-weighted mean; the square root of it for a metric averaged as its square."""
     if values.size == 0:
         return float("nan")
     mean = float(np.dot(weights, values) / weights.sum())
-    return float(np.sqrt(mean)) if rmse else mean
+    return float(np.sqrt(mean)) if squared else mean
+
+
+def _available(cluster, algorithm, faults, seed, r) -> tuple[np.ndarray, dict[int, str]]:
+    """The round's clients that are available, and the unavailable ones (worker -> why)."""
+    chance = cluster.topology.arrays["availability"] * (1.0 - faults.dropout)
+    if algorithm.fraction >= 1.0 and np.all(chance >= 1.0):
+        return np.arange(cluster.n_workers), {}  # everyone: no server randomness is drawn
+    server_rng = np.random.default_rng(seed_of(seed, r, 0))
+    selected = select_clients(server_rng, cluster.n_workers, algorithm.fraction)
+    is_available = server_rng.random(selected.size) < chance[selected]
+    return selected[is_available], {int(k): "unavailable" for k in selected[~is_available]}
 
 
 def run_round(
     model: Any,
     loss: Any,
     cluster: Cluster,
-    algorithm: Any,
+    algorithm: Algorithm,
     state: ServerState,
     *,
     seed: int,
@@ -159,21 +200,12 @@ def run_round(
 ) -> tuple[ServerState, RoundRecord]:
     """One synchronous round (see the module docstring); inputs are validated by the caller."""
     r, params, topology = state.round, state.params, cluster.topology
-    arrays = topology.arrays
-    chance = arrays["availability"] * (1.0 - faults.dropout)
-    if algorithm.fraction < 1.0 or np.any(chance < 1.0):
-        server_rng = np.random.default_rng(seed_of(seed, r, 0))
-        selected = select_clients(server_rng, cluster.n_workers, algorithm.fraction)
-        is_available = server_rng.random(selected.size) < chance[selected]
-        available = selected[is_available]
-        dropped = {int(k): "unavailable" for k in selected[~is_available]}
-    else:  # everyone takes part (a draw below 1 would always pass): no server randomness
-        available, dropped = np.arange(cluster.n_workers), {}
+    available, dropped = _available(cluster, algorithm, faults, seed, r)
 
     model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
-    flops = algorithm.local_flops(model, cluster.sizes[available])
+    macs = algorithm.local_macs(model, cluster.sizes[available])
     arrival = arrival_times(topology, available, model_bytes,
-                            np.full(available.size, up_bytes), flops)  # fmt: skip
+                            np.full(available.size, up_bytes), macs)  # fmt: skip
     late = np.zeros(available.size, dtype=bool)
     if faults.deadline is not None:
         late = arrival > faults.deadline
@@ -183,59 +215,58 @@ def run_round(
             )
     dispatched = available[~late]
 
+    config = algorithm.worker_config(model, loss)
     injected = bool(faults.failures) and any(faults.failure_of(r, int(k)) for k in dispatched)
-    stacked = (executor is None and cluster.X_stack is not None and algorithm.mode == "gradient"
-               and dispatched.size == cluster.n_workers and can_stack(model)
-               and not injected)  # fmt: skip
-    if stacked:
-        batch, rows = algorithm.batch_size, cluster.X_stack.shape[1]
+    if (executor is None and cluster.X_stack is not None and can_stack(model, config)
+            and dispatched.size == cluster.n_workers and not injected):  # fmt: skip
+        batch, rows = config.batch_size, cluster.X_stack.shape[1]
         sampled = batch is not None and batch < rows  # seeds only matter for minibatches
         seeds = [seed_of(seed, r, k + 1, 0) for k in dispatched] if sampled else None
         plain = type(compression) is Uncompressed and not algorithm.hierarchical
-        losses, metrics, grads, weights, ok, reasons, average = _run_stacked(
-            model, loss, params, cluster, algorithm, seeds, plain
-        )
-        errors, returned = {}, np.ones(dispatched.size, dtype=bool)
+        results = _run_stacked(model, loss, params, cluster, batch_size=batch, seeds=seeds,
+                               plain=plain)  # fmt: skip
     else:
-        losses, metrics, grads, weights, ok, reasons, errors, returned = _run_tasks(
-            model, loss, params, cluster, algorithm, faults, executor, dispatched, seed, r
-        )
-        average = None
-    if reasons and faults.policy == "raise":
-        first = min(reasons)
-        raise WorkerError(int(dispatched[first]), r, reasons[first], state) from errors.get(first)
-    for i, why in reasons.items():
+        results = _run_tasks(config, params, cluster, faults=faults, executor=executor,
+                             dispatched=dispatched, seed=seed, r=r)  # fmt: skip
+    if results.reasons and faults.policy == "raise":
+        first = min(results.reasons)
+        raise WorkerError(int(dispatched[first]), r, results.reasons[first],
+                          state) from results.errors.get(first)  # fmt: skip
+    for i, why in results.reasons.items():
         dropped[int(dispatched[i])] = f"failed: {why}"
-    survivors = dispatched[ok]
+    survivors = dispatched[results.ok]
 
-    new_params, new_opt_state, residuals = params, state.opt_state, state.residuals
+    new_params, new_opt_state, residuals = state.params, state.opt_state, state.residuals
     if survivors.size:
         new_params, new_opt_state, residuals = _aggregate_and_step(
-            algorithm, state, grads, weights, survivors, compression, topology, seed, r, average
-        )
+            algorithm, state, results, survivors=survivors, compression=compression,
+            topology=topology, seed=seed, r=r,
+        )  # fmt: skip
 
-    sent_up = dispatched[returned]
+    sent_up = dispatched[results.returned]
     bytes_up, bytes_down, backhaul_up = _traffic(
-        topology, available, sent_up, survivors, model_bytes, up_bytes, algorithm.hierarchical
-    )
+        topology, available=available, sent_up=sent_up, survivors=survivors,
+        model_bytes=model_bytes, up_bytes=up_bytes, hierarchical=algorithm.hierarchical,
+    )  # fmt: skip
     elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
-
-    rmse = loss.metric == "rmse"
+    squared = averaged_as_square(loss.metric)
     record = RoundRecord(
-        r,
-        _weighted_mean(losses, weights, False),
-        _weighted_mean(metrics, weights, rmse),
-        elapsed,
-        bytes_up,
-        bytes_down,
-        tuple(survivors.tolist()),
-        dropped,
-        (0,) * survivors.size,
+        round=r,
+        loss=_weighted_mean(results.losses, results.weights, False),
+        metric=_weighted_mean(results.metrics, results.weights, squared),
+        time=elapsed,
+        bytes_up=bytes_up,
+        bytes_down=bytes_down,
+        participants=tuple(survivors.tolist()),
+        dropped=dropped,
+        staleness=(0,) * survivors.size,
     )
-    return ServerState(new_params, new_opt_state, residuals, state.clock + elapsed, r + 1), record
+    new_state = ServerState(params=new_params, opt_state=new_opt_state, residuals=residuals,
+                            clock=state.clock + elapsed, round=r + 1)  # fmt: skip
+    return new_state, record
 
 
-def _traffic(topology, available, sent_up, survivors, model_bytes, up_bytes, hierarchical):
+def _traffic(topology, *, available, sent_up, survivors, model_bytes, up_bytes, hierarchical):
     """Bytes per link: the model down to every available worker (once per gateway on the
     backhaul), each sent update up; a gateway forwards its workers' updates (flat) or one
     dense average (hierarchical). Returns (bytes_up, bytes_down, backhaul bytes up (G,))."""
@@ -254,10 +285,9 @@ def _traffic(topology, available, sent_up, survivors, model_bytes, up_bytes, hie
     return bytes_up, bytes_down, backhaul_up
 
 
-def _aggregate_and_step(
-    algorithm, state, grads, weights, survivors, compression, topology, seed, r, average
-):
-    """Compress, average and step; ``average`` is the flat dense average if already known."""
+def _aggregate_and_step(algorithm, state, results, *, survivors, compression, topology, seed, r):
+    """Compress, average and step: (new params, stepper state, error-feedback residuals);
+    ``results.average`` is used when it is already known."""
     residuals = None
     if compression.error_feedback:
         zeros = {key: np.zeros_like(p) for key, p in state.params.items()}
@@ -265,10 +295,12 @@ def _aggregate_and_step(
                      for key in state.params}  # fmt: skip
     rngs = ([np.random.default_rng(seed_of(seed, r, k + 1, 1)) for k in survivors]
             if isinstance(compression, QSGD) else [])  # fmt: skip
-    sent, carried = compress_stacked(compression, grads, residuals, rngs)
+    sent, carried = compress_stacked(compression, results.updates, residuals, rngs)
     gateways = topology.arrays["gateway_of"][survivors] if algorithm.hierarchical else None
-    aggregate = _average(sent, weights, gateways) if average is None else average
-    new_params, new_opt_state = algorithm.apply(state.params, state.opt_state, aggregate)
+    average = results.average
+    if average is None:
+        average = _average(sent, results.weights, gateways)
+    new_params, new_opt_state = algorithm.apply(state.params, state.opt_state, average)
     if not all(np.isfinite(p).all() for p in new_params.values()):
         raise FloatingPointError(
             f"round {r}: the server step made the parameters non-finite (the averaged update "

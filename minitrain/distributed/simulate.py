@@ -7,9 +7,18 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_int, check_params, describe
 from ..compress import footprint
-from ..train import _check_model_and_loss, check_data
+from ..train import check_data
+from ._common import (
+    check_model_and_loss,
+    check_validation,
+    loss_value_and_grad,
+    reached,
+    rows_per_step,
+)
+from .algorithm import Algorithm
 from .cluster import Cluster
 from .comm import Compressor, Uncompressed
 from .executors import check_executor
@@ -19,14 +28,12 @@ from .rounds import ServerState, run_round
 
 __all__ = ["check_memory", "evaluate", "finish", "run"]
 
-Params = dict[str, np.ndarray]
-
 
 def check_common(
     model: Any, loss: Any, cluster: Any, compression: Any, faults: Any, executor: Any, seed: Any
 ) -> tuple[Compressor, Faults]:
     """Validate the arguments every simulation takes; return the defaults filled in."""
-    _check_model_and_loss(model, loss)
+    check_model_and_loss(model, loss)
     if not isinstance(cluster, Cluster):
         raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
     compression = Uncompressed() if compression is None else compression
@@ -62,9 +69,9 @@ def check_memory(
     """
     needed = {int(b): footprint(model, params, opt, int(b)).training_bytes for b in np.unique(rows)}
     for k, device in enumerate(cluster.topology.workers):
-        if needed[int(rows[k])] > device.memory_bytes:
+        if needed[int(rows[k])] > device.ram_bytes:
             raise ValueError(
-                f"worker {k} ({device.name}) has {device.memory_bytes:,} bytes of memory but "
+                f"worker {k} ({device.name}) has {device.ram_bytes:,} bytes of memory but "
                 f"training on {rows[k]} rows needs {needed[int(rows[k])]:,}; use a smaller "
                 "batch_size, a smaller model or float32 data."
             )
@@ -73,13 +80,7 @@ def check_memory(
 def evaluate(model: Any, loss: Any, params: Params, data: tuple[Any, Any]) -> tuple[float, float]:
     """(mean loss, metric) of ``params`` on checked data (X, target)."""
     out = model.forward(params, data[0])[0]
-    return loss._value_and_grad(out, data[1])[0], loss.metric_value(out, data[1])
-
-
-def reached(metric_name: str, value: float, target: float | None) -> bool:
-    if target is None:
-        return False
-    return value <= target if metric_name == "rmse" else value >= target
+    return loss_value_and_grad(loss, out, data[1])[0], loss.metric_value(out, data[1])
 
 
 def run(
@@ -98,7 +99,8 @@ def run(
     validation: tuple[Any, Any] | None = None,
     target: float | None = None,
 ) -> DistributedHistory:
-    """Run up to ``rounds`` synchronous rounds of ``algorithm`` (``SyncSGD`` or ``FedAvg``).
+    """Run up to ``rounds`` synchronous rounds of ``algorithm`` (an ``Algorithm``: ``SyncSGD``,
+    ``FedAvg`` or one of your own).
 
     ``params`` default to ``model.init(seed, dtype=cluster.X.dtype)``; pass ``state`` (e.g.
     ``history.state``) to continue a run. With ``validation=(X_val, y_val)`` the model is
@@ -108,24 +110,23 @@ def run(
     the parameters non-finite stops the run with a warning, keeping the last finite state.
     """
     compression, faults = check_common(model, loss, cluster, compression, faults, executor, seed)
-    if not all(callable(getattr(algorithm, name, None)) for name in ("init", "apply")):
-        raise TypeError(f"algorithm must be a SyncSGD or FedAvg; got {describe(algorithm)}.")
+    if not isinstance(algorithm, Algorithm):
+        raise TypeError(
+            f"algorithm must follow the Algorithm protocol (e.g. SyncSGD or FedAvg); got "
+            f"{describe(algorithm)}."
+        )
     rounds = check_int("rounds", rounds, minimum=1)
     if state is None:
         params = initial_params(model, loss, cluster, params, seed)
-        state = ServerState(params, algorithm.init(params), {}, 0.0, 0)
+        state = ServerState(params=params, opt_state=algorithm.init(params), residuals={})
     elif not isinstance(state, ServerState):
         raise TypeError(f"state must be a ServerState (history.state); got {describe(state)}.")
     else:
         initial_params(model, loss, cluster, state.params, seed)
-    check_memory(model, state.params, cluster, algorithm.local_rows(cluster.sizes),
-                 getattr(algorithm, "local_opt", None))  # fmt: skip
-    if validation is not None:
-        if not (isinstance(validation, tuple) and len(validation) == 2):
-            raise TypeError(
-                f"validation must be a tuple (X_val, y_val); got {describe(validation)}."
-            )
-        validation = check_data(model, loss, state.params, *validation, ("X_val", "y_val"))
+    config = algorithm.worker_config(model, loss)
+    check_memory(model, state.params, cluster, rows_per_step(cluster.sizes, config.batch_size),
+                 config.opt)  # fmt: skip
+    validation = check_validation(model, loss, state.params, validation)
     history = DistributedHistory(metric_name=loss.metric)
     for _ in range(rounds):
         try:

@@ -1,4 +1,4 @@
-"""The "gradient" work of m workers at once, bit-identical to m calls of ``worker_update``.
+"""``minibatch_gradient`` of m workers at once, bit-identical to m calls of ``worker_update``.
 
 With equal-sized shards stacked as X (m, n, d), one pass computes every worker's gradient:
 
@@ -21,19 +21,23 @@ from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from ..layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from ..losses import MSE, CrossEntropy, Loss
-from .workers import metric_for_average, minibatch_rows
+from ._common import layer_keys, loss_value_and_grad, minibatch_rows
+from .workers import WorkerConfig, metric_for_average, minibatch_gradient
 
 __all__ = ["can_stack", "stacked_gradients", "stacked_loss"]
 
-Params = dict[str, np.ndarray]
 ELEMENTWISE = (ReLU, LeakyReLU, Tanh, Sigmoid)  # layers whose backward works on any shape
 
 
-def can_stack(model: Sequential) -> bool:
-    """True when every layer is Dense or elementwise, so a stacked backward pass exists."""
-    return all(isinstance(layer, (Dense, *ELEMENTWISE)) for layer in model.layers)
+def can_stack(model: Sequential, config: WorkerConfig) -> bool:
+    """True when the workers compute ``minibatch_gradient`` and every layer is Dense or
+    elementwise, so a stacked backward pass exists."""
+    return config.work is minibatch_gradient and all(
+        isinstance(layer, (Dense, *ELEMENTWISE)) for layer in model.layers
+    )
 
 
 def _cross_entropy(pred: np.ndarray, labels: np.ndarray):
@@ -70,7 +74,7 @@ def stacked_loss(loss: Loss, pred: np.ndarray, target: Any):
     elif type(loss) is MSE:
         values, grads, metrics = _mse(pred, target)
     else:
-        per_worker = [loss._value_and_grad(pred[k], target[k]) for k in range(len(pred))]
+        per_worker = [loss_value_and_grad(loss, pred[k], target[k]) for k in range(len(pred))]
         values = np.array([value for value, _ in per_worker])
         grads = np.stack([grad for _, grad in per_worker])
         metrics = np.array([metric_for_average(loss, pred[k], target[k]) for k in range(len(pred))])
@@ -86,7 +90,7 @@ def stacked_gradients(
     seeds: list[Any] | None,
     batch_size: int | None,
 ) -> tuple[np.ndarray, np.ndarray, Params, int]:
-    """The "gradient" work of m workers: X (m, n, d), y (m, n, ...), one seed each (it draws
+    """``minibatch_gradient`` of m workers: X (m, n, d), y (m, n, ...), one seed each (it draws
     the minibatch; None is fine when every worker uses all its rows, batch_size None or >= n).
 
     Returns (losses (m,), metrics (m,), grads {key: (m, *shape)}, rows used per worker).
@@ -102,13 +106,20 @@ def _stacked(model, loss, params, X, y, seeds, batch_size):
         X, y = X[np.arange(m)[:, None], rows], y[np.arange(m)[:, None], rows]
     out, caches = model.forward(params, X)
     losses, d, metrics = stacked_loss(loss, out, y)
-    grads: Params = {}
+    return losses, metrics, _stacked_backward(model, params, caches, d), X.shape[1]
+
+
+def _stacked_backward(model: Sequential, params: Params, caches: list, d: np.ndarray) -> Params:
+    """Backward through every layer on stacked (m, B, ...) arrays; grads {key: (m, *shape)}.
+    Dense per slice (``Dense.backward`` transposes all axes of a 3-D x): dW = x^T dy,
+    db = sum over rows of dy, dx = dy W^T; elementwise layers work on any shape."""
+    keys, grads = layer_keys(model), {}
     for i in range(len(model.layers) - 1, -1, -1):
-        layer = model.layers[i]
+        layer, local = model.layers[i], model.layer_params(params, i)
         if isinstance(layer, Dense):
-            grads[f"{i}.W"] = np.matmul(np.swapaxes(caches[i], -1, -2), d)
-            grads[f"{i}.b"] = d.sum(axis=-2)
-            d = d @ params[f"{i}.W"].T if i > 0 else d
+            grads[keys[i]["W"]] = np.matmul(np.swapaxes(caches[i], -1, -2), d)
+            grads[keys[i]["b"]] = d.sum(axis=-2)
+            d = d @ local["W"].T if i > 0 else d
         else:
-            d = layer.backward({}, caches[i], d)[0]
-    return losses, metrics, {key: grads[key] for key in params}, X.shape[1]
+            d = layer.backward(local, caches[i], d)[0]
+    return {key: grads[key] for key in params}

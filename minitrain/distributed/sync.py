@@ -18,52 +18,34 @@ FedSGD (McMahan et al. 2017) is this with ``fraction=C`` and ``batch_size=None``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from .._validate import check_in_range, check_int, describe
-from .clock import training_flops
+from .._types import Params
+from .._validate import check_int
+from ._common import check_flag, check_fraction, check_stepper, rows_per_step
+from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run
-from .workers import WorkerConfig
+from .workers import WorkerConfig, minibatch_gradient
 
-__all__ = ["SyncSGD", "check_stepper", "sync_sgd"]
-
-Params = dict[str, np.ndarray]
+__all__ = ["SyncSGD", "sync_sgd"]
 
 
-def check_stepper(name: str, opt: Any) -> None:
-    if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
-        raise TypeError(
-            f"{name} must be a stepper with init(params) and step(params, grads, state), such "
-            f"as mt.optim.SGD(lr=0.1); got {describe(opt)}."
-        )
-
-
-def check_flag(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False; got {describe(value)}.")
-
-
-def check_fraction(fraction: Any) -> float:
-    return check_in_range("fraction", fraction, 0.0, 1.0, low_inclusive=False,
-                          high_inclusive=True)  # fmt: skip
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SyncSGD:
     """Synchronous data-parallel SGD with server stepper ``opt`` (see the module docstring).
 
     ``batch_size`` B per worker (None: its whole shard), ``fraction`` C of the workers per
-    round, ``hierarchical`` averaging through the gateways.
+    round, ``hierarchical`` averaging through the gateways. Workers compute
+    ``minibatch_gradient`` and hold no stepper.
     """
 
     opt: Any
     batch_size: int | None = None
     fraction: float = 1.0
     hierarchical: bool = False
-    mode: ClassVar[str] = "gradient"
 
     def __post_init__(self) -> None:
         check_stepper("opt", self.opt)
@@ -73,14 +55,12 @@ class SyncSGD:
         check_flag("hierarchical", self.hierarchical)
 
     def worker_config(self, model: Any, loss: Any) -> WorkerConfig:
-        return WorkerConfig(model, loss, "gradient", self.batch_size)
+        return WorkerConfig(model=model, loss=loss, work=minibatch_gradient,
+                            batch_size=self.batch_size)  # fmt: skip
 
-    def local_rows(self, sizes: np.ndarray) -> np.ndarray:
-        """B_k = min(B, n_k): the rows each worker's gradient uses."""
-        return sizes if self.batch_size is None else np.minimum(sizes, self.batch_size)
-
-    def local_flops(self, model: Any, sizes: np.ndarray) -> np.ndarray:
-        return training_flops(model, self.local_rows(sizes))
+    def local_macs(self, model: Any, sizes: np.ndarray) -> np.ndarray:
+        """One forward and backward pass over B_k = min(B, n_k) rows."""
+        return training_macs(model, rows_per_step(sizes, self.batch_size))
 
     def init(self, params: Params) -> dict[str, Any]:
         return self.opt.init(params)
@@ -93,19 +73,20 @@ class SyncSGD:
 def sync_sgd(
     model: Any,
     loss: Any,
-    opt: Any,
     cluster: Any,
     *,
+    opt: Any,
     rounds: int,
     batch_size: int | None = None,
     fraction: float = 1.0,
     hierarchical: bool = False,
     **options: Any,
 ) -> DistributedHistory:
-    """Train with synchronous data-parallel SGD for ``rounds`` rounds.
+    """Train with synchronous data-parallel SGD (server stepper ``opt``) for ``rounds`` rounds.
 
     ``options`` are those of ``run``: seed, params, state, compression, faults, executor,
     validation, target.
     """
-    algorithm = SyncSGD(opt, batch_size, fraction, hierarchical)
+    algorithm = SyncSGD(opt=opt, batch_size=batch_size, fraction=fraction,
+                        hierarchical=hierarchical)  # fmt: skip
     return run(model, loss, cluster, algorithm, rounds=rounds, **options)

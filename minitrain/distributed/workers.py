@@ -5,44 +5,48 @@
 runs the same on the calling process, a process pool or a dask cluster, because everything it
 depends on is in its arguments and its only randomness is ``np.random.default_rng(seed)``.
 
-Two kinds of local work (``config.mode``):
+``config.work`` is what the worker computes, chosen by the algorithm
+(``minitrain.distributed.algorithm``); two are defined here:
 
-- ``"gradient"`` (synchronous SGD): the gradient of the mean loss over a minibatch of B rows
-  of the shard (all n_k rows when B is None), at the server's parameters:
+- ``minibatch_gradient`` (synchronous SGD): the gradient of the mean loss over a minibatch of
+  B rows of the shard (all n_k rows when B is None), at the server's parameters:
   ``g_k = (1/B) sum_{i in batch} grad l_i(w)``. The update is g_k, its weight B.
-- ``"local"`` (FedAvg / FedProx): E epochs of minibatch steps of the local stepper from
+- ``local_training`` (FedAvg / FedProx): E epochs of minibatch steps of the local stepper from
   ``w_t``, each epoch over a fresh permutation of the shard, on the objective
   ``L_k(w) + mu/2 ||w - w_t||^2`` (FedProx; mu = 0 is FedAvg). The update is
   ``Delta_k = w_k - w_t``, its weight n_k. The steps are taken as ``fit`` takes them
   (``minitrain._updates``): in place for minitrain's steppers, with the numbers of ``opt.step``.
 
-``minitrain.distributed.stacked`` computes the "gradient" work of many workers at once,
+``minitrain.distributed.stacked`` computes ``minibatch_gradient`` for many workers at once,
 bit-identical to this function.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from .._types import Params
 from .._updates import updates_for
 from ..layers import Sequential
 from ..losses import Loss
-from ..train import _value_and_grad
+from ._common import averaged_as_square, minibatch_rows, value_and_grad_unchecked
+from ._common import epoch_batches as _epoch_batches  # the name local training calls
 
 __all__ = [
     "FAILURE_KINDS",
     "WorkerConfig",
     "WorkerResult",
+    "local_training",
     "metric_for_average",
-    "minibatch_rows",
+    "minibatch_gradient",
     "proximal_term",
     "worker_update",
 ]
 
-Params = dict[str, np.ndarray]
 FAILURE_KINDS = ("raise", "nan", "shape")
 
 
@@ -50,18 +54,20 @@ class SimulatedWorkerFailure(RuntimeError):
     """Raised inside a worker told to fail (``Faults(failures={k: "raise"})``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WorkerConfig:
     """Everything a worker needs besides params, data and seed.
 
-    ``mode`` "gradient" or "local"; ``batch_size`` B (None: the whole shard); ``epochs`` E and
-    ``opt`` (a stepper) for "local"; ``mu`` the FedProx coefficient; ``failure`` an injected
-    fault, one of ``FAILURE_KINDS`` or None.
+    ``work``: what it computes, ``work(params, X, y, config, rng) -> WorkerResult`` (a
+    top-level function, so that it pickles: ``minibatch_gradient`` or ``local_training``);
+    ``batch_size`` B (None: the whole shard); ``epochs`` E and ``opt`` (a stepper) of local
+    training; ``mu`` the FedProx coefficient; ``failure`` an injected fault, one of
+    ``FAILURE_KINDS`` or None.
     """
 
     model: Sequential
     loss: Loss
-    mode: str = "gradient"
+    work: Callable[..., WorkerResult]
     batch_size: int | None = None
     epochs: int = 1
     opt: Any = None
@@ -81,13 +87,6 @@ class WorkerResult:
     weight: int
 
 
-def minibatch_rows(rng: np.random.Generator, n: int, batch_size: int | None) -> np.ndarray | slice:
-    """Rows of one minibatch: ``B`` distinct rows drawn without replacement (all rows if B >= n)."""
-    if batch_size is None or batch_size >= n:
-        return slice(None)
-    return rng.permutation(n)[:batch_size]
-
-
 def proximal_term(params: Params, anchor: Params, mu: float) -> tuple[float, Params]:
     """FedProx's proximal term and its gradient.
 
@@ -101,13 +100,26 @@ def proximal_term(params: Params, anchor: Params, mu: float) -> tuple[float, Par
 def metric_for_average(loss: Loss, out: np.ndarray, y: Any) -> float:
     """The loss's metric, squared for RMSE so that sample-weighted means of it combine."""
     value = loss.metric_value(out, y)
-    return value * value if loss.metric == "rmse" else value
+    return value * value if averaged_as_square(loss.metric) else value
 
 
-def _epoch_batches(rng: np.random.Generator, n: int, batch_size: int) -> list[np.ndarray]:
-    """One epoch's minibatches: a fresh permutation of the n rows cut into pieces of B."""
-    order = rng.permutation(n)
-    return [order[start : start + batch_size] for start in range(0, n, batch_size)]
+def minibatch_gradient(
+    params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
+) -> WorkerResult:
+    """Synchronous SGD's work: ``g_k`` on B rows drawn from the shard (all when B is None)."""
+    rows = minibatch_rows(rng, len(X), config.batch_size)
+    X_batch, y_batch = X[rows], y[rows]
+    value, grads, out = value_and_grad_unchecked(config.model, config.loss, params, X_batch,
+                                                 y_batch)  # fmt: skip
+    metric = metric_for_average(config.loss, out, y_batch)
+    return WorkerResult(update=grads, loss=value, metric=metric, weight=len(X_batch))
+
+
+def local_training(
+    params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
+) -> WorkerResult:
+    """FedAvg's and FedProx's work: E epochs of the local stepper; ``Delta_k = w_k - w_t``."""
+    return _local_training(params, X, y, config, rng)
 
 
 def _local_training(
@@ -144,13 +156,13 @@ def _inject(result: WorkerResult, failure: str | None) -> WorkerResult:
         broken[key] = np.full_like(broken[key], np.nan)
     else:  # "shape": one row too many
         broken[key] = np.concatenate([broken[key], broken[key][:1]])
-    return WorkerResult(broken, result.loss, result.metric, result.weight)
+    return replace(result, update=broken)
 
 
 def worker_update(
     params: Params, X: np.ndarray, y: Any, config: WorkerConfig, seed: np.random.SeedSequence | int
 ) -> WorkerResult:
-    """One worker's local work on its shard (X (n_k, d), y (n_k, ...)); see the module doc.
+    """One worker's local work, ``config.work``, on its shard (X (n_k, d), y (n_k, ...)).
 
     Pure: ``params``, ``X`` and ``y`` are not modified; the result depends only on the
     arguments.
@@ -159,14 +171,5 @@ def worker_update(
     if config.failure == "raise":
         raise SimulatedWorkerFailure("simulated crash of the worker (an injected fault)")
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are checked later
-        if config.mode == "local":
-            result = _local_training(params, X, y, config, rng)
-        else:
-            rows = minibatch_rows(rng, len(X), config.batch_size)
-            X_batch, y_batch = X[rows], y[rows]
-            value, grads, out = _value_and_grad(config.model, config.loss, params, X_batch,
-                                                y_batch)  # fmt: skip
-            result = WorkerResult(
-                grads, value, metric_for_average(config.loss, out, y_batch), len(X_batch)
-            )
+        result = config.work(params, X, y, config, rng)
     return _inject(result, config.failure)

@@ -161,7 +161,7 @@ def _federated(
     """
     X_train, X_test, y_train, y_test = _digits64()
     fleet = (
-        ["raspberry-pi"] * (FED_CLIENTS - FED_CLIENTS // 5) + ["mcu"] * (FED_CLIENTS // 5)
+        ["raspberry-pi"] * (FED_CLIENTS - FED_CLIENTS // 5) + ["cortex-m4"] * (FED_CLIENTS // 5)
         if devices == "mixed"
         else devices
     )
