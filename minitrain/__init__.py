@@ -28,6 +28,7 @@ _SUBMODULES = (
     "clean",
     "compress",
     "distributed",
+    "select",
     "closed_form",
     "checkpoint",
     "gradcheck",
