@@ -61,8 +61,15 @@ def test_an_int_cv_stratifies_classification_and_not_regression(iris):
     np.testing.assert_array_equal(regression.val_error, regression.val_metric)
 
 
+def dask_client():
+    distributed = pytest.importorskip("dask.distributed")
+    return distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                              dashboard_address=":0")  # fmt: skip
+
+
 @pytest.mark.parametrize("make_executor", [lambda: ThreadPoolExecutor(2),
-                                           lambda: ProcessPoolExecutor(2)])  # fmt: skip
+                                           lambda: ProcessPoolExecutor(2), dask_client],
+                         ids=["threads", "processes", "dask"])  # fmt: skip
 def test_folds_give_the_same_bits_on_any_executor(iris, make_executor):
     X, y = iris
     args = (small_model(), mt.losses.CrossEntropy(), mt.optim.Adam(lr=1e-2), X, y)
