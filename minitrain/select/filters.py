@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import as_float_array, check_int, check_positive, describe
+from ..clean import NotFittedError  # one exception for every fit/transform object
 from .scores import f_classif, f_regression
 
 __all__ = ["NotFittedError", "SelectKBest", "VarianceThreshold"]
@@ -22,10 +23,6 @@ SCORES: dict[str, Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]] = {
     "f_classif": f_classif,
     "f_regression": f_regression,
 }
-
-
-class NotFittedError(ValueError):
-    """A selector was used before ``fit``."""
 
 
 class _Selector:
