@@ -201,7 +201,7 @@ def _fista(
     z, t = w, 1.0
     for k in range(1, max_iter + 1):
         v = z - (G @ z - c) * step
-        w_new = v - np.clip(v, -tau, tau)  # = S_tau(v)
+        w_new = np.sign(v) * np.maximum(np.abs(v) - tau, 0.0)  # S_tau(v)
         if (z - w_new) @ (w_new - w) > 0:  # the step undid the momentum: restart it
             t_new, z = 1.0, w_new
         else:
