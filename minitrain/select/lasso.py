@@ -49,8 +49,8 @@ bounds the distance to the optimum from above: P(w) - P* <= gap(w). FISTA stops 
 
     gap(w) <= tol * ||yc||^2 / n,
 
-which is scikit-learn's rule: ``tol`` is the duality gap relative to ||yc||^2 / n (twice the
-objective at w = 0), so tol = 1e-4 stops within 0.01% of the objective's starting value.
+which is scikit-learn's rule: ``tol`` is the duality gap relative to ||yc||^2 / n = 2 P(0),
+twice the objective at w = 0, so tol = 1e-4 stops within 0.02% of P(0) of the optimum.
 All the quantities come from G, c and ||yc||^2, so after the O(n d^2) Gram matrix each
 iteration costs O(d^2), whatever n.
 
