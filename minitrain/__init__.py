@@ -28,6 +28,7 @@ _SUBMODULES = (
     "clean",
     "compress",
     "distributed",
+    "select",
     "adapt",
     "closed_form",
     "checkpoint",

@@ -17,9 +17,10 @@ FIGURE_NAME = re.compile(r"lesson\d\d_\w+\.png")
 
 def test_the_course_lessons_exist():
     numbers = {int(path.name[:2]) for path in LESSON_FILES}
-    # The nine lessons of the course: regression, losses, optimizers, backprop, dirty data,
-    # compression, edge training, model parallelism, property testing.
-    assert set(range(1, 10)) <= numbers
+    # The ten lessons of the course: regression, losses, optimizers, backprop, dirty data,
+    # compression, edge training, model parallelism, property testing, choosing sensors and
+    # models.
+    assert set(range(1, 11)) <= numbers
 
 
 @pytest.mark.parametrize("lesson", LESSON_FILES, ids=[p.name for p in LESSON_FILES])

@@ -1,0 +1,145 @@
+"""Filters: keep columns by a statistic computed column by column, before any model is trained.
+
+Both follow scikit-learn's transformer contract: ``fit(X, y)`` learns from the training split
+only, ``transform(X)`` returns the kept columns (a new array; the input is not modified),
+``get_support()`` is the boolean mask (or, with ``indices=True``, the column indices) of the
+kept columns, and the learned statistics live in attributes ending in ``_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._validate import as_float_array, check_int, check_positive, describe
+from ..clean import NotFittedError  # one exception for every fit/transform object
+from .scores import f_classif, f_regression
+
+__all__ = ["NotFittedError", "SelectKBest", "VarianceThreshold"]
+
+SCORES: dict[str, Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]] = {
+    "f_classif": f_classif,
+    "f_regression": f_regression,
+}
+
+
+class _Selector:
+    """Shared ``transform`` and ``get_support`` for a fitted boolean column mask."""
+
+    support_: np.ndarray
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "support_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(X, y) first.")
+
+    def get_support(self, indices: bool = False) -> np.ndarray:
+        """Boolean mask (d,) of the kept columns, or their indices with ``indices=True``."""
+        self._check_fitted()
+        return np.flatnonzero(self.support_) if indices else self.support_.copy()
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The kept columns of X (n, d) -> (n, k), in their original order (a new array)."""
+        self._check_fitted()
+        X = as_float_array("X", X, ndim=2)
+        if X.shape[1] != self.support_.size:
+            raise ValueError(
+                f"X has {X.shape[1]} columns but {type(self).__name__} was fitted on "
+                f"{self.support_.size}; transform data with the columns it was fitted on."
+            )
+        return X[:, self.support_]
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        return self.fit(X, y).transform(X)
+
+    def fit(self, X: Any, y: Any = None) -> _Selector:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class VarianceThreshold(_Selector):
+    """Drop the columns whose variance is not above ``threshold`` (scikit-learn's rule).
+
+        variances_[j] = (1/n) sum_i (x_ij - xbar_j)^2           (population variance)
+        kept: variances_[j] > threshold
+
+    With ``threshold=0`` the variance is replaced by min(variance, max - min), as
+    scikit-learn does, so that a constant column whose variance rounds to a tiny positive
+    number is still dropped (its peak-to-peak range is exactly 0).
+    """
+
+    def __init__(self, threshold: float = 0.0) -> None:
+        self.threshold = check_positive("threshold", threshold, allow_zero=True)
+
+    def fit(self, X: Any, y: Any = None) -> VarianceThreshold:
+        X = as_float_array("X", X, ndim=2)
+        variances = X.var(axis=0, dtype=np.float64)
+        if self.threshold == 0:
+            variances = np.minimum(variances, np.ptp(X, axis=0).astype(np.float64))
+        support = variances > self.threshold
+        if not support.any():
+            raise ValueError(
+                f"no column of X has a variance above threshold={self.threshold} (largest "
+                f"{variances.max():.3g}); lower the threshold."
+            )
+        self.variances_, self.support_ = variances, support
+        return self
+
+    def __repr__(self) -> str:
+        return f"VarianceThreshold(threshold={self.threshold})"
+
+
+class SelectKBest(_Selector):
+    """Keep the ``k`` columns of highest score (``"f_classif"``, ``"f_regression"`` or a
+    callable ``score(X, y) -> (scores, pvalues)`` or ``-> scores``).
+
+    Ties are broken as scikit-learn breaks them: the columns are sorted by score with a
+    stable sort (NaN scores first, as the smallest float) and the last k are kept, so among
+    equal scores the columns of **higher index** win. ``k="all"`` keeps every column; ``k``
+    larger than the number of columns is an error.
+    """
+
+    def __init__(
+        self,
+        score: str | Callable[[Any, Any], Any] = "f_classif",
+        k: int | str = 10,
+    ) -> None:
+        if isinstance(score, str):
+            if score not in SCORES:
+                raise ValueError(
+                    f"score must be one of {list(SCORES)} or a callable (X, y) -> scores; "
+                    f"got {score!r}."
+                )
+        elif not callable(score):
+            raise TypeError(f"score must be a name or a callable; got {describe(score)}.")
+        if k != "all":
+            check_int("k", k, minimum=0)
+        self.score, self.k = score, k
+
+    def fit(self, X: Any, y: Any = None) -> SelectKBest:
+        X = as_float_array("X", X, ndim=2)
+        if y is None:
+            raise ValueError("SelectKBest needs the target: call fit(X, y).")
+        d = X.shape[1]
+        if self.k != "all" and self.k > d:
+            raise ValueError(
+                f"k={self.k} is larger than the number of columns of X ({d}); use k <= {d} "
+                "or k='all'."
+            )
+        scorer = SCORES[self.score] if isinstance(self.score, str) else self.score
+        result = scorer(X, y)
+        scores, pvalues = result if isinstance(result, tuple) else (result, None)
+        scores = np.asarray(scores, dtype=np.float64)
+        if scores.shape != (d,):
+            raise ValueError(f"the score returned shape {scores.shape}; expected ({d},).")
+        k = d if self.k == "all" else self.k
+        ranked = np.where(np.isnan(scores), np.finfo(np.float64).min, scores)
+        support = np.zeros(d, dtype=bool)
+        if k > 0:
+            support[np.argsort(ranked, kind="mergesort")[-k:]] = True
+        self.scores_, self.pvalues_, self.support_ = scores, pvalues, support
+        return self
+
+    def __repr__(self) -> str:
+        name = self.score if isinstance(self.score, str) else getattr(self.score, "__name__", "?")
+        return f"SelectKBest(score={name!r}, k={self.k!r})"

@@ -1,0 +1,238 @@
+r"""Model selection under a device budget: grid and random search by cross-validation.
+
+A configuration is a dict of hyperparameters. ``build(**config) -> (model, opt)`` turns it
+into a model and a stepper (width, depth, learning rate, weight decay: whatever ``build``
+takes); two keys are the search's own and are not passed to ``build``: ``"epochs"`` (training
+epochs, default the search's ``epochs``) and ``"sparsity"`` (prune each fold's trained
+weights to this fraction and fine-tune, see ``cross_validate``). Each configuration is
+cross-validated with the same folds and seed, then sized by ``compress.footprint`` on its
+first fold's trained parameters: parameters, float32 bytes (sparse storage where smaller),
+multiply-adds per sample (zero weights skipped) and training memory for the batch size.
+
+Choosing from the table (``SearchResult``), with error = 1 - accuracy or RMSE:
+
+- ``best()``: the smallest mean validation error.
+- ``best(within=device)``: the smallest mean error among the configurations whose bytes fit
+  the device's storage (and, with ``training=True``, whose training memory fits its RAM).
+- ``one_se()``: the one-standard-error rule (Breiman et al., 1984; Hastie, Tibshirani and
+  Friedman, 7.10): among configurations whose mean error is within one standard error of
+  the best one's, ``error <= error_best + se_best``, the smallest (fewest bytes, then fewest
+  multiply-adds): the data cannot tell it apart from the best, and it is cheaper.
+- ``pareto()``: the configurations no other beats on both error and bytes (a row is on the
+  front when every smaller-or-equal row has a larger error), sorted by bytes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_int, describe
+from ..layers import Sequential
+from . import _edge
+from .cv import CVResult, cross_validate
+
+__all__ = ["Candidate", "SearchResult", "grid_search", "log_uniform", "random_search"]
+
+OWN_KEYS = ("epochs", "sparsity")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One searched configuration: its ``config``, cross-validation ``cv`` and size."""
+
+    config: dict[str, Any]
+    cv: CVResult
+    n_params: int
+    bytes: int
+    macs: int
+    training_bytes: int
+
+    @property
+    def error(self) -> float:
+        return self.cv.mean_error
+
+    @property
+    def se(self) -> float:
+        return self.cv.se
+
+    def fits(self, device: Any, *, training: bool = False) -> bool:
+        """True if the bytes fit the device's storage (and training memory its RAM)."""
+        budget = _edge.budget(device)
+        return self.bytes <= budget.storage_bytes and (
+            not training or self.training_bytes <= budget.ram_bytes
+        )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The searched configurations, one ``Candidate`` per row, in search order."""
+
+    rows: tuple[Candidate, ...]
+    metric: str
+
+    def _fitting(self, within: Any, training: bool) -> list[Candidate]:
+        if within is None:
+            return list(self.rows)
+        rows = [row for row in self.rows if row.fits(within, training=training)]
+        if not rows:
+            budget = _edge.budget(within)
+            smallest = min(self.rows, key=lambda r: r.bytes)
+            raise ValueError(
+                f"no configuration fits {budget.name} (storage {budget.storage_bytes:,} B"
+                + (f", RAM {budget.ram_bytes:,} B" if training else "")
+                + f"); the smallest needs {smallest.bytes:,} B storage and "
+                f"{smallest.training_bytes:,} B to train. Search smaller models."
+            )
+        return rows
+
+    def best(self, within: Any = None, *, training: bool = False) -> Candidate:
+        """The configuration of smallest mean validation error (among those that fit
+        ``within``, a device name or object, when given; ``training=True`` also checks the
+        training memory against its RAM). Ties: the first in search order."""
+        return min(self._fitting(within, training), key=lambda r: r.error)
+
+    def one_se(self, within: Any = None, *, training: bool = False) -> Candidate:
+        """The one-standard-error rule (module docstring), among the rows that fit."""
+        rows = self._fitting(within, training)
+        best = min(rows, key=lambda r: r.error)
+        close = [r for r in rows if r.error <= best.error + best.se]
+        return min(close, key=lambda r: (r.bytes, r.macs, r.error))
+
+    def pareto(self) -> list[Candidate]:
+        """Rows on the error-against-bytes front, by increasing bytes (module docstring)."""
+        front, lowest = [], np.inf
+        for row in sorted(self.rows, key=lambda r: (r.bytes, r.error)):
+            if row.error < lowest:
+                front.append(row)
+                lowest = row.error
+        return front
+
+    def __str__(self) -> str:
+        keys = list(dict.fromkeys(k for row in self.rows for k in row.config))
+        head = [*keys, f"mean {self.metric}", "se", "params", "bytes", "MACs", "train bytes"]
+        lines = [head]
+        for row in self.rows:
+            lines.append([*(f"{row.config.get(k, '')}" for k in keys), f"{row.cv.mean:.4f}",
+                          f"{row.se:.4f}", f"{row.n_params:,}", f"{row.bytes:,}",
+                          f"{row.macs:,}", f"{row.training_bytes:,}"])  # fmt: skip
+        widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+        return "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines)
+
+
+def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
+    """A distribution for ``random_search``: exp(U(log low, log high)), 0 < low < high."""
+    if not (0 < low < high):
+        raise ValueError(f"log_uniform needs 0 < low < high; got low={low}, high={high}.")
+    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+
+def _check_build(build: Any) -> None:
+    if not callable(build):
+        raise TypeError(
+            f"build must be a function build(**config) -> (model, opt); got {describe(build)}."
+        )
+
+
+def _search(
+    build: Callable[..., tuple[Sequential, Any]],
+    configs: list[dict[str, Any]],
+    loss: Any,
+    X: Any,
+    y: Any,
+    cv: Any,
+    groups: Any,
+    epochs: int,
+    batch_size: int | None,
+    seed: int,
+    executor: Any,
+) -> SearchResult:
+    rows = []
+    for config in configs:
+        hyper = {k: v for k, v in config.items() if k not in OWN_KEYS}
+        built = build(**hyper)
+        if not (isinstance(built, tuple) and len(built) == 2):
+            raise TypeError(f"build(**{hyper}) must return (model, opt); got {describe(built)}.")
+        model, opt = built
+        result = cross_validate(
+            model, loss, opt, X, y, cv, groups, epochs=config.get("epochs", epochs),
+            batch_size=batch_size, seed=seed, executor=executor,
+            sparsity=config.get("sparsity", 0.0),
+        )  # fmt: skip
+        rows_in_batch = batch_size or len(result.folds[0][0])
+        size = _edge.size(model, result.params[0], opt, rows_in_batch)
+        rows.append(Candidate(dict(config), result, size.n_params, size.bytes, size.macs,
+                              int(size.training_bytes)))  # fmt: skip
+    return SearchResult(tuple(rows), rows[0].cv.metric)
+
+
+def grid_search(
+    build: Callable[..., tuple[Sequential, Any]],
+    grid: Mapping[str, Sequence[Any]],
+    loss: Any,
+    X: Any,
+    y: Any,
+    cv: Any = 5,
+    groups: Any = None,
+    *,
+    epochs: int = 10,
+    batch_size: int | None = None,
+    seed: int = 0,
+    executor: Any = None,
+) -> SearchResult:
+    """Cross-validate every combination of ``grid``'s values (the product, in the order of
+    its keys, the last key varying fastest); see the module docstring."""
+    _check_build(build)
+    if not isinstance(grid, Mapping) or not grid:
+        raise TypeError(f"grid must be a non-empty dict name -> list of values; got "
+                        f"{describe(grid)}.")  # fmt: skip
+    for key, values in grid.items():
+        if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
+            raise ValueError(f"grid[{key!r}] must be a non-empty list of values; got {values!r}.")
+    configs = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    return _search(build, configs, loss, X, y, cv, groups, check_int("epochs", epochs,
+                   minimum=1), batch_size, seed, executor)  # fmt: skip
+
+
+def random_search(
+    build: Callable[..., tuple[Sequential, Any]],
+    space: Mapping[str, Any],
+    loss: Any,
+    X: Any,
+    y: Any,
+    cv: Any = 5,
+    groups: Any = None,
+    *,
+    n_iter: int = 10,
+    epochs: int = 10,
+    batch_size: int | None = None,
+    seed: int = 0,
+    executor: Any = None,
+) -> SearchResult:
+    """Cross-validate ``n_iter`` configurations drawn from ``space``: each value is a list
+    (one element drawn uniformly) or a function of a ``numpy.random.Generator`` (such as
+    ``log_uniform(1e-4, 1e-1)``). Draws come from ``default_rng(seed)``, key by key in the
+    order of ``space``, configuration after configuration."""
+    _check_build(build)
+    if not isinstance(space, Mapping) or not space:
+        raise TypeError(f"space must be a non-empty dict; got {describe(space)}.")
+    n_iter = check_int("n_iter", n_iter, minimum=1)
+    rng = np.random.default_rng(seed)
+    configs = []
+    for _ in range(n_iter):
+        config = {}
+        for key, values in space.items():
+            if callable(values):
+                config[key] = values(rng)
+            elif isinstance(values, Sequence) and not isinstance(values, str) and values:
+                config[key] = values[int(rng.integers(len(values)))]
+            else:
+                raise ValueError(f"space[{key!r}] must be a non-empty list or a function of "
+                                 f"a Generator; got {values!r}.")  # fmt: skip
+        configs.append(config)
+    return _search(build, configs, loss, X, y, cv, groups, check_int("epochs", epochs,
+                   minimum=1), batch_size, seed, executor)  # fmt: skip

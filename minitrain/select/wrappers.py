@@ -1,0 +1,162 @@
+r"""Wrapper selection: choose columns by training a model on them, by closed-form ridge.
+
+Both selectors fit ridge regression in minitrain's convention (as ``mt.closed_form.ridge``),
+
+    min_{w, b} (1/n) ||y - X w - b||^2 + alpha ||w||^2   =>   (Xc^T Xc + n alpha I) w = Xc^T yc,
+
+with Xc, yc the centred data (the intercept b = ybar - xbar . w is not penalised).
+scikit-learn's ``Ridge(alpha=a)`` minimises the *sum* ||y - X w - b||^2 + a ||w||^2, whose
+solution solves (Xc^T Xc + a I) w = Xc^T yc: the two agree when **a = n alpha**, with n the
+number of rows the ridge is fitted on.
+
+``RFE``: recursive feature elimination (Guyon et al., 2002). Fit on the surviving columns,
+drop the ``step`` columns of smallest w_j^2 (stable sort: among equal weights the earlier
+column goes first), repeat until ``n_features`` remain. ``ranking_`` is 1 for the kept
+columns and 1 + (the number of rounds a column survived, counted from the end) for the
+others: scikit-learn's ``RFE(Ridge(alpha=n * alpha), n_features_to_select=n_features,
+step=step)`` with the same ``ranking_`` and support.
+
+``SequentialSelector``: forward selection. Start from no column; at each round add the
+column whose addition gives the smallest cross-validated mean squared error of the ridge
+(mean over the folds of each validation fold's MSE; the first column among equal scores);
+stop at ``n_features``. This is scikit-learn's ``SequentialFeatureSelector(Ridge(...),
+direction="forward", scoring="neg_mean_squared_error", cv=...)``, where its alpha maps to
+n_train * alpha on each fold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._validate import as_float_array, check_int, check_positive, describe
+from .filters import _Selector
+from .splitters import KFold, Splitter
+
+__all__ = ["RFE", "SequentialSelector", "ridge_coef"]
+
+
+def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X = as_float_array("X", X, ndim=2)
+    y = as_float_array("y", y, ndim=(1, 2))
+    if y.ndim == 2:
+        if y.shape[1] != 1:
+            raise ValueError(f"y must be (n,) or (n, 1) (one target); got shape {y.shape}.")
+        y = y[:, 0]
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
+    return X.astype(np.float64), y.astype(np.float64)
+
+
+def ridge_coef(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """Ridge on float64 X (n, d), y (n,): (w, b) with (Xc^T Xc + n alpha I) w = Xc^T yc and
+    b = ybar - xbar . w (module docstring; not validated: callers check their input)."""
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    Xc, yc = X - x_mean, y - y_mean
+    A = Xc.T @ Xc + len(y) * alpha * np.eye(X.shape[1])
+    w = np.linalg.lstsq(A, Xc.T @ yc, rcond=None)[0] if alpha == 0 else np.linalg.solve(
+        A, Xc.T @ yc)  # fmt: skip
+    return w, float(y_mean - x_mean @ w)
+
+
+class RFE(_Selector):
+    """Recursive feature elimination by the squared ridge weights (module docstring).
+
+    ``n_features``: columns to keep (int >= 1); ``step``: columns dropped per round (int >= 1,
+    or a fraction in (0, 1) of the original columns, at least 1); ``alpha >= 0``: ridge
+    penalty in minitrain's convention. Attributes after ``fit``: ``support_``, ``ranking_``
+    (d,) int, ``coef_`` (ridge weights on the kept columns), ``intercept_``.
+    """
+
+    def __init__(self, n_features: int, step: int | float = 1, alpha: float = 1.0) -> None:
+        self.n_features = check_int("n_features", n_features, minimum=1)
+        if isinstance(step, float) and 0 < step < 1:
+            self.step: int | float = step
+        else:
+            self.step = check_int("step", step, minimum=1)
+        self.alpha = check_positive("alpha", alpha, allow_zero=True)
+
+    def fit(self, X: Any, y: Any = None) -> RFE:
+        X, y = _check_xy(X, y)
+        d = X.shape[1]
+        if self.n_features > d:
+            raise ValueError(
+                f"n_features={self.n_features} is larger than the number of columns of X "
+                f"({d}); use n_features <= {d}."
+            )
+        step = max(1, int(self.step * d)) if isinstance(self.step, float) else self.step
+        support = np.ones(d, dtype=bool)
+        ranking = np.ones(d, dtype=np.int64)
+        while support.sum() > self.n_features:
+            features = np.flatnonzero(support)
+            w, _ = ridge_coef(X[:, features], y, self.alpha)
+            weakest = np.argsort(w * w, kind="stable")
+            support[features[weakest[: min(step, features.size - self.n_features)]]] = False
+            ranking[~support] += 1
+        self.coef_, self.intercept_ = ridge_coef(X[:, support], y, self.alpha)
+        self.support_, self.ranking_ = support, ranking
+        return self
+
+    def __repr__(self) -> str:
+        return f"RFE(n_features={self.n_features}, step={self.step}, alpha={self.alpha})"
+
+
+def _check_cv(cv: Any) -> Splitter:
+    if isinstance(cv, bool):
+        raise TypeError(f"cv must be an int or a splitter; got {describe(cv)}.")
+    if isinstance(cv, int):
+        return KFold(check_int("cv", cv, minimum=2))
+    if not (callable(getattr(cv, "split", None)) and callable(getattr(cv, "get_n_splits", None))):
+        raise TypeError(
+            f"cv must be a number of folds or a splitter with split(X, y, groups) such as "
+            f"select.GroupKFold(5); got {describe(cv)}."
+        )
+    return cv
+
+
+class SequentialSelector(_Selector):
+    """Forward selection of ``n_features`` columns by the cross-validated MSE of ridge.
+
+    ``cv``: folds (an int: ``KFold(cv)``) or a splitter; ``fit(X, y, groups=None)`` passes
+    ``groups`` to it (node ids for ``GroupKFold``). Attributes: ``support_``, ``order_``
+    (columns in the order they were added) and ``scores_`` (the CV MSE after each addition).
+    """
+
+    def __init__(self, n_features: int, cv: int | Splitter = 5, alpha: float = 1.0) -> None:
+        self.n_features = check_int("n_features", n_features, minimum=1)
+        self.cv = _check_cv(cv)
+        self.alpha = check_positive("alpha", alpha, allow_zero=True)
+
+    def _cv_mse(self, X: np.ndarray, y: np.ndarray, folds: list) -> float:
+        errors = []
+        for train, test in folds:
+            w, b = ridge_coef(X[train], y[train], self.alpha)
+            errors.append(np.mean((y[test] - X[test] @ w - b) ** 2))
+        return float(np.mean(errors))
+
+    def fit(self, X: Any, y: Any = None, groups: Any = None) -> SequentialSelector:
+        X, y = _check_xy(X, y)
+        d = X.shape[1]
+        if self.n_features >= d:
+            raise ValueError(
+                f"n_features={self.n_features} must be smaller than the number of columns of "
+                f"X ({d}); there is nothing to select otherwise."
+            )
+        folds = list(self.cv.split(X, y, groups))
+        chosen: list[int] = []
+        scores: list[float] = []
+        for _ in range(self.n_features):
+            candidates = [j for j in range(d) if j not in chosen]
+            errors = [self._cv_mse(X[:, [*chosen, j]], y, folds) for j in candidates]
+            best = int(np.argmin(errors))  # the first of equal scores, as scikit-learn
+            chosen.append(candidates[best])
+            scores.append(errors[best])
+        support = np.zeros(d, dtype=bool)
+        support[chosen] = True
+        self.support_, self.order_, self.scores_ = support, np.array(chosen), np.array(scores)
+        return self
+
+    def __repr__(self) -> str:
+        return f"SequentialSelector(n_features={self.n_features}, cv={self.cv!r}, " \
+               f"alpha={self.alpha})"
