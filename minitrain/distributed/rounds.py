@@ -37,7 +37,7 @@ from .history import RoundRecord
 from .stacked import can_stack, stacked_gradients
 from .workers import WorkerResult, worker_update
 
-__all__ = ["ServerState", "select_clients", "weighted_average"]
+__all__ = ["ServerState", "available_clients", "select_clients", "weighted_average"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,13 +175,19 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray, squared: bool) -> fl
     return float(np.sqrt(mean)) if squared else mean
 
 
-def _available(cluster, algorithm, faults, seed, r) -> tuple[np.ndarray, dict[int, str]]:
-    """The round's clients that are available, and the unavailable ones (worker -> why)."""
-    chance = cluster.topology.arrays["availability"] * (1.0 - faults.dropout)
-    if algorithm.fraction >= 1.0 and np.all(chance >= 1.0):
-        return np.arange(cluster.n_workers), {}  # everyone: no server randomness is drawn
+def available_clients(
+    chance: np.ndarray, fraction: float, seed: int, r: int
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Round r's available clients, and the unavailable ones (worker -> why).
+
+    A fraction C of the K workers is drawn from ``seed_of(seed, r, 0)``, then each is kept
+    with its chance (K,) of taking part (availability times 1 - dropout). Flower's server
+    (``minitrain.distributed.flower``) picks its clients with this function too.
+    """
+    if fraction >= 1.0 and np.all(chance >= 1.0):
+        return np.arange(chance.size), {}  # everyone: no server randomness is drawn
     server_rng = np.random.default_rng(seed_of(seed, r, 0))
-    selected = select_clients(server_rng, cluster.n_workers, algorithm.fraction)
+    selected = select_clients(server_rng, chance.size, fraction)
     is_available = server_rng.random(selected.size) < chance[selected]
     return selected[is_available], {int(k): "unavailable" for k in selected[~is_available]}
 
@@ -200,7 +206,8 @@ def run_round(
 ) -> tuple[ServerState, RoundRecord]:
     """One synchronous round (see the module docstring); inputs are validated by the caller."""
     r, params, topology = state.round, state.params, cluster.topology
-    available, dropped = _available(cluster, algorithm, faults, seed, r)
+    chance = cluster.topology.arrays["availability"] * (1.0 - faults.dropout)
+    available, dropped = available_clients(chance, algorithm.fraction, seed, r)
 
     model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
     macs = algorithm.local_macs(model, cluster.sizes[available])

@@ -1,0 +1,1 @@
+"""minitrain's digits job as a Flower App."""
