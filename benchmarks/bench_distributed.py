@@ -20,6 +20,13 @@ Run:  .venv/bin/python benchmarks/bench_distributed.py [--quick]
 (d) Bytes to reach 90% with FedAvg (its best rate of (c), seed 0): dense float32 updates,
     top-k 1% with error feedback, 8-bit; "up" = client uploads + the gateway forwarding them
     to the cloud; "total" adds the downlink broadcast of the dense model.
+(e) ``--flower`` (needs ``minitrain[flower]``): the FedAvg job of (c) (IID, E = 5, B = 10,
+    10 clients per round, lr 0.1, seed 0) over 100 and over 1000 clients, in minitrain's
+    simulator and on Flower's simulation runtime (Ray, one CPU per client actor): time per
+    round (median), start-up and tear-down (total minus the rounds), peak resident memory
+    summed over this process and every process it started (sampled every 50 ms), rounds to
+    90% test accuracy, and the largest parameter difference after the last round (the same
+    clients are sampled in both).
 """
 
 from __future__ import annotations
@@ -232,15 +239,94 @@ def bytes_table(best_lr: dict[str, float]) -> None:
           ["split", "updates", "rounds", "MB up", "less up", "MB total"], rows)  # fmt: skip
 
 
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of process ``root`` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        children.setdefault(int(fields["PPid"]), []).append(int(entry))
+        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def peak_memory_of(fn, *args, **kwargs):
+    """(fn(*args, **kwargs), the peak of tree_rss_bytes over this process while fn ran)."""
+    import threading
+
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_bytes(os.getpid()))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        done.set()
+        sampler.join()
+    return result, peak[0]
+
+
+def flower_table(rounds: int) -> None:
+    from minitrain.distributed import flower
+
+    X_train, X_test, y_train, y_test = digits_split()
+    model, loss = mlp(64, 128, 10), mt.losses.CrossEntropy()
+    rows = []
+    for n_clients in (100, 1000):
+        cluster = dist.make_cluster(X_train, y_train, n_clients, scheme="iid", seed=0)
+        job = dict(rounds=rounds, local_opt=mt.optim.SGD(lr=0.1), epochs=5, batch_size=10,
+                   fraction=10 / n_clients, seed=0, validation=(X_test, y_test))  # fmt: skip
+        start = time.perf_counter()
+        simulated, sim_peak = peak_memory_of(dist.fedavg, model, loss, cluster, **job)
+        sim_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        on_flower, flower_peak = peak_memory_of(flower.run_simulation, model, loss, cluster, **job)
+        flower_seconds = time.perf_counter() - start
+        per_round = float(np.median(on_flower.round_time))
+        difference = max(float(np.max(np.abs(simulated.params[k] - on_flower.params[k])))
+                         for k in simulated.params)  # fmt: skip
+        for name, history, seconds, peak, round_seconds in (
+            ("minitrain", simulated, sim_seconds, sim_peak, sim_seconds / rounds),
+            ("Flower (Ray)", on_flower, flower_seconds, flower_peak, per_round),
+        ):
+            reached = history.first_reaching(TARGET)
+            rows.append([n_clients, name, f"{1e3 * round_seconds:.1f}",
+                         f"{seconds - rounds * round_seconds:.1f}", f"{peak / 2**20:.0f}",
+                         "-" if reached is None else reached + 1, f"{difference:.1e}"])  # fmt: skip
+    table(f"(e) FedAvg on minitrain's simulator and on Flower, {rounds} rounds, 10 clients a "
+          f"round", ["clients", "runtime", "ms/round", "start+stop s", "peak MB",
+                     f"rounds to {TARGET:.0%}", "max |diff|"], rows)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only (a) and (b)")
+    parser.add_argument("--flower", action="store_true", help="only (e), Flower vs minitrain")
+    parser.add_argument("--flower-rounds", type=int, default=20)
     args = parser.parse_args()
     print(
         f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}; {steady_allocator()}; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     start = time.perf_counter()
+    if args.flower:
+        flower_table(args.flower_rounds)
+        print(f"\n{time.perf_counter() - start:.0f} s")
+        return
     overhead()
     parallelism()
     if not args.quick:
