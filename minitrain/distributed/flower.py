@@ -424,5 +424,12 @@ def run_simulation(
                         batch_size=batch_size, mu=mu)  # fmt: skip
     config = {"client_resources": {"num_cpus": 1, "num_gpus": 0.0}} if backend_config is None \
         else backend_config
-    flower_simulation(server, client, num_supernodes=cluster.n_workers, backend_config=config)
+    flwr_logger = logging.getLogger("flwr")
+    level = flwr_logger.level
+    flwr_logger.setLevel(logging.ERROR)  # Flower's round log and deprecation notices: quiet
+    try:
+        flower_simulation(server, client, num_supernodes=cluster.n_workers,
+                          backend_config=config)  # fmt: skip
+    finally:
+        flwr_logger.setLevel(level)
     return finish(history, history.state, history.stopped_reason)
