@@ -361,9 +361,11 @@ else:
 
 # %% [markdown]
 # Measured on a 2-core machine (`benchmarks/bench_distributed.py --flower`, the digits job of
-# this lesson's benchmark over 100 and 1000 clients, 10 a round): a Flower round costs tens
-# of times a simulated one, and Flower's start-up (Ray's processes) costs seconds and hundreds
-# of megabytes. That is the price of real processes and real messages; it buys deployment.
+# this lesson's benchmark over 100 and 1000 clients, 10 a round): a Flower round took 313 ms
+# against 8.4 ms simulated (37 times; 99 times at 1000 clients), Flower's start-up 22 s (127 s
+# at 1000 clients) and 1.2 GB over Ray's processes against 48 MB; both runs reached 90% in the
+# same 15 rounds, with identical parameters. That is the price of real processes and real
+# messages; it buys deployment.
 # `examples/flower` is a Flower App that `flwr run` sends to a real SuperLink and SuperNodes.
 
 # %% [markdown]
