@@ -33,7 +33,7 @@ import minitrain as mt
 from minitrain import plotting
 
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 
 # %% [markdown]
 # ## The data and the model
@@ -249,6 +249,8 @@ fig = plotting.convergence(
     ylabel="MSE − min MSE (units of y²)",
 )
 plotting.save(fig, PLOTS / "lesson01_sgd_vs_closed_form.png")
+
+# %%
 fig = plotting.gd_vs_bound(
     observed,
     bounds,

@@ -35,7 +35,7 @@ from minitrain.gradcheck import grad_error
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 TRIALS = 5 if FAST else 30  # random inputs on which every gradient is checked
 rng = np.random.default_rng(0)
 
@@ -271,6 +271,7 @@ fig = plotting.losses_and_gradients(
 )
 plotting.save(fig, PLOTS / "lesson02_regression_losses.png")
 
+# %%
 logits = np.linspace(-6, 6, 301)
 one = np.ones(1)
 fig = plotting.losses_and_gradients(
@@ -289,6 +290,7 @@ fig = plotting.losses_and_gradients(
 )
 plotting.save(fig, PLOTS / "lesson02_classification_losses.png")
 
+# %%
 fig = plotting.gradient_errors(
     errors,
     tolerance=TOLERANCE,

@@ -36,7 +36,7 @@ from minitrain.gradcheck import grad_error
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 ROSENBROCK_STEPS = 1500  # cheap (0.3 s for all five); the sweep below is what FAST shrinks
 LEARNING_RATES = np.geomspace(1e-4, 1.0, 7 if FAST else 13)
 
@@ -199,6 +199,7 @@ fig = plotting.trajectories_on_contours(
 )
 plotting.save(fig, PLOTS / "lesson03_trajectories_quadratic.png")
 
+# %%
 ROSENBROCK_START = (-1.2, 1.0)
 rosenbrock_runs = {
     "GD, lr 2e-3": mt.optim.GD(lr=2e-3),
@@ -234,12 +235,16 @@ fig = plotting.convergence(
     ylabel=r"$f(x_k) - f^*$ (function units)",
 )
 plotting.save(fig, PLOTS / "lesson03_convergence_quadratic.png")
+
+# %%
 fig = plotting.convergence(
     {name: np.maximum(rosenbrock(*p.T), 1e-30) for name, p in rosenbrock_paths.items()},
     title="Convergence on Rosenbrock",
     ylabel=r"$f(x_k) - f^*$ (function units)",
 )
 plotting.save(fig, PLOTS / "lesson03_convergence_rosenbrock.png")
+
+# %%
 final = {name: rosenbrock(*p[-1]) for name, p in rosenbrock_paths.items()}
 print("Rosenbrock, f after the last step:", {k: f"{v:.2g}" for k, v in final.items()})
 

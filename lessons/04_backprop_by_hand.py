@@ -35,7 +35,7 @@ from minitrain import plotting
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EPOCHS = 8 if FAST else 30
 
 # %% [markdown]
@@ -200,6 +200,8 @@ fig = plotting.loss_curves(
     ylabel="cross-entropy (nats per sample)",
 )
 plotting.save(fig, PLOTS / "lesson04_loss_curves.png")
+
+# %%
 fig = plotting.gradient_errors(
     {key: [value] for key, value in errors.items()},
     tolerance=1e-6,

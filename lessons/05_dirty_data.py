@@ -40,7 +40,7 @@ from minitrain.plotting.comparisons import grouped_bars
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EPOCHS = 8 if FAST else 30  # of the small MLP; the linear model is solved exactly
 
 # %% [markdown]
@@ -356,6 +356,8 @@ fig = plotting.detector_scores(
     ylabel="modified z-score, largest over columns (MADs)",
 )  # fmt: skip
 plotting.save(fig, PLOTS / "lesson05_detector_scores.png")
+
+# %%
 fig = grouped_bars(
     errors,
     title="Sensor fleet: test error after each cleaning stage",

@@ -38,7 +38,7 @@ from minitrain import compress, plotting
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EPOCHS = 8 if FAST else 20  # training of the dense model
 FINE_TUNE = 4 if FAST else 5  # epochs after (or while) pruning
 SPARSITIES = [0.5, 0.8, 0.9] if FAST else [0.5, 0.7, 0.8, 0.9, 0.95]
@@ -338,6 +338,8 @@ fig = plotting.accuracy_vs_bytes(
     title="Digits: test accuracy against storage, with the Pareto front",
 )
 plotting.save(fig, PLOTS / "lesson06_accuracy_vs_bytes.png")
+
+# %%
 curves = {
     (name if name == ONE_SHOT else f"{name} ({FINE_TUNE} epochs)"): (np.array(SPARSITIES), values)
     for name, values in results.items()

@@ -43,7 +43,7 @@ from minitrain.plotting.comparisons import legend_below
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 ROUNDS = 20 if FAST else 50
 TARGET = 0.85  # test accuracy to reach
 
@@ -349,11 +349,15 @@ fig = plotting.rounds_to_accuracy(
     target=TARGET, title="Digits on 20 devices, 10 per round: FedSGD vs FedAvg (E = 2, B = 24)",
 )  # fmt: skip
 plotting.save(legend_below(fig), PLOTS / "lesson07_rounds_to_accuracy.png")
+
+# %%
 fig = plotting.time_to_accuracy(
     {name: (np.array(h.elapsed), np.array(h.val_metric)) for name, h in clock_runs.items()},
     target=TARGET, title="FedAvg on 16 Raspberry Pis + 4 MCUs: waiting vs a 0.1 s deadline",
 )  # fmt: skip
 plotting.save(legend_below(fig), PLOTS / "lesson07_time_to_accuracy.png")
+
+# %%
 sent = {
     name: (np.array(runs[name, "IID"].total_bytes, float), np.array(runs[name, "IID"].val_metric))
     for name in ("FedSGD", "FedAvg", "FedAvg, int8 updates")

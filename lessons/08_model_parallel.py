@@ -40,7 +40,7 @@ from minitrain.plotting.comparisons import grouped_bars, resource_curves, schedu
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 MICRO_BATCHES = [1, 2, 4, 8, 16] if FAST else [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 
 # %% [markdown]
@@ -379,6 +379,8 @@ fig = schedule_timeline(
     ylabel="device or link",
 )
 plotting.save(fig, PLOTS / "lesson08_gpipe_schedule.png")
+
+# %%
 fig = resource_curves(
     measured,
     formula=predicted,
@@ -387,6 +389,8 @@ fig = resource_curves(
     ylabel="bubble: idle fraction of the stages' time",
 )
 plotting.save(fig, PLOTS / "lesson08_bubble.png")
+
+# %%
 def shown(name):
     return name if fits_mcu[name] else f"{name} [no RAM to train]"
 

@@ -38,7 +38,7 @@ from minitrain import plotting
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EXAMPLES = 15 if FAST else 40  # examples hypothesis tries per property
 # Deterministic search (the same examples every run) and no example database on disk, so the
 # lesson prints the same thing every time; no "explain" phase (it re-runs a failing test many

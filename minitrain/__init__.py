@@ -15,7 +15,8 @@ Subsystems are modules, imported on first use: ``mt.losses``, ``mt.optim``, ``mt
 from importlib import import_module
 from typing import Any
 
-from . import losses
+# _progress first: fit's progress bar (tqdm.auto) then loads in a notebook without a warning
+from . import _progress, losses  # noqa: F401
 from .layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from .train import fit, value_and_grad
 

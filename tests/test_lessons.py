@@ -42,3 +42,27 @@ def test_lesson_runs_and_writes_its_figures(lesson, tmp_path):
     for name in named:
         pixels = matplotlib.image.imread(tmp_path / name)
         assert pixels.std() > 0, f"{name} is blank"
+
+
+def test_a_lesson_run_without_settings_writes_its_figures_to_the_ignored_build_folder(tmp_path):
+    # A copy of the lesson in a checkout-shaped folder: its figures must land in build/figures,
+    # which .gitignore ignores, and never in the committed plots/ folder.
+    lesson = LESSON_FILES[0]
+    (tmp_path / "lessons").mkdir()
+    copy = tmp_path / "lessons" / lesson.name
+    copy.write_text(lesson.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "MINITRAIN_PLOTS_DIR"}
+    result = subprocess.run(
+        [sys.executable, str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**env, "MINITRAIN_FAST": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    named = set(FIGURE_NAME.findall(lesson.read_text(encoding="utf-8")))
+    assert {p.name for p in (tmp_path / "build" / "figures").glob("*.png")} == named
+    assert not (tmp_path / "plots").exists()
+    ignored = (LESSONS.parent / ".gitignore").read_text(encoding="utf-8").split()
+    assert {"build/", "*.ipynb"} <= set(ignored)
