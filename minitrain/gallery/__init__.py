@@ -117,7 +117,25 @@ def readme_text(names: list[str] | None = None) -> str:
         words = [PROPER_NAMES.get(w, w) for w in name.removesuffix(".png").split("_")]
         heading = " ".join(words)[:1].upper() + " ".join(words)[1:]
         lines += [f"## {heading}", "", FIGURES[name][1], "", f"![{heading}]({name})", ""]
+    if names is None:
+        lines += lesson_figures_text()
     return "\n".join(lines)
+
+
+def lesson_figures_text() -> list[str]:
+    """The README's second part: each lesson's figures (written by the lessons), captioned."""
+    from .lessons import LESSON_FIGURES
+
+    lines = [
+        "# The lessons' figures",
+        "",
+        "Each lesson draws these figures as it runs; `minitrain plots --out plots` regenerates",
+        "them here with the gallery (a lesson run on its own writes to `build/figures/`).",
+        "",
+    ]
+    for name, caption in LESSON_FIGURES.items():
+        lines += [f"## {name.removesuffix('.png')}", "", caption, "", f"![{name}]({name})", ""]
+    return lines
 
 
 def generate(
