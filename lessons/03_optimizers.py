@@ -272,9 +272,9 @@ print("Rosenbrock, f after the last step:", {k: f"{v:.2g}" for k, v in final.ite
 # - Adagrad's sum of squared gradients converges when the gradients shrink geometrically, so
 #   its steps shrink with the gradient and it converges linearly too (below 1e-9).
 # - RMSprop and Adam divide by a *recent* average of $g^2$, so near the minimum their step
-#   does not shrink with the gradient (it stays of order $\gamma$): with a constant learning rate they
-#   hover around the minimum instead of settling (their last ten steps are still longer than
-#   $0.1\gamma$ on average). On a device, that is what a learning-rate schedule is for.
+#   does not shrink with the gradient (it stays of order $\gamma$): with a constant learning
+#   rate they hover around the minimum instead of settling (their last ten steps are still
+#   longer than $0.1\gamma$ on average). On a device, that is what a learning-rate schedule is for.
 # - On Rosenbrock, momentum and Adam end at least a hundred times closer to the minimum than
 #   GD.
 

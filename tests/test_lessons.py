@@ -66,3 +66,17 @@ def test_a_lesson_run_without_settings_writes_its_figures_to_the_ignored_build_f
     assert not (tmp_path / "plots").exists()
     ignored = (LESSONS.parent / ".gitignore").read_text(encoding="utf-8").split()
     assert {"build/", "*.ipynb"} <= set(ignored)
+
+
+def test_every_lesson_figure_has_a_caption_in_the_gallery_readme():
+    from minitrain import gallery
+    from minitrain.gallery.lessons import LESSON_FIGURES
+
+    named = {name for path in LESSON_FILES for name in FIGURE_NAME.findall(path.read_text())}
+    assert named <= set(LESSON_FIGURES), (
+        f"figures without a caption: {named - LESSON_FIGURES.keys()}"
+    )
+    readme = gallery.readme_text()
+    for name, caption in LESSON_FIGURES.items():
+        assert caption.endswith(".") and len(caption.split()) >= 12, name
+        assert f"{caption}\n\n![{name}]({name})" in readme, name
