@@ -93,8 +93,8 @@ LESSON_FIGURES: dict[str, str] = {
         "updates cut FedAvg's again by more than half."
     ),
     "lesson08_bubble.png": (
-        "The measured idle fraction of a pipeline's stages (points) follows (S − 1)/(M + S − 1) "
-        "(wide pale lines): more micro-batches per step shrink the bubble, more stages grow it."
+        "The measured idle fraction of a pipeline's stages (points) lies on (S − 1)/(M + S − 1) "
+        "(thin lines): more micro-batches per step shrink the bubble, more stages grow it."
     ),
     "lesson08_gpipe_schedule.png": (
         "GPipe's schedule for 3 stages and 4 micro-batches: forwards flow down the stages, "
