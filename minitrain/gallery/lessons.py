@@ -94,7 +94,7 @@ LESSON_FIGURES: dict[str, str] = {
     ),
     "lesson08_bubble.png": (
         "The measured idle fraction of a pipeline's stages (points) lies on (S − 1)/(M + S − 1) "
-        "(thin lines): more micro-batches per step shrink the bubble, more stages grow it."
+        "(thin dashed lines): more micro-batches per step shrink the bubble, more stages grow it."
     ),
     "lesson08_gpipe_schedule.png": (
         "GPipe's schedule for 3 stages and 4 micro-batches: forwards flow down the stages, "

@@ -126,7 +126,7 @@ def resource_curves(
 
     For error against simulated time or bytes sent, or a measured quantity against the formula
     that predicts it (``formula``: label -> (x, y)). A formula whose label is also in
-    ``curves`` is drawn as a thin line in its colour with the measured values as points on it
+    ``curves`` is drawn as a thin dashed line in its colour with the measured values as points on it
     (so a perfect match hides neither); other formulas are wide pale dashed lines. Axes
     spanning two decades get a log scale.
     ``x_unit`` (e.g. "B") writes the x ticks with SI prefixes in that unit (10 kB, 2 MB).
@@ -148,7 +148,7 @@ def resource_curves(
     for i, (label, (x, y)) in enumerate(predicted.items()):
         colour = colours.get(label, f"C{(len(measured) + i) % 10}")
         if label in measured:  # a thin line under the measured points
-            ax.plot(x, y, "-", color=colour, lw=1.3, zorder=2, label=f"{label}: formula")
+            ax.plot(x, y, "--", color=colour, lw=1.3, zorder=2, label=f"{label}: formula")
         else:
             ax.plot(x, y, "--", color=colour, lw=3.2, alpha=0.45, zorder=1, label=label)
     plain = FuncFormatter(lambda value, _: f"{value:g}")  # 40, not 4 x 10^1, on log axes
