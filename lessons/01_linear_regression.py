@@ -315,9 +315,11 @@ def check_ridge(ridge_params, alpha):
 # ## Solutions
 
 # %% [markdown]
-# **1.** Scaling $x$ by 100 multiplies the $w$-row and column of $H$ by 100 and $10^4$, so
-# $L$ grows about $10^4$-fold while $\mu$ stays near the bias's curvature: $\kappa$ explodes
-# and $1 - 1/\kappa$ creeps towards 1. The step count is the smallest $k$ with
+# **1.** Scaling $x$ by 100 multiplies the $w$-row and column of $H$ by 100 and its
+# $w$-diagonal entry by $10^4$. The eigenvalues mix the $w$ and bias directions, so neither
+# moves by exactly those factors: measured below, $L$ grows a few thousand times and $\mu$
+# changes by less than a factor of three, so $\kappa$ grows by about three orders of
+# magnitude and $1 - 1/\kappa$ creeps towards 1. The step count is the smallest $k$ with
 # $(1 - \mu/L)^k \le 10^{-3}$. Standardizing gives every feature unit variance and zero
 # mean, which makes $H$ close to $2I$ and $\kappa$ close to 1.
 
@@ -325,6 +327,7 @@ def check_ridge(ridge_params, alpha):
 rate_cm = mt.closed_form.gd_rate(100 * X)
 steps_cm = int(np.ceil(np.log(1e-3) / np.log(rate_cm.factor_1_over_L)))
 print(f"kappa in cm: {rate_cm.kappa:.4g} (was {rate.kappa:.3g}); steps for 1e-3: {steps_cm}")
+print(f"L x{rate_cm.L / rate.L:.0f}; mu {rate.mu:.3g} -> {rate_cm.mu:.3g}")
 check_units(rate_cm.kappa, steps_cm)
 
 # %% [markdown]
@@ -337,7 +340,7 @@ check_edge(2 / rate.L)
 # %% [markdown]
 # **3.** The penalty adds $2\alpha W$ to $\partial L / \partial W$ and nothing to the bias.
 # The objective is still a quadratic, with Hessian $H + 2\alpha\,\mathrm{diag}(1, 0)$, so
-# GD with $\eta = 1/L$ of that Hessian converges linearly to the ridge solution.
+# GD with that Hessian's optimal step $2/(L + \mu)$ converges linearly to the ridge solution.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 ALPHA = 0.1
