@@ -18,7 +18,7 @@ from typing import Any
 # _progress first: fit's progress bar (tqdm.auto) then loads in a notebook without a warning
 from . import _progress, losses  # noqa: F401
 from .layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
-from .train import fit, value_and_grad
+from .train import Callback, EarlyStopping, fit, value_and_grad
 
 __version__ = "0.1.0"
 
@@ -45,7 +45,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Callback",
     "Dense",
+    "EarlyStopping",
     "LeakyReLU",
     "ReLU",
     "Sequential",
