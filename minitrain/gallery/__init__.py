@@ -24,8 +24,8 @@ FIGURES: dict[str, FigureEntry] = {
         training.trajectories_quadratic,
         "On a quadratic 20 times more curved across its valley than along it, GD at its best "
         "step zig-zags across; momentum tuned by Polyak's rule zig-zags harder yet converges "
-        "fastest; Adagrad heads almost straight in, and RMSprop and Adam, whose steps stay "
-        "of the size of the learning rate, end hovering near the minimum.",
+        "fastest; Adagrad heads almost straight in, and RMSprop and Adam, whose steps do not "
+        "shrink with the gradient, end hovering near the minimum.",
     ),
     "optimizer_trajectories_rosenbrock.png": (
         training.trajectories_rosenbrock,

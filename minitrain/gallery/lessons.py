@@ -27,8 +27,9 @@ LESSON_FIGURES: dict[str, str] = {
     ),
     "lesson03_trajectories_quadratic.png": (
         "Fifty steps on a valley 20 times steeper across than along: GD and tuned momentum "
-        "zig-zag across it, Adagrad heads almost straight in, and RMSprop and Adam, whose steps "
-        "do not shrink with the gradient, curve in and circle the minimum."
+        "zig-zag across it, Adagrad heads almost straight in, RMSprop slides along the valley "
+        "floor and Adam overshoots and circles back; their steps do not shrink with the "
+        "gradient, so neither settles."
     ),
     "lesson03_trajectories_rosenbrock.png": (
         "From (−1.2, 1), every method first falls to the floor of Rosenbrock's curved valley; "
