@@ -389,7 +389,9 @@ labels_of_points = [label for label, (b, _) in points.items() for _ in np.atleas
 all_bytes = np.concatenate([np.atleast_1d(np.asarray(b, float)) for b, _ in points.values()])
 all_accuracy = np.concatenate([np.atleast_1d(np.asarray(a, float)) for _, a in points.values()])
 front = plotting.pareto_front(all_bytes, all_accuracy)
-print("on the front:", [labels_of_points[i] for i in front])
+print("on the front (smallest first):")
+for i in sorted(front, key=lambda i: all_bytes[i]):
+    print(f"  {labels_of_points[i]:<30} {all_bytes[i]:>9,.0f} B  {all_accuracy[i]:.1%}")
 assert labels_of_points.index("dense float32") not in front
 
 # %% [markdown]

@@ -220,10 +220,22 @@ def rounds_to_target(history):
     return math.inf if first is None else first + 1
 
 
-print(f"{'run':<34}{'rounds to 85%':>14}{'final':>8}{'MB sent':>9}")
+def reached(value, fmt="g"):
+    """A value to print, or "not reached" for the infinity that stands for never."""
+    return "not reached" if math.isinf(value) else format(value, fmt)
+
+
+def bytes_to_target(history):
+    """Bytes sent (both directions, all links) up to the round that first reaches TARGET."""
+    first = history.first_reaching(TARGET)
+    return math.inf if first is None else history.total_bytes[first]
+
+
+print(f"{'run':<34}{'rounds to 85%':>14}{'MB to 85%':>13}{'final':>8}{'MB, all rounds':>16}")
 for (name, data), history in runs.items():
-    print(f"{name + ', ' + data:<34}{rounds_to_target(history):>14}"
-          f"{history.val_metric[-1]:>8.1%}{history.total_bytes[-1] / 1e6:>9.2f}")  # fmt: skip
+    print(f"{name + ', ' + data:<34}{reached(rounds_to_target(history)):>14}"
+          f"{reached(bytes_to_target(history) / 1e6, '.2f'):>13}{history.val_metric[-1]:>8.1%}"
+          f"{history.total_bytes[-1] / 1e6:>16.2f}")  # fmt: skip
 
 # %% [markdown]
 # ### Check 4: the clock and the byte count of a round are the formulas
@@ -310,7 +322,9 @@ def seconds_to_target(history):
 
 
 for name, history in clock_runs.items():
-    print(f"{name:<45} {seconds_to_target(history):8.3g} s to 85%, final "
+    seconds = seconds_to_target(history)
+    time_to = "never reaches 85%" if math.isinf(seconds) else f"{seconds:.3g} s to 85%"
+    print(f"{name:<45} {time_to:>17}, final "
           f"{history.val_metric[-1]:.1%}, round {np.mean(history.round_time):.3f} s")  # fmt: skip
 
 # %% [markdown]
