@@ -111,6 +111,11 @@ def run_lesson(number: int) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     """``minitrain demo``: the edge story (default) or, with ``--linear``, the first example."""
     if args.linear:
+        if args.out is not None:  # the first example writes no figure: say so, do not ignore it
+            print("minitrain demo: --out names the folder for the story's figures; --linear "
+                  "prints a table and writes no figures, so drop --out",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         linear_demo(epochs=args.epochs, seed=args.seed)
         return 0
     from . import demo  # the subsystems load only for the story
@@ -118,7 +123,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         settings = demo.DemoSettings(optimizer=args.optimizer, nodes=args.nodes,
                                      sparsity=args.sparsity, seed=args.seed, rounds=args.rounds,
-                                     out=args.out)  # fmt: skip
+                                     out=args.out or "demo_output")  # fmt: skip
     except (TypeError, ValueError) as error:  # a bad option: say which, and stop before work
         print(f"minitrain demo: bad option: {error}", file=sys.stderr)
         return 2
@@ -213,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--rounds", type=int, default=30, help="federated rounds (default 30)")
     demo.add_argument(
-        "--out", default="demo_output", help="folder for the figures (default demo_output/)"
+        "--out", default=None, help="folder for the story's figures (default demo_output/)"
     )
     lessons = commands.add_parser("lessons", help="list the lessons, or run lesson N")
     lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")

@@ -161,7 +161,8 @@ class CleaningReport:
     steps: tuple[StepReport, ...]
 
     def __str__(self) -> str:
-        head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed", "cols -")
+        head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed",
+                "cols dropped")  # fmt: skip
         rows = [head] + [
             (
                 s.step,
