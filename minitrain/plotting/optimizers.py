@@ -86,14 +86,16 @@ def trajectories_on_contours(
     fig, ax = new_figure(height=5.6)
     ax.contour(gx, gy, values, levels=contour_levels, cmap="Greys_r", linewidths=0.8, alpha=0.7)
     ax.grid(False)
-    for label, path in paths.items():
+    for i, (label, path) in enumerate(paths.items()):
         (line,) = ax.plot(
             path[:, 0],
             path[:, 1],
             "-",
             marker="." if len(path) <= 150 else None,  # each iterate, while they stay apart
             markersize=4,
-            lw=1.5,
+            # Long paths (no markers) are drawn each narrower than the one before: where they
+            # share a valley floor, the earlier ones still show as a border around the later.
+            lw=1.5 if len(path) <= 150 else 1.2 + 0.75 * (len(paths) - 1 - i),
             alpha=0.9,
             label=label if same_length else f"{label} ({len(path) - 1} steps)",
         )
