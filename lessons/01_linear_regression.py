@@ -54,32 +54,33 @@ print("X", X.shape, "y", y.shape, "initial params", params)
 #
 # The mean squared error over $N$ samples, with residual $r_i = w x_i + b - y_i$:
 #
-# $$L(w, b) = \frac{1}{N} \sum_{i=1}^{N} r_i^2 .$$
+# $$\mathcal L(w, b) = \frac{1}{N} \sum_{i=1}^{N} r_i^2 .$$
 #
 # Each $r_i$ depends on $w$ through $x_i$ and on $b$ with coefficient 1, so by the chain rule
 #
-# $$\frac{\partial L}{\partial w} = \frac{2}{N} \sum_i r_i x_i, \qquad
-#   \frac{\partial L}{\partial b} = \frac{2}{N} \sum_i r_i .$$
+# $$\frac{\partial \mathcal L}{\partial w} = \frac{2}{N} \sum_i r_i x_i, \qquad
+#   \frac{\partial \mathcal L}{\partial b} = \frac{2}{N} \sum_i r_i .$$
 #
 # In matrix form, this is exactly what backpropagation computes: the loss hands
-# $\partial L / \partial \hat y = \tfrac{2}{N} r$ (shape (N, 1)) to `Dense`, whose backward
-# pass returns $\partial L/\partial W = X^\top \tfrac{2}{N} r$ and
-# $\partial L/\partial b = \sum_i \tfrac{2}{N} r_i$.
+# $\partial \mathcal L / \partial \hat y = \tfrac{2}{N} r$ (shape (N, 1)) to `Dense`, whose backward
+# pass returns $\partial \mathcal L/\partial W = X^\top \tfrac{2}{N} r$ and
+# $\partial \mathcal L/\partial b = \sum_i \tfrac{2}{N} r_i$.
 #
-# **The exact answer.** $L$ is a convex quadratic, so its minimiser is where the gradient
-# vanishes. Setting $\partial L/\partial b = 0$ gives $b = \bar y - w \bar x$; substituting
-# into $\partial L/\partial w = 0$ gives the normal equation
+# **The exact answer.** $\mathcal L$ is a convex quadratic, so its minimiser is where the gradient
+# vanishes. Setting $\partial \mathcal L/\partial b = 0$ gives $b = \bar y - w \bar x$; substituting
+# into $\partial \mathcal L/\partial w = 0$ gives the normal equation
 # $w = \sum_i (x_i - \bar x)(y_i - \bar y) / \sum_i (x_i - \bar x)^2$.
 # `mt.closed_form.ols` solves it (by an SVD, which stays accurate when the problem is badly
 # conditioned).
 #
 # **The rate.** Write $\theta = (w, b)$ and $A = [X, \mathbf 1]$. Then
-# $L(\theta) = \tfrac1N \lVert A\theta - y \rVert^2$ has constant Hessian
+# $\mathcal L(\theta) = \tfrac1N \lVert A\theta - y \rVert^2$ has constant Hessian
 # $H = \tfrac{2}{N} A^\top A$, and one full-batch gradient step
-# $\theta_{k+1} = \theta_k - \eta \nabla L(\theta_k)$ maps the error
+# $\theta_{k+1} = \theta_k - \eta \nabla \mathcal L(\theta_k)$ maps the error
 # $e_k = \theta_k - \theta^*$ to $e_{k+1} = (I - \eta H)\, e_k$ (because
-# $\nabla L(\theta) = H(\theta - \theta^*)$). With $\mu \le \lambda \le L$ the eigenvalues
-# of $H$,
+# $\nabla \mathcal L(\theta) = H(\theta - \theta^*)$). With $\mu \le \lambda \le L$ the
+# eigenvalues of $H$ (we write $\mathcal L$ for the loss, so that $L$ and $\mu$ can be the
+# largest and smallest curvatures, as `gd_rate` names them),
 #
 # $$\lVert e_k \rVert \le \rho^k \lVert e_0 \rVert, \qquad
 #   \rho = \max(|1 - \eta L|, |1 - \eta \mu|),$$
@@ -338,7 +339,7 @@ check_units(rate_cm.kappa, steps_cm)
 check_edge(2 / rate.L)
 
 # %% [markdown]
-# **3.** The penalty adds $2\alpha W$ to $\partial L / \partial W$ and nothing to the bias.
+# **3.** The penalty adds $2\alpha W$ to $\partial \mathcal L / \partial W$ and nothing to the bias.
 # The objective is still a quadratic, with Hessian $H + 2\alpha\,\mathrm{diag}(1, 0)$, so
 # GD with that Hessian's optimal step $2/(L + \mu)$ converges linearly to the ridge solution.
 

@@ -145,13 +145,13 @@ print(f"training rows {train.sum()}, test rows {test.sum()}")
 #
 # ### Why a spike costs so much under MSE
 #
-# The MSE gradient with respect to a prediction is $\partial L/\partial \hat y_i = 2 r_i / N$
+# The MSE gradient with respect to a prediction is $\partial \mathcal L/\partial \hat y_i = 2 r_i / N$
 # (lesson 2): a row whose vibration is off by 10 mm/s has a residual near 250 W, and pulls on
 # the weights like 125 rows off by the 2 W of honest noise. Least squares fits the spikes at
 # the expense of everyone else.
 #
 # Spikes come in two kinds, and they pull differently. The gradient with respect to the
-# weights is $\partial L/\partial w = \sum_i \ell'(r_i)\,x_i / N$: a row's pull is its loss
+# weights is $\partial \mathcal L/\partial w = \sum_i \ell'(r_i)\,x_i / N$: a row's pull is its loss
 # derivative *times its inputs*. An **outlier in the target** $y_i$ (a wrong power reading)
 # enters only through $r_i$. An **outlier in the inputs** (a vibration spike, as here) enters
 # twice: through $r_i$ and through the factor $x_i$ itself, its *leverage*. (Exercise 3 tries
@@ -472,7 +472,7 @@ check_window(next(n for n in range(2, 100) if math.sqrt(n - 1) > 3))
 
 # %% [markdown]
 # **3.** $l(r) = r^2/2$ for $|r| \le \delta$ and $\delta(|r| - \delta/2)$ beyond, so
-# $dl/dr = r$ inside and $\delta\,\mathrm{sign}(r)$ outside: $\partial L/\partial \hat y_i =
+# $dl/dr = r$ inside and $\delta\,\mathrm{sign}(r)$ outside: $\partial \mathcal L/\partial \hat y_i =
 # \mathrm{clip}(r_i, -\delta, \delta)/N$. An outlier *in the target* then pulls no harder
 # than a residual of $\delta$ (one standard deviation of the target here). A spike *in the
 # inputs* still pulls on the weights with $\mathrm{clip}(r_i)\,x_i/N$, which grows with

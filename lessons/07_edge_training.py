@@ -90,7 +90,9 @@ TARGET = 0.85  # test accuracy to reach
 #
 # A transfer of $b$ bytes over a link of bandwidth $\beta$ bit/s and latency $\ell$ takes
 # $\ell + 8b/\beta$; compute takes FLOPs / speed, with training FLOPs $= 6 \times$
-# (multiply-adds of a forward pass) per row (forward once, backward twice). Device $k$'s
+# (multiply-adds of a forward pass) per row: a multiply-add is two FLOPs, and a training step
+# is the forward pass plus a backward pass of at most twice its cost (lesson 4), three passes.
+# (`model.flops(n)` counts multiply-adds, what minitrain's footprints call `macs`.) Device $k$'s
 # update reaches the gateway at
 #
 # $$a_k = t(\text{cloud} \to \text{gateway}) + t(\text{gateway} \to k) + t_{compute,k}
