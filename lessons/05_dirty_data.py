@@ -145,10 +145,10 @@ print(f"training rows {train.sum()}, test rows {test.sum()}")
 #
 # ### Why a spike costs so much under MSE
 #
-# The MSE gradient with respect to a prediction is $\partial \mathcal L/\partial \hat y_i = 2 r_i / N$
-# (lesson 2): a row whose vibration is off by 10 mm/s has a residual near 250 W, and pulls on
-# the weights like 125 rows off by the 2 W of honest noise. Least squares fits the spikes at
-# the expense of everyone else.
+# The MSE gradient with respect to a prediction is
+# $\partial \mathcal L/\partial \hat y_i = 2 r_i / N$ (lesson 2): a row whose vibration is
+# off by 10 mm/s has a residual near 250 W, and pulls on the weights like 125 rows off by the
+# 2 W of honest noise. Least squares fits the spikes at the expense of everyone else.
 #
 # Spikes come in two kinds, and they pull differently. The gradient with respect to the
 # weights is $\partial \mathcal L/\partial w = \sum_i \ell'(r_i)\,x_i / N$: a row's pull is its loss
@@ -472,13 +472,13 @@ check_window(next(n for n in range(2, 100) if math.sqrt(n - 1) > 3))
 
 # %% [markdown]
 # **3.** $l(r) = r^2/2$ for $|r| \le \delta$ and $\delta(|r| - \delta/2)$ beyond, so
-# $dl/dr = r$ inside and $\delta\,\mathrm{sign}(r)$ outside: $\partial \mathcal L/\partial \hat y_i =
-# \mathrm{clip}(r_i, -\delta, \delta)/N$. An outlier *in the target* then pulls no harder
-# than a residual of $\delta$ (one standard deviation of the target here). A spike *in the
-# inputs* still pulls on the weights with $\mathrm{clip}(r_i)\,x_i/N$, which grows with
-# $|x_i|$: Huber bounds the residual's part, not the leverage's, so it helps here less than
-# dropping the spiked rows does. Against outliers in $y$ it works even when no detector can
-# tell them from the data.
+# $dl/dr = r$ inside and $\delta\,\mathrm{sign}(r)$ outside:
+# $\partial \mathcal L/\partial \hat y_i = \mathrm{clip}(r_i, -\delta, \delta)/N$. An outlier
+# *in the target* then pulls no harder than a residual of $\delta$ (one standard deviation
+# of the target here). A spike *in the inputs* still pulls on the weights with
+# $\mathrm{clip}(r_i)\,x_i/N$, which grows with $|x_i|$: Huber bounds the residual's part,
+# not the leverage's, so it helps here less than dropping the spiked rows does. Against
+# outliers in $y$ it works even when no detector can tell them from the data.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 X_units, y_units = training_sets["+ units fixed"]

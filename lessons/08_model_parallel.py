@@ -105,9 +105,10 @@ MICRO_BATCHES = [1, 2, 4, 8, 16] if FAST else [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 # ### Where to cut along edge → gateway → cloud
 #
 # Each placement costs compute on each device (FLOPs / speed, with a backward pass costing
-# twice the forward, its upper bound from lesson 4) plus, at each cut, the transfer of the activation forward and of its
-# gradient back, $\ell_a + \ell_b + 8\,\text{bytes}/\min(\beta_{up}, \beta_{down})$. A slow
-# radio makes the width of the cut layer the dominant term.
+# twice the forward, its upper bound from lesson 4) plus, at each cut, the transfer of the
+# activation forward and of its gradient back,
+# $\ell_a + \ell_b + 8\,\text{bytes}/\min(\beta_{up}, \beta_{down})$. A slow radio makes the
+# width of the cut layer the dominant term.
 #
 # ### Averaging through gateways
 #
