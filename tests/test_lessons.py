@@ -80,3 +80,18 @@ def test_every_lesson_figure_has_a_caption_in_the_gallery_readme():
     for name, caption in LESSON_FIGURES.items():
         assert caption.endswith(".") and len(caption.split()) >= 12, name
         assert f"{caption}\n\n![{name}]({name})" in readme, name
+
+
+@pytest.mark.parametrize("lesson", LESSON_FILES, ids=[p.name for p in LESSON_FILES])
+def test_each_figure_ends_its_cell_so_the_notebook_shows_it(lesson):
+    # A notebook displays only a cell's last value: a plotting.save(...) that is not the last
+    # statement of its cell saves a PNG the notebook (and the book) never shows.
+    cells = re.split(r"^# %%.*$", lesson.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    for cell in cells:
+        saves = re.findall(r"^plotting\.save\(", cell, flags=re.MULTILINE)
+        if not saves:
+            continue
+        last = [line for line in cell.strip().splitlines() if line.strip()][-1]
+        assert len(saves) == 1 and last.startswith("plotting.save("), (
+            f"{lesson.name}: put each plotting.save(...) last in a cell of its own:\n{cell}"
+        )
