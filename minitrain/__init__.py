@@ -35,6 +35,7 @@ _SUBMODULES = (
     "strategies",
     "plotting",
     "layers",
+    "callbacks",
 )
 
 
