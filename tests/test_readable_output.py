@@ -36,3 +36,26 @@ def test_book_refuses_unknown_lessons_with_the_lessons_that_exist(tmp_path, caps
     assert cli.main(["book", "--out", str(tmp_path), "--lessons", "one"]) == 2
     assert "--lessons takes numbers like 1,3" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_plots_regenerates_a_lesson_figure_by_running_its_lesson(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import matplotlib.image
+
+    result = subprocess.run(
+        [sys.executable, "-m", "minitrain.cli", "plots", "--out", str(tmp_path), "--only",
+         "lesson01_gd_vs_bound.png"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "MINITRAIN_FAST": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert matplotlib.image.imread(tmp_path / "lesson01_gd_vs_bound.png").std() > 0
+    assert not (tmp_path / "README.md").exists()  # one figure asked for: the gallery untouched
+    missing = subprocess.run(
+        [sys.executable, "-m", "minitrain.cli", "plots", "--out", str(tmp_path), "--only",
+         "lesson99_nothing.png"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "there is no lesson 99" in missing.stderr
