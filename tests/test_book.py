@@ -210,3 +210,21 @@ def test_the_index_links_every_lesson_and_screenshots_are_kept(teacher_book, chr
         path = SCREENSHOTS / f"{page.stem}.png"
         path.write_bytes(base64.b64decode(shot["data"]))
         assert path.stat().st_size > 20_000  # a blank page of this size compresses to ~5 kB
+
+
+def test_a_students_notebook_tells_a_right_answer_from_a_wrong_one(student_book, tmp_path):
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    path = student_book.out / "notebooks" / "01_linear_regression.ipynb"
+    source = cli.find_lessons()[1]
+    for answer, right in (("2 / rate.L", True), ("1 / rate.L", False)):
+        notebook = nbformat.read(path, as_version=4)
+        notebook.cells.append(nbformat.v4.new_code_cell(f"check_edge({answer})"))
+        env = {"MINITRAIN_FAST": "1", "MINITRAIN_PLOTS_DIR": str(tmp_path)}
+        if right:
+            book.execute(notebook, cwd=source.parent, env=env)
+            assert "check_edge: correct" in notebook.cells[-1].outputs[0].text
+        else:
+            with pytest.raises(CellExecutionError, match="converges iff lr < 2/L"):
+                book.execute(notebook, cwd=source.parent, env=env)

@@ -115,6 +115,9 @@ def read_lesson(path: Path) -> Any:
 def execute(notebook: Any, *, cwd: Path, env: dict[str, str]) -> Any:
     """Run every cell in a fresh Python kernel (the notebook is changed in place and returned).
 
+    ``env`` adds variables to this process's environment for the kernel (e.g.
+    ``MINITRAIN_PLOTS_DIR``); ``cwd`` is the kernel's working directory.
+
     A cell that raises stops the build with nbclient's CellExecutionError, naming the cell.
     """
     from jupyter_client import KernelManager
@@ -127,7 +130,7 @@ def execute(notebook: Any, *, cwd: Path, env: dict[str, str]) -> Any:
             notebook, km=manager, timeout=TIMEOUT, resources={"metadata": {"path": str(cwd)}}
         )
         try:
-            client.execute(env=env)
+            client.execute(env={**os.environ, **env})  # env adds to this process's
         finally:  # the client leaves a kernel it did not start running
             if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
