@@ -91,7 +91,8 @@ def list_lessons() -> int:
         print(f"no lessons (files NN_name.py) in {LESSONS_DIR}")
     for number, path in lessons.items():
         print(f"{number:>2}  {path.name:<32} {lesson_title(path)}")
-    print("\nRun one with `minitrain lessons N`; open one as a notebook with jupytext.")
+    print("\nRun one with `minitrain lessons N`; open one as a notebook with jupytext; build "
+          "them all into an offline site with `minitrain book`.")
     return 0
 
 
