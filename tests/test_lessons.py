@@ -95,3 +95,11 @@ def test_each_figure_ends_its_cell_so_the_notebook_shows_it(lesson):
         assert len(saves) == 1 and last.startswith("plotting.save("), (
             f"{lesson.name}: put each plotting.save(...) last in a cell of its own:\n{cell}"
         )
+
+
+@pytest.mark.parametrize("lesson", LESSON_FILES, ids=[p.name for p in LESSON_FILES])
+def test_no_lesson_writes_into_the_committed_plots_folder_by_default(lesson):
+    # Each lesson reads its figure folder from MINITRAIN_PLOTS_DIR with a default under build/
+    # (ignored by git); `minitrain plots` is what writes to plots/.
+    defaults = re.findall(r'MINITRAIN_PLOTS_DIR",\s*(.+?)\)\)', lesson.read_text(encoding="utf-8"))
+    assert defaults and all('"build"' in d and '"plots"' not in d for d in defaults), defaults
