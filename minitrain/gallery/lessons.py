@@ -46,9 +46,9 @@ LESSON_FIGURES: dict[str, str] = {
         "and RMSprop stay above 1e-2; a straight line on this log axis is a linear rate."
     ),
     "lesson03_lr_sensitivity.png": (
-        "After 500 steps on Rosenbrock, GD and momentum diverge (crosses, drawn in the band "
-        "above the axis) from a learning rate of 5e-3 to 1e-2 on, while Adagrad, RMSprop and "
-        "Adam survive every rate up to 1."
+        "After 500 steps on Rosenbrock, GD and momentum diverge (crosses in the shaded band "
+        "at the top, which has no height scale) from a rate of 5e-3 to 1e-2 on, while "
+        "Adagrad, RMSprop and Adam survive every rate up to 1."
     ),
     "lesson04_loss_curves.png": (
         "The hand-derived backprop trains a 64-32-10 network on digits: training and "
