@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench plots lessons clean
+.PHONY: demo test lint bench plots lessons book clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,14 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# The committed figures: the gallery and every lesson's figures, with plots/README.md.
 plots: $(STAMP)
 	$(BIN)/minitrain plots --out plots
+
+# The course as an offline site in build/book (EDITION=student for the one without solutions).
+EDITION ?= teacher
+book: $(STAMP)
+	$(BIN)/minitrain book --out build/book --edition $(EDITION)
 
 lessons: $(STAMP)
 	$(BIN)/minitrain lessons

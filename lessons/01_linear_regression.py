@@ -33,7 +33,7 @@ import minitrain as mt
 from minitrain import plotting
 
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 
 # %% [markdown]
 # ## The data and the model
@@ -54,32 +54,33 @@ print("X", X.shape, "y", y.shape, "initial params", params)
 #
 # The mean squared error over $N$ samples, with residual $r_i = w x_i + b - y_i$:
 #
-# $$L(w, b) = \frac{1}{N} \sum_{i=1}^{N} r_i^2 .$$
+# $$\mathcal L(w, b) = \frac{1}{N} \sum_{i=1}^{N} r_i^2 .$$
 #
 # Each $r_i$ depends on $w$ through $x_i$ and on $b$ with coefficient 1, so by the chain rule
 #
-# $$\frac{\partial L}{\partial w} = \frac{2}{N} \sum_i r_i x_i, \qquad
-#   \frac{\partial L}{\partial b} = \frac{2}{N} \sum_i r_i .$$
+# $$\frac{\partial \mathcal L}{\partial w} = \frac{2}{N} \sum_i r_i x_i, \qquad
+#   \frac{\partial \mathcal L}{\partial b} = \frac{2}{N} \sum_i r_i .$$
 #
 # In matrix form, this is exactly what backpropagation computes: the loss hands
-# $\partial L / \partial \hat y = \tfrac{2}{N} r$ (shape (N, 1)) to `Dense`, whose backward
-# pass returns $\partial L/\partial W = X^\top \tfrac{2}{N} r$ and
-# $\partial L/\partial b = \sum_i \tfrac{2}{N} r_i$.
+# $\partial \mathcal L / \partial \hat y = \tfrac{2}{N} r$ (shape (N, 1)) to `Dense`, whose backward
+# pass returns $\partial \mathcal L/\partial W = X^\top \tfrac{2}{N} r$ and
+# $\partial \mathcal L/\partial b = \sum_i \tfrac{2}{N} r_i$.
 #
-# **The exact answer.** $L$ is a convex quadratic, so its minimiser is where the gradient
-# vanishes. Setting $\partial L/\partial b = 0$ gives $b = \bar y - w \bar x$; substituting
-# into $\partial L/\partial w = 0$ gives the normal equation
+# **The exact answer.** $\mathcal L$ is a convex quadratic, so its minimiser is where the gradient
+# vanishes. Setting $\partial \mathcal L/\partial b = 0$ gives $b = \bar y - w \bar x$; substituting
+# into $\partial \mathcal L/\partial w = 0$ gives the normal equation
 # $w = \sum_i (x_i - \bar x)(y_i - \bar y) / \sum_i (x_i - \bar x)^2$.
 # `mt.closed_form.ols` solves it (by an SVD, which stays accurate when the problem is badly
 # conditioned).
 #
 # **The rate.** Write $\theta = (w, b)$ and $A = [X, \mathbf 1]$. Then
-# $L(\theta) = \tfrac1N \lVert A\theta - y \rVert^2$ has constant Hessian
+# $\mathcal L(\theta) = \tfrac1N \lVert A\theta - y \rVert^2$ has constant Hessian
 # $H = \tfrac{2}{N} A^\top A$, and one full-batch gradient step
-# $\theta_{k+1} = \theta_k - \eta \nabla L(\theta_k)$ maps the error
+# $\theta_{k+1} = \theta_k - \eta \nabla \mathcal L(\theta_k)$ maps the error
 # $e_k = \theta_k - \theta^*$ to $e_{k+1} = (I - \eta H)\, e_k$ (because
-# $\nabla L(\theta) = H(\theta - \theta^*)$). With $\mu \le \lambda \le L$ the eigenvalues
-# of $H$,
+# $\nabla \mathcal L(\theta) = H(\theta - \theta^*)$). With $\mu \le \lambda \le L$ the
+# eigenvalues of $H$ (we write $\mathcal L$ for the loss, so that $L$ and $\mu$ can be the
+# largest and smallest curvatures, as `gd_rate` names them),
 #
 # $$\lVert e_k \rVert \le \rho^k \lVert e_0 \rVert, \qquad
 #   \rho = \max(|1 - \eta L|, |1 - \eta \mu|),$$
@@ -249,6 +250,8 @@ fig = plotting.convergence(
     ylabel="MSE − min MSE (units of y²)",
 )
 plotting.save(fig, PLOTS / "lesson01_sgd_vs_closed_form.png")
+
+# %%
 fig = plotting.gd_vs_bound(
     observed,
     bounds,
@@ -313,9 +316,11 @@ def check_ridge(ridge_params, alpha):
 # ## Solutions
 
 # %% [markdown]
-# **1.** Scaling $x$ by 100 multiplies the $w$-row and column of $H$ by 100 and $10^4$, so
-# $L$ grows about $10^4$-fold while $\mu$ stays near the bias's curvature: $\kappa$ explodes
-# and $1 - 1/\kappa$ creeps towards 1. The step count is the smallest $k$ with
+# **1.** Scaling $x$ by 100 multiplies the $w$-row and column of $H$ by 100 and its
+# $w$-diagonal entry by $10^4$. The eigenvalues mix the $w$ and bias directions, so neither
+# moves by exactly those factors: measured below, $L$ grows a few thousand times and $\mu$
+# changes by less than a factor of three, so $\kappa$ grows by about three orders of
+# magnitude and $1 - 1/\kappa$ creeps towards 1. The step count is the smallest $k$ with
 # $(1 - \mu/L)^k \le 10^{-3}$. Standardizing gives every feature unit variance and zero
 # mean, which makes $H$ close to $2I$ and $\kappa$ close to 1.
 
@@ -323,6 +328,7 @@ def check_ridge(ridge_params, alpha):
 rate_cm = mt.closed_form.gd_rate(100 * X)
 steps_cm = int(np.ceil(np.log(1e-3) / np.log(rate_cm.factor_1_over_L)))
 print(f"kappa in cm: {rate_cm.kappa:.4g} (was {rate.kappa:.3g}); steps for 1e-3: {steps_cm}")
+print(f"L x{rate_cm.L / rate.L:.0f}; mu {rate.mu:.3g} -> {rate_cm.mu:.3g}")
 check_units(rate_cm.kappa, steps_cm)
 
 # %% [markdown]
@@ -333,9 +339,9 @@ check_units(rate_cm.kappa, steps_cm)
 check_edge(2 / rate.L)
 
 # %% [markdown]
-# **3.** The penalty adds $2\alpha W$ to $\partial L / \partial W$ and nothing to the bias.
+# **3.** The penalty adds $2\alpha W$ to $\partial \mathcal L / \partial W$ and nothing to the bias.
 # The objective is still a quadratic, with Hessian $H + 2\alpha\,\mathrm{diag}(1, 0)$, so
-# GD with $\eta = 1/L$ of that Hessian converges linearly to the ridge solution.
+# GD with that Hessian's optimal step $2/(L + \mu)$ converges linearly to the ridge solution.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 ALPHA = 0.1

@@ -35,7 +35,7 @@ from minitrain.gradcheck import grad_error
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 TRIALS = 5 if FAST else 30  # random inputs on which every gradient is checked
 rng = np.random.default_rng(0)
 
@@ -44,9 +44,20 @@ rng = np.random.default_rng(0)
 #
 # Every minitrain loss is a **mean** over the samples (or elements), and `loss.grad(pred,
 # target)` is the gradient of that mean with respect to `pred`, with `pred`'s shape. Using
-# the mean everywhere means the learning rate does not need retuning when the batch size
-# changes: the gradient of a mean stays the same size as $N$ grows, that of a sum grows with
-# $N$.
+# the mean everywhere keeps the gradient's *expected* size the same whatever the batch size
+# (that of a sum grows with $N$), so a learning rate tuned at one batch size stays in the
+# right range at another. It does not stay the best one: a batch of $B$ rows gives a gradient
+# whose noise variance falls as $1/B$, and larger batches tolerate, and usually need, larger
+# rates (the linear-scaling rule of Goyal et al., 2017: scale the rate with $B$, within
+# limits and with a warm-up).
+#
+# Both main losses are **negative log-likelihoods**. If $t = p + \varepsilon$ with Gaussian
+# noise $\varepsilon \sim N(0, \sigma^2)$, then $-\log P(t \mid p) = (t - p)^2/(2\sigma^2) +
+# \log(\sigma\sqrt{2\pi})$: minimising MSE is maximum likelihood under Gaussian noise of fixed
+# $\sigma$. If a model gives class probabilities $s = \mathrm{softmax}(z)$, then
+# $-\log P(y \mid z) = -\log s_y$, the cross-entropy below: maximum likelihood for a
+# categorical label. (Binary cross-entropy is the same for a Bernoulli label, and Huber
+# corresponds to noise with Gaussian centre and Laplace tails.)
 #
 # ## Mean squared error
 #
@@ -271,6 +282,7 @@ fig = plotting.losses_and_gradients(
 )
 plotting.save(fig, PLOTS / "lesson02_regression_losses.png")
 
+# %%
 logits = np.linspace(-6, 6, 301)
 one = np.ones(1)
 fig = plotting.losses_and_gradients(
@@ -289,6 +301,7 @@ fig = plotting.losses_and_gradients(
 )
 plotting.save(fig, PLOTS / "lesson02_classification_losses.png")
 
+# %%
 fig = plotting.gradient_errors(
     errors,
     tolerance=TOLERANCE,
@@ -334,6 +347,14 @@ def check_mae(mae_grad):
 
 def check_huber_limits(residual, huge_delta_value, tiny_delta_value_over_delta):
     zero_t = np.zeros_like(residual)
+    assert np.abs(residual).max() > 1e-3, "pick residuals larger than the tiny delta"
+    # The values must be Huber's own (to rounding), not the limits typed in: at delta = 1e-6,
+    # Huber / delta = mean|r| - delta / 2 differs from the MAE by 5e-7, far above rounding.
+    huber_tiny = mt.losses.Huber(1e-6)(residual, zero_t) / 1e-6
+    assert np.isclose(tiny_delta_value_over_delta, huber_tiny, rtol=1e-12, atol=0), (
+        "that is not Huber(1e-6) / 1e-6 of your residuals: compute it with mt.losses.Huber")
+    assert np.isclose(huge_delta_value, mt.losses.Huber(1e6)(residual, zero_t), rtol=1e-12)
+    # The limits, to within what the finite deltas leave: delta / 2 relative to mean|r|.
     assert np.isclose(huge_delta_value, mse(residual, zero_t) / 2, rtol=1e-9)
     assert np.isclose(tiny_delta_value_over_delta, np.mean(np.abs(residual)), rtol=1e-5)
     print("check_huber_limits: correct")

@@ -36,7 +36,7 @@ from minitrain.gradcheck import grad_error
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 ROSENBROCK_STEPS = 1500  # cheap (0.3 s for all five); the sweep below is what FAST shrinks
 LEARNING_RATES = np.geomspace(1e-4, 1.0, 7 if FAST else 13)
 
@@ -142,13 +142,21 @@ for f, grad in ((quadratic, quadratic_grad), (rosenbrock, rosenbrock_grad)):
 # $1 - \beta_2^t$) removes that factor. At $t = 1$ the corrected step is exactly
 # $\gamma\,g_1 / (|g_1| + \epsilon)$: a step of size $\gamma$ in every coordinate,
 # whatever the gradient's scale.
+#
+# **RMSprop has no such correction** (torch's rule, and minitrain's). Its first average is
+# $v_1 = (1-\alpha)\,g_1^2$, so its first step is $\gamma\,g_1/\sqrt{(1-\alpha)\,g_1^2}
+# = \gamma/\sqrt{1-\alpha}$ per coordinate: ten times the learning rate for the default
+# $\alpha = 0.99$. Since $v_t \ge (1-\alpha)\,g_t^2$, no RMSprop step is ever longer than
+# that, and once $v$ has averaged a few hundred gradients of steady size the steps come down
+# to about $\gamma$. (Adagrad's sum $s_t \ge g_t^2$ bounds its steps by $\gamma$ exactly.)
 
 # %% [markdown]
 # ### Check 2: what the derivations predict exactly
 #
 # GD's iterates equal $(1 - \gamma a)^k x_0$ (the same float operations in another order, so
 # 1e-12 relative); GD with $\gamma$ 5% above $2/a_2 = 0.1$ blows up while 5% below it
-# converges; Adam's first step is $\gamma\,g/(|g| + \epsilon)$ (to rounding).
+# converges; Adam's first step is $\gamma\,g/(|g| + \epsilon)$ (to rounding), and
+# RMSprop's is $\gamma/\sqrt{1-\alpha} = 10\gamma$ per coordinate.
 
 # %%
 START = np.array([-4.5, 1.5])
@@ -163,13 +171,18 @@ first = run(mt.optim.Adam(lr=0.3), quadratic_grad, START, 1)[1] - START
 g = quadratic_grad(START)
 np.testing.assert_allclose(first, -0.3 * g / (np.abs(g) + 1e-8), rtol=1e-12)
 print("Adam's first step:", first, "= -lr * sign(g)")
+first = run(mt.optim.RMSprop(lr=0.3), quadratic_grad, START, 1)[1] - START
+np.testing.assert_allclose(first, -0.3 * np.sign(g) / np.sqrt(1 - 0.99), rtol=1e-7)  # eps: ~1e-8
+print("RMSprop's first step:", first, f"= {abs(first[0]) / 0.3:.2f} x lr")
 
 # %% [markdown]
 # ## Trajectories
 #
-# On the quadratic, GD gets its best step $2/(a_1 + a_2) = 2/21$ (exercise 3) and momentum
-# Polyak's tuning for curvatures in $[\mu, L]$: $\gamma = 4/(\sqrt L + \sqrt\mu)^2$,
-# $\mu_{\text{mom}} = ((\sqrt\kappa - 1)/(\sqrt\kappa + 1))^2$. The adaptive methods get rates
+# On the quadratic, GD gets its best fixed step (found here by a search over $\gamma$;
+# exercise 3 derives it) and momentum gets Polyak's tuning for curvatures between
+# $\lambda_{\min}$ and $\lambda_{\max}$: $\gamma = 4/(\sqrt{\lambda_{\max}} +
+# \sqrt{\lambda_{\min}})^2$, $\mu = ((\sqrt\kappa - 1)/(\sqrt\kappa + 1))^2$ with
+# $\kappa = \lambda_{\max}/\lambda_{\min}$. The adaptive methods get rates
 # that show their character. On Rosenbrock each method runs near its best rate (see the
 # sensitivity study below).
 
@@ -177,8 +190,11 @@ print("Adam's first step:", first, "= -lr * sign(g)")
 kappa = CURVATURE.max() / CURVATURE.min()
 heavy_ball_lr = 4 / (np.sqrt(CURVATURE.max()) + np.sqrt(CURVATURE.min())) ** 2
 heavy_ball_momentum = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+# GD's best fixed step: the one whose worst per-coordinate factor |1 - lr a_i| is smallest.
+lr_grid = np.linspace(1e-3, 0.1, 9901)
+gd_best_lr = lr_grid[np.argmin(np.abs(1 - np.outer(lr_grid, CURVATURE)).max(axis=1))]
 quadratic_runs = {
-    "GD, lr 2/21 (best)": mt.optim.GD(lr=2 / 21),
+    "GD, best fixed step": mt.optim.GD(lr=gd_best_lr),
     f"momentum {heavy_ball_momentum:.2f}, lr {heavy_ball_lr:.3f}": mt.optim.SGD(
         lr=heavy_ball_lr, momentum=heavy_ball_momentum
     ),
@@ -199,6 +215,7 @@ fig = plotting.trajectories_on_contours(
 )
 plotting.save(fig, PLOTS / "lesson03_trajectories_quadratic.png")
 
+# %%
 ROSENBROCK_START = (-1.2, 1.0)
 rosenbrock_runs = {
     "GD, lr 2e-3": mt.optim.GD(lr=2e-3),
@@ -234,12 +251,16 @@ fig = plotting.convergence(
     ylabel=r"$f(x_k) - f^*$ (function units)",
 )
 plotting.save(fig, PLOTS / "lesson03_convergence_quadratic.png")
+
+# %%
 fig = plotting.convergence(
     {name: np.maximum(rosenbrock(*p.T), 1e-30) for name, p in rosenbrock_paths.items()},
     title="Convergence on Rosenbrock",
     ylabel=r"$f(x_k) - f^*$ (function units)",
 )
 plotting.save(fig, PLOTS / "lesson03_convergence_rosenbrock.png")
+
+# %%
 final = {name: rosenbrock(*p[-1]) for name, p in rosenbrock_paths.items()}
 print("Rosenbrock, f after the last step:", {k: f"{v:.2g}" for k, v in final.items()})
 
@@ -251,16 +272,16 @@ print("Rosenbrock, f after the last step:", {k: f"{v:.2g}" for k, v in final.ite
 # - Adagrad's sum of squared gradients converges when the gradients shrink geometrically, so
 #   its steps shrink with the gradient and it converges linearly too (below 1e-9).
 # - RMSprop and Adam divide by a *recent* average of $g^2$, so near the minimum their step
-#   stays of order $\gamma$ however small the gradient: with a constant learning rate they
-#   hover around the minimum instead of settling (their last ten steps are still longer than
-#   $0.1\gamma$ on average). On a device, that is what a learning-rate schedule is for.
+#   does not shrink with the gradient (it stays of order $\gamma$): with a constant learning
+#   rate they hover around the minimum instead of settling (their last ten steps are still
+#   longer than $0.1\gamma$ on average). On a device, that is what a learning-rate schedule is for.
 # - On Rosenbrock, momentum and Adam end at least a hundred times closer to the minimum than
 #   GD.
 
 # %%
 quadratic_final = {name: quadratic(*p[-1]) for name, p in quadratic_paths.items()}
 momentum_name = next(name for name in quadratic_runs if name.startswith("momentum"))
-assert quadratic_final[momentum_name] < 1e-12 < 1e-4 < quadratic_final["GD, lr 2/21 (best)"]
+assert quadratic_final[momentum_name] < 1e-12 < 1e-4 < quadratic_final["GD, best fixed step"]
 assert quadratic_final["Adagrad, lr 1.5"] < 1e-9
 for name, lr in (("RMSprop, lr 0.05", 0.05), ("Adam, lr 0.3", 0.3)):
     last_steps = np.linalg.norm(np.diff(quadratic_paths[name][-11:], axis=0), axis=1)
@@ -306,8 +327,9 @@ plotting.save(fig, PLOTS / "lesson03_lr_sensitivity.png")
 # %% [markdown]
 # ### Check 4: GD and momentum have a hard ceiling, the adaptive methods do not
 #
-# GD's ceiling is set by the largest curvature it meets ($\gamma < 2/L$); the adaptive
-# methods' steps are bounded by about $\gamma$ whatever the gradient, so none of them can
+# GD's ceiling is set by the largest curvature it meets ($\gamma < 2/\lambda_{\max}$); the
+# adaptive methods' steps are bounded whatever the gradient (by $\gamma$ for Adagrad, about
+# $\gamma$ for Adam, $\gamma/\sqrt{1-\alpha} = 10\gamma$ for RMSprop), so none of them can
 # overflow in this range.
 
 # %%
@@ -324,10 +346,13 @@ for name in ("Adagrad", "RMSprop", "Adam"):
 # - Momentum accumulates consistent gradients and cancels alternating ones; tuned, its rate
 #   depends on $\sqrt\kappa$ instead of $\kappa$.
 # - Adagrad, RMSprop and Adam rescale each coordinate by its gradient history, which undoes
-#   axis-aligned ill-conditioning and bounds every step by about $\gamma$: they are hard to
-#   blow up, which makes them forgiving defaults on unattended devices. RMSprop and Adam keep
-#   steps of order $\gamma$ near the minimum, so they need a decaying learning rate to settle.
-# - Adam's bias correction makes its first steps the right size: $\gamma$ per coordinate.
+#   axis-aligned ill-conditioning and bounds every step by a fixed multiple of $\gamma$
+#   ($\gamma$ for Adagrad, about $\gamma$ for Adam, up to $10\gamma$ for RMSprop with
+#   $\alpha = 0.99$, which has no bias correction): they are hard to blow up, which makes
+#   them forgiving defaults on unattended devices. RMSprop and Adam keep steps of order
+#   $\gamma$ near the minimum, so they need a decaying learning rate to settle.
+# - Adam's bias correction makes its first steps the right size: $\gamma$ per coordinate;
+#   RMSprop's first step, uncorrected, is $\gamma/\sqrt{1-\alpha}$.
 #
 # ## Exercises
 #

@@ -35,7 +35,7 @@ from minitrain import plotting
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EPOCHS = 8 if FAST else 30
 
 # %% [markdown]
@@ -189,6 +189,25 @@ assert history.val_metric[-1] > 0.9
 assert history.loss[-1] < history.loss[0] / 5
 
 # %% [markdown]
+# ### When to stop: callbacks and early stopping
+#
+# `fit` calls callbacks at the start, after every step, after every epoch and at the end
+# (subclass `mt.Callback` and override the hooks you need; each receives the run, whose
+# parameters it may read or replace and whose `stop` it may set). `mt.EarlyStopping` ends a
+# run once the validation loss has not improved for `patience` epochs and hands back the
+# parameters of the best epoch (`restore_best=True`). It must watch a validation split carved
+# from the training rows: stopping on the test set would choose the model by its test score.
+
+# %%
+n_fit = int(0.8 * len(X_train))
+stopped = mt.fit(model, mt.losses.CrossEntropy(), mt.optim.Adam(lr=3e-3), X_train[:n_fit],
+                 y_train[:n_fit], epochs=100, batch_size=32, seed=0,
+                 validation=(X_train[n_fit:], y_train[n_fit:]),
+                 callbacks=[mt.EarlyStopping(patience=3)], progress=False)  # fmt: skip
+print(stopped)
+assert stopped.epochs_run < 100 and stopped.stopped_reason.startswith("early stopping")
+
+# %% [markdown]
 # ## Figures
 #
 # The training and test loss per epoch, and the gradient-check errors per parameter key.
@@ -200,6 +219,8 @@ fig = plotting.loss_curves(
     ylabel="cross-entropy (nats per sample)",
 )
 plotting.save(fig, PLOTS / "lesson04_loss_curves.png")
+
+# %%
 fig = plotting.gradient_errors(
     {key: [value] for key, value in errors.items()},
     tolerance=1e-6,

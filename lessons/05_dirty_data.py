@@ -40,7 +40,7 @@ from minitrain.plotting.comparisons import grouped_bars
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EPOCHS = 8 if FAST else 30  # of the small MLP; the linear model is solved exactly
 
 # %% [markdown]
@@ -112,6 +112,17 @@ print(f"training rows {train.sum()}, test rows {test.sum()}")
 # ### Anomaly scores
 #
 # - **z-score**: $z_{ij} = |x_{ij} - \bar x_j| / \sigma_j$, flagged above 3.
+# - **IQR** (Tukey's fences): with $Q_1, Q_3$ the column's 25th and 75th percentiles and
+#   $\mathrm{IQR} = Q_3 - Q_1$, a value is flagged outside $[Q_1 - k\,\mathrm{IQR},\;
+#   Q_3 + k\,\mathrm{IQR}]$; $k = 1.5$ flags 0.70% of Gaussian data.
+# - **Mahalanobis**: $d(x)^2 = (x - \bar x)^\top \Sigma^{-1} (x - \bar x)$ with $\Sigma$ the
+#   training covariance. For Gaussian rows $d^2$ follows a $\chi^2$ distribution with as many
+#   degrees of freedom as columns, so flagging $d^2$ above its $(1 - \alpha)$ quantile flags a
+#   fraction $\alpha$ of clean rows; it sees rows whose columns are each normal but not jointly.
+# - **A row is flagged when any of its columns is.** The per-column detectors score every
+#   value, so their false-alarm rate per row is higher than per value: at $z > 3$ a Gaussian
+#   value is flagged with probability 0.27%, a row of four independent columns with
+#   $1 - (1 - 0.0027)^4 \approx 1.1\%$.
 # - **MAD** (Iglewicz and Hoaglin): $M_{ij} = 0.6745\,|x_{ij} - \mathrm{med}_j| / \mathrm{MAD}_j$
 #   with $\mathrm{MAD}_j = \mathrm{med}_i |x_{ij} - \mathrm{med}_j|$. Why 0.6745: for
 #   $x \sim N(\mu, \sigma^2)$, $|x - \mu| \le c$ with probability $\tfrac12$ when
@@ -134,11 +145,17 @@ print(f"training rows {train.sum()}, test rows {test.sum()}")
 #
 # ### Why a spike costs so much under MSE
 #
-# The MSE gradient with respect to a prediction is $\partial L/\partial \hat y_i = 2 r_i / N$
-# (lesson 2): a row whose vibration is off by 10 mm/s has a residual near 250 W, and pulls on
-# the weights like 125 rows off by the 2 W of honest noise. Least squares fits the spikes at
-# the expense of everyone else. (Exercise 3 tries the other cure: a loss whose gradient is
-# bounded.)
+# The MSE gradient with respect to a prediction is
+# $\partial \mathcal L/\partial \hat y_i = 2 r_i / N$ (lesson 2): a row whose vibration is
+# off by 10 mm/s has a residual near 250 W, and pulls on the weights like 125 rows off by the
+# 2 W of honest noise. Least squares fits the spikes at the expense of everyone else.
+#
+# Spikes come in two kinds, and they pull differently. The gradient with respect to the
+# weights is $\partial \mathcal L/\partial w = \sum_i \ell'(r_i)\,x_i / N$: a row's pull is its loss
+# derivative *times its inputs*. An **outlier in the target** $y_i$ (a wrong power reading)
+# enters only through $r_i$. An **outlier in the inputs** (a vibration spike, as here) enters
+# twice: through $r_i$ and through the factor $x_i$ itself, its *leverage*. (Exercise 3 tries
+# a loss whose derivative $\ell'$ is bounded, which caps only the first of those factors.)
 
 # %% [markdown]
 # ### Check 1: mean imputation keeps the mean and shrinks the variance by $n_o/n$
@@ -314,9 +331,11 @@ assert min(linear.values()) >= linear["ground truth (X_clean)"] * 0.98  # nothin
 # ### Check 5: scaling moves the condition number by ten orders of magnitude, not the answer
 #
 # On the cleaned training data, least squares on raw and on standardized features gives the
-# same predictions (to 1e-9 relative: two solves of a problem with $\kappa \approx 10^{10}$
-# agree to about $\kappa \varepsilon_{machine}$ on the coefficients, far better on the
-# predictions). But GD's step count for a 1000-fold error reduction at $\eta = 1/L$,
+# same predictions to 1e-9 relative. That agreement is not luck with a $\kappa \approx 10^{10}$
+# problem: `closed_form.ols` centres the features before it solves, and centring alone takes
+# the condition number of $A^\top A$ from about $10^{10}$ to below $10^2$ (pressure's offset of
+# 1013 hPa is what made it huge), so both solves are accurate. GD on the raw features gets no
+# such help: its step count for a 1000-fold error reduction at $\eta = 1/L$,
 # $\log(10^{-3})/\log(1 - 1/\kappa)$, goes from about $10^{11}$ to about ten.
 
 # %%
@@ -328,6 +347,9 @@ np.testing.assert_allclose(raw_fit.predict(X_test), scaled_fit.predict(scaler.tr
                            rtol=1e-9)  # fmt: skip
 kappa_raw = mt.closed_form.gd_rate(X_clean_train).kappa
 kappa_scaled = mt.closed_form.gd_rate(scaler.transform(X_clean_train)).kappa
+kappa_centred = np.linalg.cond(X_clean_train - X_clean_train.mean(axis=0)) ** 2  # what ols sees
+print(f"condition of A^T A: with the offset column {kappa_raw:.2g}, centred {kappa_centred:.3g}")
+assert kappa_centred < 1e2 < 1e8 < kappa_raw
 
 
 def gd_steps(kappa):
@@ -356,6 +378,8 @@ fig = plotting.detector_scores(
     ylabel="modified z-score, largest over columns (MADs)",
 )  # fmt: skip
 plotting.save(fig, PLOTS / "lesson05_detector_scores.png")
+
+# %%
 fig = grouped_bars(
     errors,
     title="Sensor fleet: test error after each cleaning stage",
@@ -448,10 +472,13 @@ check_window(next(n for n in range(2, 100) if math.sqrt(n - 1) > 3))
 
 # %% [markdown]
 # **3.** $l(r) = r^2/2$ for $|r| \le \delta$ and $\delta(|r| - \delta/2)$ beyond, so
-# $dl/dr = r$ inside and $\delta\,\mathrm{sign}(r)$ outside: $\partial L/\partial \hat y_i =
-# \mathrm{clip}(r_i, -\delta, \delta)/N$. A spike pulls no harder than a residual of
-# $\delta$ (one standard deviation of the target here), so the fit follows the bulk of the
-# rows. Unlike dropping, this also works when no detector can tell the spikes from the data.
+# $dl/dr = r$ inside and $\delta\,\mathrm{sign}(r)$ outside:
+# $\partial \mathcal L/\partial \hat y_i = \mathrm{clip}(r_i, -\delta, \delta)/N$. An outlier
+# *in the target* then pulls no harder than a residual of $\delta$ (one standard deviation
+# of the target here). A spike *in the inputs* still pulls on the weights with
+# $\mathrm{clip}(r_i)\,x_i/N$, which grows with $|x_i|$: Huber bounds the residual's part,
+# not the leverage's, so it helps here less than dropping the spiked rows does. Against
+# outliers in $y$ it works even when no detector can tell them from the data.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 X_units, y_units = training_sets["+ units fixed"]

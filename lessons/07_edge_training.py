@@ -43,7 +43,7 @@ from minitrain.plotting.comparisons import legend_below
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 ROUNDS = 20 if FAST else 50
 TARGET = 0.85  # test accuracy to reach
 
@@ -90,7 +90,8 @@ TARGET = 0.85  # test accuracy to reach
 #
 # A transfer of $b$ bytes over a link of bandwidth $\beta$ bit/s and latency $\ell$ takes
 # $\ell + 8b/\beta$; compute takes multiply-adds (MACs) / speed, with training MACs $= 3 \times$
-# (multiply-adds of a forward pass) per row (forward once, backward twice). Device $k$'s
+# (multiply-adds of a forward pass) per row: a training step is the forward pass plus a
+# backward pass of at most twice its cost (lesson 4), three passes. Device $k$'s
 # update reaches the gateway at
 #
 # $$a_k = t(\text{cloud} \to \text{gateway}) + t(\text{gateway} \to k) + t_{compute,k}
@@ -220,10 +221,22 @@ def rounds_to_target(history):
     return math.inf if first is None else first + 1
 
 
-print(f"{'run':<34}{'rounds to 85%':>14}{'final':>8}{'MB sent':>9}")
+def reached(value, fmt="g"):
+    """A value to print, or "not reached" for the infinity that stands for never."""
+    return "not reached" if math.isinf(value) else format(value, fmt)
+
+
+def bytes_to_target(history):
+    """Bytes sent (both directions, all links) up to the round that first reaches TARGET."""
+    first = history.first_reaching(TARGET)
+    return math.inf if first is None else history.total_bytes[first]
+
+
+print(f"{'run':<34}{'rounds to 85%':>14}{'MB to 85%':>13}{'final':>8}{'MB, all rounds':>16}")
 for (name, data), history in runs.items():
-    print(f"{name + ', ' + data:<34}{rounds_to_target(history):>14}"
-          f"{history.val_metric[-1]:>8.1%}{history.total_bytes[-1] / 1e6:>9.2f}")  # fmt: skip
+    print(f"{name + ', ' + data:<34}{reached(rounds_to_target(history)):>14}"
+          f"{reached(bytes_to_target(history) / 1e6, '.2f'):>13}{history.val_metric[-1]:>8.1%}"
+          f"{history.total_bytes[-1] / 1e6:>16.2f}")  # fmt: skip
 
 # %% [markdown]
 # ### Check 4: the clock and the byte count of a round are the formulas
@@ -310,7 +323,9 @@ def seconds_to_target(history):
 
 
 for name, history in clock_runs.items():
-    print(f"{name:<45} {seconds_to_target(history):8.3g} s to 85%, final "
+    seconds = seconds_to_target(history)
+    time_to = "never reaches 85%" if math.isinf(seconds) else f"{seconds:.3g} s to 85%"
+    print(f"{name:<45} {time_to:>17}, final "
           f"{history.val_metric[-1]:.1%}, round {np.mean(history.round_time):.3f} s")  # fmt: skip
 
 # %% [markdown]
@@ -388,11 +403,15 @@ fig = plotting.rounds_to_accuracy(
     target=TARGET, title="Digits on 20 devices, 10 per round: FedSGD vs FedAvg (E = 2, B = 24)",
 )  # fmt: skip
 plotting.save(legend_below(fig), PLOTS / "lesson07_rounds_to_accuracy.png")
+
+# %%
 fig = plotting.time_to_accuracy(
     {name: (np.array(h.elapsed), np.array(h.val_metric)) for name, h in clock_runs.items()},
     target=TARGET, title="FedAvg on 16 Raspberry Pis + 4 MCUs: waiting vs a 0.1 s deadline",
 )  # fmt: skip
 plotting.save(legend_below(fig), PLOTS / "lesson07_time_to_accuracy.png")
+
+# %%
 sent = {
     name: (np.array(runs[name, "IID"].total_bytes, float), np.array(runs[name, "IID"].val_metric))
     for name in ("FedSGD", "FedAvg", "FedAvg, int8 updates")

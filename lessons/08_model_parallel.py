@@ -40,7 +40,7 @@ from minitrain.plotting.comparisons import grouped_bars, resource_curves, schedu
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 MICRO_BATCHES = [1, 2, 4, 8, 16] if FAST else [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 
 # %% [markdown]
@@ -74,12 +74,18 @@ MICRO_BATCHES = [1, 2, 4, 8, 16] if FAST else [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 #
 # Stage $s$ runs the forward passes of micro-batches $0, \dots, M-1$, then (once all are
 # done) their backward passes in reverse order. With $f_{s,m}$, $b_{s,m}$ the compute times and
-# $c_{s,m}$, $c'_{s,m}$ the transfer times over boundary $s \to s+1$, the finish times are
+# $c_{s,m}$, $c'_{s,m}$ the transfer times over boundary $s \to s+1$, and a link that carries
+# one transfer at a time (micro-batches ready together **queue** for it), the arrival times
+# $A$ and finish times are
 #
-# $$F_{s,m} = \max(F_{s,m-1},\; F_{s-1,m} + c_{s-1,m}) + f_{s,m}, \qquad
-#   B_{s,m} = \max(B_{s,m+1},\; B_{s+1,m} + c'_{s,m}) + b_{s,m},$$
+# $$A_{s,m} = \max(F_{s-1,m},\; A_{s,m-1}) + c_{s-1,m}, \qquad
+#   F_{s,m} = \max(F_{s,m-1},\; A_{s,m}) + f_{s,m},$$
 #
-# with $B_{s,M} = F_{s,M-1}$, and the step ends at $B_{0,0}$. With $S$ equal stages ($f$, $b$ per
+# and likewise backward, $A'_{s,m} = \max(B_{s+1,m}, A'_{s,m+1}) + c'_{s,m}$ and
+# $B_{s,m} = \max(B_{s,m+1},\; A'_{s,m}) + b_{s,m}$, with $B_{s,M} = F_{s,M-1}$; the step
+# ends at $B_{0,0}$. Without the queue term a slow link would carry several micro-batches at
+# once: the recurrence agrees with a real link only while each send is shorter than a stage's
+# compute (Check 3 measures the difference). With $S$ equal stages ($f$, $b$ per
 # micro-batch) and free links, the last forward finishes at $(M + S - 1) f$ (the first
 # micro-batch takes $S$ stage-times to reach the end, the others follow one behind the
 # other), the backward pass mirrors it, so the step takes $(M + S - 1)(f + b)$ while each
@@ -87,15 +93,22 @@ MICRO_BATCHES = [1, 2, 4, 8, 16] if FAST else [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
 #
 # $$1 - \frac{S\,M(f + b)}{S\,(M + S - 1)(f + b)} = \frac{S - 1}{M + S - 1}:$$
 #
-# more micro-batches shrink it, more stages grow it. The price of large $M$: every stage must
-# keep the activations of all $M$ micro-batches for their backward passes.
+# more micro-batches shrink it, more stages grow it. For a fixed batch, large $M$ does *not*
+# cost activation memory: the $M$ micro-batches together hold the batch's $N$ rows, as one
+# batch would. Its prices are elsewhere: small micro-batches use a device's arithmetic less
+# efficiently, and every micro-batch pays each link's latency again. (Memory grows with the
+# number of micro-batches *in flight*; GPipe trims it by re-materialization, keeping only
+# each stage's input and recomputing the rest during the backward pass, and the 1F1B
+# schedule of PipeDream-Flush starts backward passes early so that at most $S$ micro-batches
+# are in flight.)
 #
 # ### Where to cut along edge → gateway → cloud
 #
-# Each placement costs compute on each device (multiply-adds / speed, a backward pass costing
-# twice the forward) plus, at each cut, the transfer of the activation forward and of its
-# gradient back, $\ell_a + \ell_b + 8\,\text{bytes}/\min(\beta_{up}, \beta_{down})$. A slow
-# radio makes the width of the cut layer the dominant term.
+# Each placement costs compute on each device (multiply-adds / speed, with a backward pass
+# costing twice the forward, its upper bound from lesson 4) plus, at each cut, the transfer of
+# the activation forward and of its gradient back,
+# $\ell_a + \ell_b + 8\,\text{bytes}/\min(\beta_{up}, \beta_{down})$. A slow radio makes the
+# width of the cut layer the dominant term.
 #
 # ### Averaging through gateways
 #
@@ -168,21 +181,29 @@ _, _, gpipe = dist.pipeline_value_and_grad(wide, mt.losses.MSE(), wide_params, X
 
 
 def schedule(f, b, send_f, send_b):
-    """Finish time of the step, and every task's (start, end): f, b (S, M); sends (S-1, M)."""
+    """Finish time of the step, and every task's (start, end): f, b (S, M); sends (S-1, M).
+    A link carries one send at a time: a send starts when its data is ready *and* the link
+    is free (A, the previous arrival over that link)."""
     S, M = f.shape
     F, B = np.zeros((S, M)), np.zeros((S, M))
-    tasks = {f"stage {s}": [] for s in range(S)}
+    tasks = {f"stage {s}": [] for s in range(S)} | {f"link {s}": [] for s in range(S - 1)}
     for s in range(S):
+        arrival = 0.0
         for m in range(M):
-            ready = F[s - 1, m] + send_f[s - 1, m] if s else 0.0
-            begin = max(F[s, m - 1] if m else 0.0, ready)
+            if s:
+                send_begins = max(F[s - 1, m], arrival)
+                arrival = send_begins + send_f[s - 1, m]
+                tasks[f"link {s - 1}"].append((send_begins, arrival, "send", ""))
+            begin = max(F[s, m - 1] if m else 0.0, arrival)
             F[s, m] = begin + f[s, m]
             tasks[f"stage {s}"].append((begin, F[s, m], "forward", str(m)))
     for s in range(S - 1, -1, -1):
+        arrival = 0.0
         for m in range(M - 1, -1, -1):
             free = B[s, m + 1] if m < M - 1 else F[s, M - 1]
-            ready = B[s + 1, m] + send_b[s, m] if s < S - 1 else 0.0
-            begin = max(free, ready)
+            if s < S - 1:
+                arrival = max(B[s + 1, m], arrival) + send_b[s, m]
+            begin = max(free, arrival)
             B[s, m] = begin + b[s, m]
             tasks[f"stage {s}"].append((begin, B[s, m], "backward", str(m)))
     return B[0, 0], tasks
@@ -199,12 +220,24 @@ print(f"step {step_time * 1e3:.3f} ms by hand, {gpipe.time * 1e3:.3f} ms by the 
 # ### Check 3: the recurrences by hand give the library's step time and bubble
 #
 # Same formulas, same additions: equal to 1e-12 relative. The bubble is the idle share of the
-# three stages' time.
+# three stages' time. Then the same pipeline on 100 Mbit/s links, where a send (about 8 ms)
+# is longer than a stage's forward (about 1.3 ms): the sends queue, the queue decides the step
+# time, and the recurrence still gives the library's time exactly.
 
 # %%
 assert np.isclose(step_time, gpipe.time, rtol=1e-12)
 busy = 3 * 4 * (f[0, 0] + 2 * f[0, 0])
 assert np.isclose(gpipe.bubble, 1 - busy / (3 * step_time), rtol=1e-12)
+
+slow = dist.DeviceProfile("pi-on-100-mbit", 1e10, 1e8, 1e8, 1e-4)
+slow_gpipe = dist.pipeline_value_and_grad(wide, mt.losses.MSE(), wide_params, X_wide, y_wide,
+                                          stages=SPLITS[3], micro_batches=4, devices=slow)[2]
+slow_send = np.full((2, 4), 2 * slow.latency_s + 8 * rows * 256 * 8 / slow.uplink_bps)
+slow_time, _ = schedule(f, 2 * f, slow_send, slow_send)
+print(f"100 Mbit/s: send {slow_send[0, 0] * 1e3:.2f} ms, forward {f[0, 0] * 1e3:.2f} ms; step "
+      f"{slow_time * 1e3:.1f} ms by hand with the queue, {slow_gpipe.time * 1e3:.1f} ms by the "
+      "library")  # fmt: skip
+assert np.isclose(slow_time, slow_gpipe.time, rtol=1e-12)
 
 # %% [markdown]
 # ## The bubble against the number of micro-batches
@@ -323,8 +356,10 @@ for name in step_times:
 # float32 pixels, the first hidden layer 256 wide. Cutting after it sends four times the input
 # forward *and* back, so for training every split loses to shipping the raw images; training
 # the whole network on the MCU would send nothing, but its weights, gradients and activations
-# do not fit in 256 KB. Split learning pays off when the cut is narrower than the input (or
-# when the input may not leave the device, a privacy rule rather than a speed rule). For
+# do not fit in 256 KB. For training, a cut sends its activation up and its gradient back, two
+# transfers of its width, against one of the input: split learning pays off only when the cut
+# is narrower than about *half* the input (or when the input may not leave the device, a
+# privacy rule rather than a speed rule). For inference, narrower than the input suffices. For
 # inference, which needs only a few KB of RAM, the whole network on the MCU is fastest: it
 # sends nothing.
 
@@ -369,11 +404,7 @@ assert backhaul == {"flat": 24 * B, "hierarchical": 3 * B}
 # ## Figures
 
 # %%
-links = {f"link {s} → {s + 1}": [] for s in range(2)}
-for s in range(2):
-    for m in range(4):
-        end_forward = tasks[f"stage {s}"][m][1]
-        links[f"link {s} → {s + 1}"].append((end_forward, end_forward + one_send, "send", ""))
+links = {f"link {s} → {s + 1}": tasks[f"link {s}"] for s in range(2)}
 fig = schedule_timeline(
     {**{f"stage {s}: 2 x Dense(256, 256)": tasks[f"stage {s}"] for s in range(3)}, **links},
     title=f"GPipe: 3 stages, 4 micro-batches, bubble {gpipe.bubble:.0%} (forward sends shown)",
@@ -381,6 +412,8 @@ fig = schedule_timeline(
     ylabel="device or link",
 )
 plotting.save(fig, PLOTS / "lesson08_gpipe_schedule.png")
+
+# %%
 fig = resource_curves(
     measured,
     formula=predicted,
@@ -389,6 +422,8 @@ fig = resource_curves(
     ylabel="bubble: idle fraction of the stages' time",
 )
 plotting.save(fig, PLOTS / "lesson08_bubble.png")
+
+# %%
 def shown(name):
     return name if fits_mcu[name] else f"{name} [no RAM to train]"
 
@@ -411,9 +446,9 @@ plotting.save(fig, PLOTS / "lesson08_placements.png")
 # - What travels is one activation per cut, forward, and its gradient, backward: the width of
 #   the cut layer times the rows.
 # - GPipe's bubble is $(S - 1)/(M + S - 1)$: more micro-batches fill the pipeline, at the price
-#   of keeping more activations.
-# - On a slow edge radio, the cut's width decides. Training through a cut wider than the input
-#   loses to shipping the input; inference entirely on the device sends nothing.
+#   of smaller micro-batches and one more link latency each (not of memory, for a fixed batch).
+# - On a slow edge radio, the cut's width decides. Training through a cut wider than half the
+#   input loses to shipping the input; inference entirely on the device sends nothing.
 # - Gateways that average before forwarding send $G$ updates instead of $K$, with the same
 #   result.
 #

@@ -38,7 +38,7 @@ from minitrain import plotting
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 EXAMPLES = 15 if FAST else 40  # examples hypothesis tries per property
 # Deterministic search (the same examples every run) and no example database on disk, so the
 # lesson prints the same thing every time; no "explain" phase (it re-runs a failing test many
@@ -350,6 +350,9 @@ check_catches(mse_property, "mse")
 # %% [markdown]
 # **2.** The rows sum to $\sum_c s_c - \sum_c T_c = 1 - 1 = 0$; forgetting $T$ leaves a sum
 # of $1/N$ per row. Exact up to rounding of a sum of C terms of size ≤ 1/N: 1e-12 is ample.
+# A zero row sum is **necessary, not sufficient**: the wrong gradient $(T - s)/N$ (a sign
+# flip) and zero itself sum to zero too. This property catches one family of bugs; the
+# finite-difference check above is what pins the gradient down.
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}

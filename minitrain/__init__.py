@@ -15,9 +15,10 @@ Subsystems are modules, imported on first use: ``mt.losses``, ``mt.optim``, ``mt
 from importlib import import_module
 from typing import Any
 
-from . import losses
+# _progress first: fit's progress bar (tqdm.auto) then loads in a notebook without a warning
+from . import _progress, losses  # noqa: F401
 from .layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
-from .train import fit, value_and_grad
+from .train import Callback, EarlyStopping, fit, value_and_grad
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ _SUBMODULES = (
     "strategies",
     "plotting",
     "layers",
+    "callbacks",
 )
 
 
@@ -46,7 +48,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Callback",
     "Dense",
+    "EarlyStopping",
     "LeakyReLU",
     "ReLU",
     "Sequential",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -90,7 +91,8 @@ def list_lessons() -> int:
         print(f"no lessons (files NN_name.py) in {LESSONS_DIR}")
     for number, path in lessons.items():
         print(f"{number:>2}  {path.name:<32} {lesson_title(path)}")
-    print("\nRun one with `minitrain lessons N`; open one as a notebook with jupytext.")
+    print("\nRun one with `minitrain lessons N`; open one as a notebook with jupytext; build "
+          "them all into an offline site with `minitrain book`.")
     return 0
 
 
@@ -110,6 +112,11 @@ def run_lesson(number: int) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     """``minitrain demo``: the edge story (default) or, with ``--linear``, the first example."""
     if args.linear:
+        if args.out is not None:  # the first example writes no figure: say so, do not ignore it
+            print("minitrain demo: --out names the folder for the story's figures; --linear "
+                  "prints a table and writes no figures, so drop --out",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         linear_demo(epochs=args.epochs, seed=args.seed)
         return 0
     from . import demo  # the subsystems load only for the story
@@ -117,7 +124,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         settings = demo.DemoSettings(optimizer=args.optimizer, nodes=args.nodes,
                                      sparsity=args.sparsity, seed=args.seed, rounds=args.rounds,
-                                     out=args.out)  # fmt: skip
+                                     out=args.out or "demo_output")  # fmt: skip
     except (TypeError, ValueError) as error:  # a bad option: say which, and stop before work
         print(f"minitrain demo: bad option: {error}", file=sys.stderr)
         return 2
@@ -126,9 +133,57 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def make_plots(out: str, only: str | None) -> int:
+    """The gallery's figures and the lessons' figures (all, or the one named ``only``)."""
     from . import gallery  # matplotlib and the figures' data only when asked for
 
-    gallery.generate(out, only=only)
+    lesson = LESSON_FIGURE.match(only or "")
+    if only is not None and lesson is None:
+        gallery.generate(out, only=only)  # refuses a name that is neither kind
+        return 0
+    if only is None:
+        gallery.generate(out)
+    return lesson_figures(out, None if lesson is None else int(lesson.group(1)))
+
+
+LESSON_FIGURE = re.compile(r"^lesson(\d\d)_\w+\.png$")
+
+
+def lesson_figures(out: str, number: int | None = None) -> int:
+    """Run the lessons (all, or lesson ``number``) as scripts writing their figures to ``out``:
+    the one command that regenerates the committed lesson figures (a plain lesson run writes
+    them to the ignored build/figures/)."""
+    lessons = find_lessons()
+    chosen = sorted(lessons) if number is None else [number]
+    if number is not None and number not in lessons:
+        raise ValueError(f"there is no lesson {number}; the lessons are {sorted(lessons)}.")
+    env = {**os.environ, "MINITRAIN_PLOTS_DIR": str(Path(out).resolve())}
+    for n in chosen:
+        print(f"running {lessons[n].name} -> {out}", flush=True)
+        code = subprocess.run([sys.executable, str(lessons[n])], cwd=lessons[n].parent.parent,
+                              env=env, stdout=subprocess.DEVNULL).returncode  # fmt: skip
+        if code:
+            print(f"minitrain plots: {lessons[n].name} failed (exit {code})", file=sys.stderr)
+            return code
+    return 0
+
+
+def make_book(args: argparse.Namespace) -> int:
+    """``minitrain book``: execute the lessons as notebooks and write the static site."""
+    from . import book  # jupytext, nbclient and MathJax only when a book is built
+
+    try:
+        numbers = None if args.lessons is None else [int(n) for n in args.lessons.split(",")]
+    except ValueError:
+        print(f"minitrain book: --lessons takes numbers like 1,3; got {args.lessons!r}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        built = book.build(args.out, edition=args.edition, lessons=numbers, fast=args.fast,
+                           jobs=args.jobs)  # fmt: skip
+    except ImportError as error:
+        print(f"minitrain book: {error}", file=sys.stderr)
+        return 2
+    print(f"open {built.out.resolve() / 'index.html'} in a browser (it works offline)")
     return 0
 
 
@@ -164,13 +219,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--rounds", type=int, default=30, help="federated rounds (default 30)")
     demo.add_argument(
-        "--out", default="demo_output", help="folder for the figures (default demo_output/)"
+        "--out", default=None, help="folder for the story's figures (default demo_output/)"
     )
     lessons = commands.add_parser("lessons", help="list the lessons, or run lesson N")
     lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")
-    plots = commands.add_parser("plots", help="regenerate the plot gallery")
+    plots = commands.add_parser(
+        "plots", help="regenerate the plot gallery and the lessons' figures (the committed PNGs)"
+    )
     plots.add_argument("--out", default="plots", help="folder for the PNGs (default plots/)")
-    plots.add_argument("--only", metavar="NAME", help="one figure, e.g. gd_vs_rate_bound.png")
+    plots.add_argument(
+        "--only",
+        metavar="NAME",
+        help="one figure, e.g. gd_vs_rate_bound.png or lesson01_gd_vs_bound.png",
+    )
+    book = commands.add_parser(
+        "book", help="execute every lesson as a notebook and build the offline course site"
+    )
+    book.add_argument("--out", default="build/book", help="site folder (default build/book/)")
+    book.add_argument(
+        "--edition",
+        choices=("teacher", "student"),
+        default="teacher",
+        help="teacher: with folded solutions (default); student: exercises and checks only",
+    )
+    book.add_argument("--lessons", metavar="N,M", help="only these lessons, e.g. 1,3")
+    book.add_argument("--fast", action="store_true", help="the lessons' quick mode (smaller runs)")
+    book.add_argument("--jobs", type=int, default=1, help="lessons run at once (default 1)")
     return parser
 
 
@@ -178,6 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return run_demo(args)
+    if args.command == "book":
+        try:
+            return make_book(args)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"minitrain book: {error}", file=sys.stderr)
+            return 2
     try:
         if args.command == "lessons":
             return list_lessons() if args.number is None else run_lesson(args.number)

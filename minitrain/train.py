@@ -147,6 +147,22 @@ class History:
         del out["params"], out["opt_state"]
         return out
 
+    def __repr__(self) -> str:
+        """One line: epochs run, the last epoch's values, why the run stopped, the size of
+        ``params``. The arrays and per-step lists stay one attribute away (``as_dict()``)."""
+        metric = self.metric_name or "metric"
+        series = [("loss", self.loss), (metric, self.metric)]
+        series += [("val_loss", self.val_loss), (f"val_{metric}", self.val_metric)]
+        parts = [f"epochs_run={self.epochs_run}"]
+        parts += [f"{name}={values[-1]:.4g}" for name, values in series if values]
+        if self.stopped_reason:
+            parts.append(f"stopped_reason={self.stopped_reason!r}")
+        if self.diverged_at_step is not None:
+            parts.append(f"diverged_at_step={self.diverged_at_step}")
+        values = sum(int(array.size) for array in self.params.values())
+        parts.append(f"params=<{len(self.params)} arrays, {values} values>")
+        return f"History({', '.join(parts)})"
+
 
 @dataclass
 class TrainingRun:

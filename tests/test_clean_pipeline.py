@@ -71,7 +71,7 @@ def test_cleaning_removes_most_anomalies_and_restores_units_on_the_default_fleet
     assert fixed == {(f.node, f.column) for f in fleet.unit_faults}
     text = str(out.report).splitlines()
     assert text[0].split() == ["step", "kind", "rows", "in", "flagged", "dropped", "imputed",
-                               "changed", "cols", "-"]
+                               "changed", "cols", "dropped"]
     assert text[1].split()[:5] == ["duplicates", "filter", str(fleet.X.shape[0]),
                                    str(fleet.duplicate_mask.sum()), str(fleet.duplicate_mask.sum())]
 

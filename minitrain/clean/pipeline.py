@@ -162,7 +162,8 @@ class CleaningReport:
     steps: tuple[StepReport, ...]
 
     def __str__(self) -> str:
-        head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed", "cols -")
+        head = ("step", "kind", "rows in", "flagged", "dropped", "imputed", "changed",
+                "cols dropped")  # fmt: skip
         rows = [head] + [astuple(s) for s in self.steps]
         width = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         return "\n".join(

@@ -44,6 +44,7 @@ __all__ = [
     "fits",
     "footprint",
     "get_device",
+    "packed_nbytes",
     "sparse_nbytes",
 ]
 
@@ -157,6 +158,18 @@ def sparse_nbytes(array: np.ndarray, value_bytes: int) -> int:
     return min(dense, bitmap, csr)
 
 
+def packed_nbytes(array: np.ndarray, bits: int) -> int:
+    """Bytes of ``array``'s ``bits``-bit integers in the smallest of dense, bitmap and CSR
+    storage, the values packed (ceil(count bits / 8) bytes); at 8 bits, sparse_nbytes(a, 1)."""
+    n, nnz = array.size, int(np.count_nonzero(array))
+    rows, cols = array.shape if array.ndim == 2 else (1, n)
+    values = -(-nnz * bits // 8)
+    dense = -(-n * bits // 8)
+    bitmap = math.ceil(n / 8) + values
+    csr = values + nnz * _index_bytes(cols - 1) + (rows + 1) * _index_bytes(nnz)
+    return min(dense, bitmap, csr)
+
+
 @dataclass(frozen=True)
 class Footprint:
     """Sizes of a model (see the module docstring for every formula). Bytes are integers;
@@ -175,6 +188,7 @@ class Footprint:
     batch_size: int | None
     activation_values: int | None
     training_bytes: int | None
+    bits: int = 8  # the integer width int8_bytes and sparse_int8_bytes count (packed below 8)
 
     @property
     def smallest_bytes(self) -> int:
@@ -185,8 +199,8 @@ class Footprint:
             ("parameters", f"{self.n_params:,} ({self.n_nonzero:,} non-zero)"),
             ("dense float32", _bytes(self.dense_bytes)),
             ("sparse float32", _bytes(self.sparse_bytes)),
-            ("int8", _bytes(self.int8_bytes)),
-            ("sparse int8", _bytes(self.sparse_int8_bytes)),
+            (f"int{self.bits}", _bytes(self.int8_bytes)),
+            (f"sparse int{self.bits}", _bytes(self.sparse_int8_bytes)),
             ("multiply-adds / sample", f"{self.macs_dense:,} dense, {self.macs_sparse:,} sparse"),
             ("inference RAM / sample", _bytes(self.inference_ram_bytes)),
         ]
@@ -230,6 +244,8 @@ def footprint(
     params: Mapping[str, np.ndarray],
     opt: Any = None,
     batch_size: int | None = None,
+    *,
+    bits: int = 8,
 ) -> Footprint:
     """Parameter count, storage, multiply-adds and (with ``batch_size``) training memory.
 
@@ -239,6 +255,8 @@ def footprint(
     two float32 buffers a layer-by-layer forward pass needs for one sample.
     training_bytes = itemsize * (2 n_params + slot values + batch * (n_in + sum widths))
     (+ 1 byte per masked entry for a ``masked`` stepper); ``opt=None`` counts no slots.
+    ``bits`` (2..8) is the width of the quantized integers: int8_bytes and sparse_int8_bytes
+    count them packed, ceil(n bits / 8) bytes per array (see ``packed_nbytes``).
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
@@ -251,6 +269,7 @@ def footprint(
         raise TypeError(f"opt must be a stepper such as mt.optim.Adam(); got {describe(opt)}.")
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, minimum=1)
+    bits = check_int("bits", bits, minimum=2, maximum=8)
     if model.n_in is None:
         raise ValueError(f"model {model!r} has no Dense layer; its input width is unknown.")
 
@@ -272,8 +291,8 @@ def footprint(
         n_nonzero=sum(int(np.count_nonzero(a)) for a in arrays),
         dense_bytes=4 * n_params,
         sparse_bytes=sum(sparse_nbytes(a, 4) for a in arrays),
-        int8_bytes=n_params + 4 * len(arrays),
-        sparse_int8_bytes=sum(sparse_nbytes(a, 1) + 4 for a in arrays),
+        int8_bytes=sum(-(-a.size * bits // 8) for a in arrays) + 4 * len(arrays),
+        sparse_int8_bytes=sum(packed_nbytes(a, bits) + 4 for a in arrays),
         macs_dense=macs_per_sample(model),
         macs_sparse=sum(int(np.count_nonzero(W)) for W in dense_w),
         inference_ram_bytes=4 * max(map(sum, pairwise(widths))),
@@ -281,6 +300,7 @@ def footprint(
         batch_size=batch_size,
         activation_values=activation_values,
         training_bytes=training_bytes,
+        bits=bits,
     )
 
 

@@ -63,9 +63,10 @@ class QuantizedTensor:
 
     @property
     def nbytes(self) -> int:
-        """Storage: 1 byte per integer, 4 per float32 scale, 1 per (affine) zero point."""
+        """Storage: the integers packed at ``bits`` each, ceil(n bits / 8) bytes (two 4-bit
+        values per byte), plus 4 per float32 scale and 1 per (affine) zero point."""
         zero_points = self.zero_point.size if self.scheme == "affine" else 0
-        return self.values.size + 4 * self.scale.size + zero_points
+        return -(-self.values.size * self.bits // 8) + 4 * self.scale.size + zero_points
 
 
 def _integer_range(bits: int, scheme: str) -> tuple[int, int]:

@@ -24,8 +24,8 @@ FIGURES: dict[str, FigureEntry] = {
         training.trajectories_quadratic,
         "On a quadratic 20 times more curved across its valley than along it, GD at its best "
         "step zig-zags across; momentum tuned by Polyak's rule zig-zags harder yet converges "
-        "fastest; Adagrad heads almost straight in, and RMSprop and Adam, whose steps stay "
-        "of the size of the learning rate, end hovering near the minimum.",
+        "fastest; Adagrad heads almost straight in, and RMSprop and Adam, whose steps do not "
+        "shrink with the gradient, end hovering near the minimum.",
     ),
     "optimizer_trajectories_rosenbrock.png": (
         training.trajectories_rosenbrock,
@@ -94,8 +94,8 @@ FIGURES: dict[str, FigureEntry] = {
     "bytes_under_compression.png": (
         edge.bytes_under_compression,
         "Encoding the clients' updates in 8 bits or keeping only the top 1% of entries (with "
-        "error feedback) reaches 90% with about 8 and 20 times fewer uploaded bytes than "
-        "dense updates.",
+        "error feedback) reaches 90% with about 4 and 15 times fewer uploaded bytes than "
+        "dense float32 updates, the format a device would send.",
     ),
 }
 
@@ -117,7 +117,25 @@ def readme_text(names: list[str] | None = None) -> str:
         words = [PROPER_NAMES.get(w, w) for w in name.removesuffix(".png").split("_")]
         heading = " ".join(words)[:1].upper() + " ".join(words)[1:]
         lines += [f"## {heading}", "", FIGURES[name][1], "", f"![{heading}]({name})", ""]
+    if names is None:
+        lines += lesson_figures_text()
     return "\n".join(lines)
+
+
+def lesson_figures_text() -> list[str]:
+    """The README's second part: each lesson's figures (written by the lessons), captioned."""
+    from .lessons import LESSON_FIGURES
+
+    lines = [
+        "# The lessons' figures",
+        "",
+        "Each lesson draws these figures as it runs; `minitrain plots --out plots` regenerates",
+        "them here with the gallery (a lesson run on its own writes to `build/figures/`).",
+        "",
+    ]
+    for name, caption in LESSON_FIGURES.items():
+        lines += [f"## {name.removesuffix('.png')}", "", caption, "", f"![{name}]({name})", ""]
+    return lines
 
 
 def generate(

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from .._validate import check_int, describe
 from ._common import spans_decades
+from .display import SavedFigure
 from .edge import (
     accuracy_vs_bytes,
     bytes_under_compression,
@@ -38,10 +39,12 @@ from .training import convergence, gd_vs_bound, loss_curves
 FORMATS = (".png", ".svg", ".pdf")
 
 
-def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
+def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> SavedFigure:
     """Write ``fig`` to ``path`` (.png, .svg or .pdf), creating missing folders; return the path.
 
-    110 dpi makes the default 7.5-inch-wide figure about 830 pixels wide.
+    110 dpi makes the default 7.5-inch-wide figure about 830 pixels wide. The path returned is
+    a ``pathlib.Path`` that a notebook displays as the saved picture, so a cell ending in
+    ``plotting.save(fig, path)`` shows the figure.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {describe(fig)}.")
@@ -53,7 +56,7 @@ def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
     dpi = check_int("dpi", dpi, minimum=20)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
-    return path
+    return SavedFigure(path)
 
 
 __all__ = [

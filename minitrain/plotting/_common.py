@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._validate import as_float_array, check_positive, describe
+from .display import Figure as DisplayedFigure
 
 # Sizes chosen so a figure saved at 110 dpi (~830 px wide) stays readable shown 700 px wide.
 STYLE = {
@@ -50,8 +51,11 @@ def styled(function: F) -> F:
 
 
 def new_figure(ncols: int = 1, height: float = 4.6, sharey: bool = False) -> tuple[Figure, Any]:
-    """A constrained-layout Figure with ``ncols`` axes (one Axes, or an array of them)."""
-    fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    """A constrained-layout Figure with ``ncols`` axes (one Axes, or an array of them).
+
+    The Figure displays itself in a notebook (see ``display``).
+    """
+    fig = DisplayedFigure(figsize=(WIDTH, height), layout="constrained")
     axes = fig.subplots(1, ncols, sharey=sharey)
     return fig, axes
 

@@ -122,11 +122,13 @@ def resource_curves(
     xlabel: str = "resource (units)",
     ylabel: str = "metric (units)",
 ) -> Figure:
-    """Measured curves (label -> (x, y)), with optional predictions drawn dashed behind them.
+    """Measured curves (label -> (x, y)), with optional predictions drawn with them.
 
     For error against simulated time or bytes sent, or a measured quantity against the formula
-    that predicts it (``formula``: label -> (x, y), drawn as wide pale dashed lines; a label
-    also in ``curves`` shares its colour). Axes spanning two decades get a log scale.
+    that predicts it (``formula``: label -> (x, y)). A formula whose label is also in
+    ``curves`` is drawn as a thin dashed line in its colour with the measured values as points on it
+    (so a perfect match hides neither); other formulas are wide pale dashed lines. Axes
+    spanning two decades get a log scale.
     ``x_unit`` (e.g. "B") writes the x ticks with SI prefixes in that unit (10 kB, 2 MB).
     """
     measured = check_xy("curves", curves)
@@ -138,12 +140,17 @@ def resource_curves(
     colours: dict[str, str] = {}
     for label, (x, y) in measured.items():
         size = 8 if x.size == 1 else 4  # a lone point must stand out
-        (line,) = ax.plot(x, y, "-o" if markers else "-", markersize=size, label=label)
+        # A curve with its own formula: points on the formula's line, so neither hides the other
+        style = "o" if label in predicted else ("-o" if markers else "-")
+        size = 6 if label in predicted else size
+        (line,) = ax.plot(x, y, style, markersize=size, zorder=3, label=label)
         colours[label] = line.get_color()
     for i, (label, (x, y)) in enumerate(predicted.items()):
         colour = colours.get(label, f"C{(len(measured) + i) % 10}")
-        name = f"{label}: formula" if label in measured else label
-        ax.plot(x, y, "--", color=colour, lw=3.2, alpha=0.45, zorder=1, label=name)
+        if label in measured:  # a thin line under the measured points
+            ax.plot(x, y, "--", color=colour, lw=1.3, zorder=2, label=f"{label}: formula")
+        else:
+            ax.plot(x, y, "--", color=colour, lw=3.2, alpha=0.45, zorder=1, label=label)
     plain = FuncFormatter(lambda value, _: f"{value:g}")  # 40, not 4 x 10^1, on log axes
     if use_log_x:
         ax.set_xscale("log")

@@ -173,9 +173,11 @@ def accuracy_vs_bytes(
     fig, ax = new_figure(height=4.8)
     markers = "osD^vP*Xh<>"
     for i, (label, (size, accuracy)) in enumerate(checked.items()):
-        ax.plot(
-            size, accuracy, ls="none", marker=markers[i % len(markers)], markersize=7, label=label
-        )
+        # Later series are drawn smaller, with a white edge, so a point that lands on an
+        # earlier one (the same size and accuracy) leaves it visible around it.
+        ax.plot(size, accuracy, ls="none", marker=markers[i % len(markers)],
+                markersize=7 + 1.5 * (len(checked) - 1 - i), markeredgecolor="white",
+                markeredgewidth=0.8, label=label)  # fmt: skip
     front = pareto_front(all_sizes, all_accuracies)
     ax.step(
         all_sizes[front],

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import blended_transform_factory
 
 from .._validate import as_float_array, check_int, describe
 from ._common import check_curves, check_named, choose_log, finish, new_figure, styled
@@ -77,14 +79,16 @@ def trajectories_on_contours(
     fig, ax = new_figure(height=5.6)
     ax.contour(gx, gy, values, levels=contour_levels, cmap="Greys_r", linewidths=0.8, alpha=0.7)
     ax.grid(False)
-    for label, path in paths.items():
+    for i, (label, path) in enumerate(paths.items()):
         (line,) = ax.plot(
             path[:, 0],
             path[:, 1],
             "-",
             marker="." if len(path) <= 150 else None,  # each iterate, while they stay apart
             markersize=4,
-            lw=1.5,
+            # Long paths (no markers) are drawn each narrower than the one before: where they
+            # share a valley floor, the earlier ones still show as a border around the later.
+            lw=1.5 if len(path) <= 150 else 1.2 + 0.75 * (len(paths) - 1 - i),
             alpha=0.9,
             label=label if same_length else f"{label} ({len(path) - 1} steps)",
         )
@@ -123,7 +127,8 @@ def lr_sensitivity(
     """Final loss of each optimizer against the learning rate (log x axis).
 
     final_values: label -> one value per learning rate; NaN or inf marks a run that diverged,
-    drawn as an x above the finite values (one row of x per optimizer).
+    drawn as an x in a shaded band along the top of the axes labelled "diverged" (one row
+    per optimizer), above every finite value: a diverged run has no height to read.
     """
     lrs = as_float_array("learning_rates", learning_rates, ndim=1)
     if lrs.min() <= 0:
@@ -140,24 +145,29 @@ def lr_sensitivity(
     finite_all = np.concatenate([v[np.isfinite(v)] for v in finals.values()])
     if finite_all.size == 0:
         raise ValueError("final_values holds no finite value: every run diverged.")
-    # Diverged runs: a row of x above the finite values, one row per run so none hides another.
-    top, spread = finite_all.max(), np.ptp(finite_all) or abs(finite_all.max()) or 1.0
-    diverged_rows = 0
+    rows = [label for label, values in finals.items() if not np.isfinite(values).all()]
+    band = 0.05 * len(rows) + 0.04  # the band's height, as a fraction of the axes
+    in_band = blended_transform_factory(ax.transData, ax.transAxes)  # x: data, y: axes
     for label, values in finals.items():
         finite = np.isfinite(values)
         (line,) = ax.plot(lrs[finite], values[finite], "-o", markersize=4, label=label)
         if (~finite).any():
-            diverged_rows += 1
-            height = top * 2.5**diverged_rows if use_log else top + 0.08 * spread * diverged_rows
-            ax.plot(
-                lrs[~finite],
-                np.full((~finite).sum(), height),
-                "x",
-                color=line.get_color(),
-                markersize=8,
-                markeredgewidth=2,
-                label=f"{label}: diverged",
-            )
+            height = 1 - band + 0.02 + 0.05 * (len(rows) - 1 - rows.index(label) + 0.5)
+            ax.plot(lrs[~finite], np.full((~finite).sum(), height), "x", transform=in_band,
+                    color=line.get_color(), markersize=8, markeredgewidth=2, clip_on=False,
+                    label=f"{label}: diverged")  # fmt: skip
+    if use_log:
+        ax.set_yscale("log")
+    if rows:  # room for the band above the data, shaded and labelled
+        low, high = ax.get_ylim()
+        top = high * (high / low) ** (band / (1 - band)) if use_log else (
+            high + (high - low) * band / (1 - band))  # fmt: skip
+        ax.set_yticks([t for t in ax.get_yticks() if low <= t <= high])  # none in the band
+        ax.set_ylim(low, top)
+        shade = Rectangle((0, 1 - band), 1, band, transform=ax.transAxes, color="0.92", zorder=0)
+        ax.add_patch(shade)
+        ax.text(0.005, 1 - band / 2, "diverged", transform=ax.transAxes, fontsize=9,
+                va="center", ha="left", color="0.3")  # fmt: skip
     ax.set_xscale("log")  # always: its default label says so
     finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_y=use_log, legend_loc="below")
     return fig
