@@ -229,7 +229,8 @@ assert np.isclose(step_time, gpipe.time, rtol=1e-12)
 busy = 3 * 4 * (f[0, 0] + 2 * f[0, 0])
 assert np.isclose(gpipe.bubble, 1 - busy / (3 * step_time), rtol=1e-12)
 
-slow = dist.DeviceProfile("pi-on-100-mbit", 1e10, 1e8, 1e8, 1e-4)
+slow = dist.Device("pi-on-100-mbit", 2**30, 16 * 2**30, 5e9, uplink_bps=1e8, downlink_bps=1e8,
+                  latency_s=1e-4)  # fmt: skip
 slow_gpipe = dist.pipeline_value_and_grad(wide, mt.losses.MSE(), wide_params, X_wide, y_wide,
                                           stages=SPLITS[3], micro_batches=4, devices=slow)[2]
 slow_send = np.full((2, 4), 2 * slow.latency_s + 8 * rows * 256 * 8 / slow.uplink_bps)

@@ -21,22 +21,27 @@ def rosenbrock(x, y):
         elements=st.one_of(st.floats(1e-3, 1e3), st.just(np.nan), st.just(np.inf)),
     ).filter(lambda v: np.isfinite(v).any())
 )
-def test_each_diverged_run_is_an_x_above_every_finite_value_at_its_learning_rate(finals):
+def test_each_diverged_run_is_an_x_in_a_band_above_every_finite_value_and_every_tick(finals):
     rates = np.geomspace(1e-4, 1.0, finals.shape[1])
     runs = {f"run {i}": row for i, row in enumerate(finals)}
     fig = plotting.lr_sensitivity(rates, runs)
-    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
     top = finals[np.isfinite(finals)].max()
+    # the highest finite value, in axes coordinates (the band's marks are placed in those)
+    data_top = ax.transAxes.inverted().transform(ax.transData.transform((rates[0], top)))[1]
     for label, values in runs.items():
         diverged = ~np.isfinite(values)
         assert np.array_equal(lines[label].get_xdata(), rates[~diverged])
         if diverged.any():
             marks = lines[f"{label}: diverged"]
-            assert marks.get_marker() == "x"
+            assert marks.get_marker() == "x" and marks.get_transform() != ax.transData
             assert np.array_equal(marks.get_xdata(), rates[diverged])
-            assert np.all(np.asarray(marks.get_ydata()) > top)
+            assert np.all((data_top < np.asarray(marks.get_ydata())) & (marks.get_ydata() <= 1))
         else:
             assert f"{label}: diverged" not in lines
+    if not np.isfinite(finals).all():  # no tick label inside the band suggests a height
+        assert max(ax.get_yticks()) <= ax.get_ylim()[1]
 
 
 @given(st.integers(1, 4), st.integers(2, 60))

@@ -112,6 +112,40 @@ LESSON_FIGURES: dict[str, str] = {
         "mean where a sum belongs) fails on most inputs with errors near 1, the fixed one "
         "passes every input with errors below 1e-7."
     ),
+    "lesson10_lasso_path.png": (
+        "On the fleet's standardized sensors, vibration enters the lasso path first and carries "
+        "nearly all the power; temperature, pressure and humidity enter as the penalty falls, "
+        "with far smaller weights."
+    ),
+    "lesson10_error_vs_bytes.png": (
+        "The F filter, the lasso path and RFE keep the same sensors in the same order; three "
+        "sensors (9 bytes per reading) predict power as well as all four (11 bytes)."
+    ),
+    "lesson10_optimism.png": (
+        "Without the vibration sensor, shuffled K-fold promises several watts less error than "
+        "the model gets on nodes it never saw; folds that hold out whole nodes do not."
+    ),
+    "lesson10_search_pareto.png": (
+        "The most accurate digits model cannot train in a Cortex-M4's 256 KB of RAM; the best "
+        "that can is 1 x 128, and pruned to 80% it stays within one standard error at a "
+        "quarter of the bytes."
+    ),
+    "lesson11_drift_and_detectors.png": (
+        "Node 0's frozen model: its error climbs from 10% to 50% after the abrupt drift at "
+        "reading 500; DDM alarms within 20 readings, Page-Hinkley when its statistic U_t - m_t "
+        "crosses λ = 50 near 680, ADWIN only near 1480, and none of them fires on the gradual "
+        "and recurring drifts whose error bumps stay below 0.3."
+    ),
+    "lesson11_test_then_train.png": (
+        "Test-then-train error on node 0: learning all weights, the last layer or only the "
+        "biases keeps the error near 0.2 through the abrupt drift where the frozen model "
+        "reaches 0.5; replay drags the old regime along and recovers last."
+    ),
+    "lesson11_training_memory.png": (
+        "Training memory of an MLP 64-256-128-10 at batch 16: gradients and Adam's two slots "
+        "for every weight take it past a Cortex-M4's 256 KB; the last layer or the biases alone "
+        "train within it, and a 500-row replay buffer pushes even the last layer out."
+    ),
 }
 
 __all__ = ["LESSON_FIGURES"]
