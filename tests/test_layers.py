@@ -133,28 +133,24 @@ def test_sequential_gradients_have_the_keys_shapes_and_order_of_params(problem):
     assert all(grads[k].shape == params[k].shape for k in params)
 
 
-class DenseWithoutOut(mt.Dense):
-    """A layer written before ``out`` existed: its backward returns arrays of its own."""
-
-    def backward(self, params, cache, dy, need_dx=True):
-        return super().backward(params, cache, dy, need_dx)
-
-
-@given(model_problems(), st.booleans())
-def test_backward_into_given_arrays_equals_the_fresh_gradients(problem, old_style_first_layer):
+@given(model_problems(), st.data())
+def test_chaining_layer_ranges_equals_the_whole_chain(problem, data):
     model, params, X, _ = problem
-    if old_style_first_layer:
-        first = model.layers[0]
-        model = mt.Sequential([DenseWithoutOut(first.n_in, first.n_out), *model.layers[1:]])
+    cut = data.draw(st.integers(0, len(model.layers)), label="cut")
     out, caches = model.forward(params, X)
     dout = np.cos(out)  # any upstream gradient
-    _, fresh = model.backward(params, caches, dout)
-    into = {key: np.full_like(value, np.nan) for key, value in params.items()}
-    _, written = model.backward(params, caches, dout, out=into)
-    assert written is into
-    for key in params:
-        # The same matrix products and sums, only stored elsewhere: equal to the last bit.
-        np.testing.assert_array_equal(into[key], fresh[key])
+    dX, grads = model.backward(params, caches, dout, need_dx=True)
+    # Layers [0, cut) then [cut, L): the same products in the same order, to the last bit.
+    middle, first_caches = model.forward(params, X, stop=cut)
+    split_out, last_caches = model.forward(params, middle, start=cut)
+    np.testing.assert_array_equal(split_out, out)
+    d_middle, last_grads = model.backward(params, last_caches, dout, need_dx=True, start=cut)
+    split_dX, first_grads = model.backward(params, first_caches, d_middle, need_dx=True,
+                                           stop=cut)  # fmt: skip
+    np.testing.assert_array_equal(split_dX, dX)
+    assert list(first_grads) + list(last_grads) == list(grads)
+    for key, g in {**first_grads, **last_grads}.items():
+        np.testing.assert_array_equal(g, grads[key])
 
 
 @given(mts.finite_arrays(batch_shapes, min_value=-30, max_value=30))

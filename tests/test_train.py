@@ -203,7 +203,7 @@ def test_nan_in_X_or_y_points_to_clean():
     Xr, yr = mt.data.make_linear(n=10)
     yr = yr.copy()
     yr[0, 0] = np.inf
-    with pytest.raises(ValueError, match=r"y contains NaN.*minitrain\.clean"):
+    with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite.*minitrain\.clean"):
         mt.fit(mt.Sequential([mt.Dense(1, 1)]), mt.losses.MSE(), mt.optim.SGD(lr=0.1), Xr, yr,
                epochs=1, progress=False)
 

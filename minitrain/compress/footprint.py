@@ -194,7 +194,7 @@ def footprint(
         sparse_bytes=sum(sparse_nbytes(a, 4) for a in arrays),
         int8_bytes=n_params + 4 * len(arrays),
         sparse_int8_bytes=sum(sparse_nbytes(a, 1) + 4 for a in arrays),
-        macs_dense=model.flops(1),
+        macs_dense=model.macs(1),
         macs_sparse=sum(int(np.count_nonzero(W)) for W in dense_w),
         inference_ram_bytes=4 * max(map(sum, pairwise(widths))),
         optimizer_slots=slots,

@@ -36,8 +36,8 @@ def transfer_time(
 
 
 def training_flops(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
-    """FLOPs of forward + backward over ``n_samples`` rows: ``6 * model.flops(1) * n``."""
-    return 6.0 * model.flops(1) * np.asarray(n_samples, dtype=np.float64)
+    """FLOPs of forward + backward over ``n_samples`` rows: ``6 * model.macs(1) * n``."""
+    return 6.0 * model.macs(1) * np.asarray(n_samples, dtype=np.float64)
 
 
 def arrival_times(
