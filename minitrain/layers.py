@@ -107,10 +107,20 @@ class Dense(Layer):
         return y, x
 
     def backward(
-        self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True
+        self,
+        params: Params,
+        cache: np.ndarray,
+        dy: np.ndarray,
+        need_dx: bool = True,
+        out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
+        """With ``out`` (arrays shaped like W and b), dL/dW and dL/db are written into them:
+        ``fit`` gives views of its flat gradient vector, which saves a copy per step."""
         x = cache
-        grads = {"W": x.T @ dy, "b": dy.sum(axis=0)}
+        if out is None:
+            grads = {"W": x.T @ dy, "b": dy.sum(axis=0)}
+        else:
+            grads = {"W": np.matmul(x.T, dy, out=out["W"]), "b": dy.sum(axis=0, out=out["b"])}
         return (dy @ params["W"].T if need_dx else None), grads
 
     def macs(self, batch: int) -> int:
@@ -212,6 +222,8 @@ class Sequential:
         self._keys = [  # (local key, model key) per layer, built once: used at every step
             [(k, f"{i}.{k}") for k in layer.param_shapes()] for i, layer in enumerate(layers)
         ]
+        # Layers whose backward is Dense's own, which writes its gradients into ``out``.
+        self._writes_into = [type(layer).backward is Dense.backward for layer in layers]
         self.n_in = widths[0][1].n_in if widths else None
         self.n_out = widths[-1][1].n_out if widths else None
 
@@ -256,8 +268,8 @@ class Sequential:
         stop = len(self.layers) if stop is None else stop
         caches = []
         out = X
-        for i in range(start, stop):
-            out, cache = self.layers[i].forward(self.layer_params(params, i), out)
+        for layer, keys in zip(self.layers[start:stop], self._keys[start:stop]):
+            out, cache = layer.forward({local: params[key] for local, key in keys}, out)
             caches.append(cache)
         return out, caches
 
@@ -270,23 +282,37 @@ class Sequential:
         *,
         start: int = 0,
         stop: int | None = None,
+        out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
         """Chain rule in reverse: ``dL/dx_i = backward_i(dL/dx_{i+1})``; returns (dX, grads).
 
         Over layers ``start`` to ``stop - 1`` (all by default), with the ``caches`` that
         ``forward`` returned for the same range and ``dout`` = dL/d(output of layer stop - 1).
         grads has the keys of those layers in layer order; dX, the gradient with respect to
-        the input of layer ``start``, is computed only with ``need_dx``. Unvalidated.
+        the input of layer ``start``, is computed only with ``need_dx``. With ``out`` (arrays
+        keyed like grads), the gradients are written into it and ``out`` is returned; ``fit``
+        passes views of its flat gradient vector. Unvalidated.
         """
         stop = len(self.layers) if stop is None else stop
-        per_layer: list[Params] = []
+        grads: Params = {} if out is None else out
         d = dout
         for i in range(stop - 1, start - 1, -1):
-            layer_params = self.layer_params(params, i)
-            d, grads = self.layers[i].backward(layer_params, caches[i - start], d,
-                                               need_dx or i > start)  # fmt: skip
-            per_layer.append({key: grads[local] for local, key in self._keys[i]})
-        return d, {key: g for grads in reversed(per_layer) for key, g in grads.items()}
+            keys = self._keys[i]
+            layer_params = {local: params[key] for local, key in keys}
+            need = need_dx or i > start
+            if out is not None and keys and self._writes_into[i]:
+                into = {local: out[key] for local, key in keys}
+                d = self.layers[i].backward(layer_params, caches[i - start], d, need, into)[0]
+                continue
+            d, layer_grads = self.layers[i].backward(layer_params, caches[i - start], d, need)
+            for local, key in keys:
+                if out is None:
+                    grads[key] = layer_grads[local]
+                else:  # a layer of its own making: its gradients are copied in
+                    np.copyto(out[key], layer_grads[local])
+        if out is None:  # in layer order
+            grads = {key: grads[key] for keys in self._keys[start:stop] for _, key in keys}
+        return d, grads
 
     # ----- checks at the public boundary -----------------------------------------------------
     def check_params(self, params: Any, name: str = "params") -> Params:

@@ -80,7 +80,8 @@ class Stepper:
     - ``slots()``: the names of its state slots and their initial values;
     - ``update(param, grad, slots, t, lr)``: its rule on one array, from theta_{t-1}, g_t and
       the slots at step t - 1 to ``(theta_t, {slot: value at step t})``, as plain NumPy
-      expressions that allocate new arrays (the inputs are never written to);
+      expressions that make new arrays: the inputs are never written to, and nothing returned
+      is ``grad`` itself or a view of it (``fit`` reuses its gradient vector);
     - optionally ``rate(t)``, the learning rate step t applies (Adagrad decays it).
 
     ``elementwise`` says that ``update`` treats each element on its own and never looks at

@@ -7,8 +7,10 @@ Two ways of stepping, with the same numbers:
 - flat, for minitrain's steppers (their rules are elementwise, ``Stepper.elementwise``): the
   parameters, their gradients and every optimizer slot are laid end to end in one vector per
   dtype (``FlatLayout``). The per-key arrays the layers see are views of those vectors, and
-  each step calls the public ``opt.step`` once, on dicts holding one vector per dtype: each
-  operation of the rule is one NumPy call for the whole model instead of one per array;
+  each step is one call of the stepper's public rule, ``opt.update(param, grad, slots, t,
+  lr)``, on the whole vector of each dtype, as ``opt.step`` calls it on each array (without
+  the checks that ``fit`` made once): each operation of the rule is one NumPy call for the
+  whole model instead of one per array;
 - per key, for any other stepper (``optim.frozen``, masked steppers, your own):
   ``params, state = opt.step(params, grads, state)``, exactly the stepper contract.
 
@@ -64,6 +66,13 @@ class FlatLayout:
             for name, keys in self.groups.items()
         }
 
+    def empty(self) -> Vectors:
+        """New uninitialised vectors, one per dtype."""
+        return {
+            name: np.empty(sum(math.prod(self.shapes[key]) for key in keys), self.dtypes[keys[0]])
+            for name, keys in self.groups.items()
+        }
+
     def unflatten(self, vectors: Vectors) -> Params:
         """Views of ``vectors``: one array per key, with its shape, in the params' key order."""
         return {
@@ -104,6 +113,11 @@ class Steps:
         self.slots = tuple(opt.slots()) if self.flat else ()
         self._before: tuple[Any, Any, Params] | None = None  # theta, state, current before
         self._grads: Any = None
+        # Flat: the layers write each step's gradient into one vector per dtype, kept for the
+        # run (the rules never keep their grad argument). Per key: a new vector every step,
+        # since a stepper of your own may keep the gradients it is given.
+        self._grad_vectors = self.layout.empty() if self.flat else None
+        self._grad_views = self.layout.unflatten(self._grad_vectors) if self.flat else None
         self._set_params(params)
         self.opt_state = state
 
@@ -157,9 +171,14 @@ class Steps:
         is kept for ``apply``. Unvalidated: X and y are checked by the caller."""
         out, caches = self.model.forward(self.current, X)
         value, dout = self.loss.value_and_grad(out, y)
-        vectors = self.layout.flatten(self.model.backward(self.current, caches, dout)[1])
+        if self.flat:
+            vectors, grads = self._grad_vectors, self._grad_views
+        else:
+            vectors = self.layout.empty()
+            grads = self.layout.unflatten(vectors)
+        self.model.backward(self.current, caches, dout, out=grads)
         norm = math.sqrt(sum(float(np.vdot(v, v)) for v in vectors.values()))
-        self._grads = vectors if self.flat else self.layout.unflatten(vectors)
+        self._grads = vectors if self.flat else grads
         return value, norm, out
 
     def add_to_gradient(self, extra: Params) -> None:
@@ -171,10 +190,23 @@ class Steps:
             self._grads = {key: g + extra[key] for key, g in self._grads.items()}
 
     def apply(self) -> None:
-        """One ``opt.step`` with the last gradient; the step before is kept for ``rollback``."""
+        """One step with the last gradient; the step before is kept for ``rollback``."""
         self._before = (self._theta, self._state, self.current)
-        self._theta, self._state = self.opt.step(self._theta, self._grads, self._state)
-        self.current = self.layout.unflatten(self._theta) if self.flat else self._theta
+        if self.flat:  # the rule once per dtype, on the whole vector
+            state, t = self._state, self._state["step"] + 1
+            lr = self.opt.rate(t)
+            theta: Vectors = {}
+            new_state: dict[str, Any] = {"step": t, "lr": lr, **{n: {} for n in self.slots}}
+            for name, vector in self._theta.items():
+                slots = {slot: state[slot][name] for slot in self.slots}
+                theta[name], new_slots = self.opt.update(vector, self._grads[name], slots, t, lr)
+                for slot in self.slots:
+                    new_state[slot][name] = new_slots[slot]
+            self._theta, self._state = theta, new_state
+            self.current = self.layout.unflatten(theta)
+        else:
+            self._theta, self._state = self.opt.step(self._theta, self._grads, self._state)
+            self.current = self._theta
 
     def rollback(self) -> None:
         """Back to the parameters and state before the last step (of which there is one)."""
