@@ -22,7 +22,8 @@ from .layers import sigmoid
 class Loss:
     """Base class of the losses, with the RMSE as metric (regression).
 
-    A subclass implements ``check_target`` and ``value_and_grad``.
+    A subclass implements ``value_and_grad`` and, unless its target is shaped like pred,
+    ``check_target``.
     """
 
     metric = "rmse"
@@ -38,8 +39,15 @@ class Loss:
         self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
     ) -> Any:
         """Return ``target`` checked against predictions of ``shape`` and ``dtype``, or raise
-        naming it ``name``."""
-        raise NotImplementedError
+        naming it ``name``. Here: a finite float array of that shape and dtype."""
+        target = as_float_array(name, target)
+        if target.shape != shape:
+            raise ValueError(
+                f"{name} has shape {target.shape} but pred has shape {shape}; they must be "
+                "equal (for one output use y.reshape(-1, 1))."
+            )
+        _check_same_dtype(name, target, dtype)
+        return target
 
     def value_and_grad(self, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
         """(mean loss, d mean / d pred) in one pass, unchecked; the gradient has pred's shape
@@ -102,30 +110,11 @@ def _check_same_dtype(name: str, target: np.ndarray, dtype: np.dtype) -> None:
         )
 
 
-def _check_like_pred(
-    name: str, target: Any, shape: tuple[int, ...], dtype: np.dtype
-) -> np.ndarray:
-    """A float target of pred's shape and dtype."""
-    target = as_float_array(name, target)
-    if target.shape != shape:
-        raise ValueError(
-            f"{name} has shape {target.shape} but pred has shape {shape}; they must be "
-            "equal (for one output use y.reshape(-1, 1))."
-        )
-    _check_same_dtype(name, target, dtype)
-    return target
-
-
 class MSE(Loss):
     r"""Mean squared error over all M elements of pred (any shape):
 
         L = (1/M) sum_i (p_i - t_i)^2,        dL/dp = (2/M) (p - t)
     """
-
-    def check_target(
-        self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
-    ) -> np.ndarray:
-        return _check_like_pred(name, target, shape, dtype)
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         residual = pred - target
@@ -144,11 +133,6 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = check_positive("delta", delta)
-
-    def check_target(
-        self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
-    ) -> np.ndarray:
-        return _check_like_pred(name, target, shape, dtype)
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         r = pred - target
@@ -265,7 +249,7 @@ class BinaryCrossEntropy(ClassificationLoss):
     def check_target(
         self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
     ) -> np.ndarray:
-        target = _check_like_pred(name, target, shape, dtype)
+        target = super().check_target(target, shape, dtype, name)
         if target.min() < 0 or target.max() > 1:
             raise ValueError(
                 f"{name} must lie in [0, 1]; got values from {target.min()} to {target.max()}."

@@ -94,9 +94,8 @@ def fit(
     ``opt.step`` on all parameters laid end to end in one vector (``minitrain.train.steps``):
     the numbers of a loop of per-key ``opt.step`` calls, in less time.
     """
-    _check_options(epochs, batch_size, initial_epoch, on_divergence)
-    data = _check_data(model, loss, opt, X, y, validation=validation, params=params,
-                       opt_state=opt_state, seed=seed)  # fmt: skip
+    data = _check(model, loss, opt, X, y, epochs, batch_size, initial_epoch, on_divergence,
+                  validation=validation, params=params, opt_state=opt_state, seed=seed)  # fmt: skip
     history = History(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
     steps = Steps(model, loss, opt, data.params, data.opt_state)
     run = TrainingRun(model, loss, opt, history, steps, epoch=initial_epoch)
@@ -139,35 +138,21 @@ class FitData:
     opt_state: Any
 
 
-def _check_options(
-    epochs: int, batch_size: int | None, initial_epoch: int, on_divergence: str
-) -> None:
+def _check(
+    model: Any, loss: Any, opt: Any, X: Any, y: Any, epochs: int, batch_size: int | None,
+    initial_epoch: int, on_divergence: str, *, validation: Any, params: Params | None,
+    opt_state: Any, seed: int,
+) -> FitData:  # fmt: skip
+    """Every argument of ``fit`` checked once (each array scanned once); the default params and
+    optimizer state made."""
+    check_model_and_loss(model, loss)
+    check_stepper("opt", opt)
     check_int("epochs", epochs, minimum=1)
     check_int("initial_epoch", initial_epoch, minimum=0, maximum=epochs - 1)
     if batch_size is not None:
         check_int("batch_size", batch_size, minimum=1)
     check_choice("on_divergence", on_divergence, ("stop", "raise"))
-
-
-def _check_data(
-    model: Any,
-    loss: Any,
-    opt: Any,
-    X: Any,
-    y: Any,
-    *,
-    validation: Any,
-    params: Params | None,
-    opt_state: Any,
-    seed: int,
-) -> FitData:
-    """The model, loss, stepper, data and starting point of ``fit``, each checked once (each
-    array scanned once); default params and optimizer state made."""
-    check_model_and_loss(model, loss)
-    check_stepper("opt", opt)
-    dtype = None
-    if params is not None:
-        dtype = params_dtype(model.check_params(params))
+    dtype = None if params is None else params_dtype(model.check_params(params))
     X, target = check_dataset(model, loss, X, y, dtype=dtype)
     if params is None:
         params = model.init(seed, dtype=X.dtype)
