@@ -255,3 +255,34 @@ def test_params_of_another_dtype_are_refused_not_cast():
     params = small_mlp().init(0, dtype=np.float64)
     with pytest.raises(TypeError, match="does not cast silently"):
         fit_with(X, y, params=params)
+
+
+# ----- what fit shares with the distributed workers ---------------------------------------
+
+
+@given(st.integers(1, 60), st.one_of(st.none(), st.integers(1, 70)), st.integers(0, 2**16))
+def test_epoch_batches_take_every_row_once_in_the_generators_permutation(n, batch_size, seed):
+    batches = mt.train.epoch_batches(n, batch_size, np.random.default_rng(seed))
+    if batch_size is None or batch_size >= n:
+        assert batches == [slice(None)]  # every row, in order, and the generator is not used
+        return
+    order = np.random.default_rng(seed).permutation(n)
+    np.testing.assert_array_equal(np.concatenate(batches), order)
+    assert [len(rows) for rows in batches[:-1]] == [batch_size] * (len(batches) - 1)
+    assert 0 < len(batches[-1]) <= batch_size
+
+
+@pytest.mark.parametrize(
+    ("loss", "higher_is_better"),
+    [(mt.losses.MSE(), False), (mt.losses.CrossEntropy(), True)],
+)
+def test_history_first_reaching_follows_the_losss_metric_direction(loss, higher_is_better):
+    assert loss.higher_is_better is higher_is_better
+    history = mt.train.History(metric_name=loss.metric, higher_is_better=loss.higher_is_better,
+                               val_metric=[0.5, 0.3, 0.8, 0.2])  # fmt: skip
+    # Accuracy reaches 0.7 first at 0.8 (index 2); an RMSE reaches 0.4 first at 0.3 (index 1).
+    expected = 2 if higher_is_better else 1
+    assert history.first_reaching(0.7 if higher_is_better else 0.4) == expected
+    assert loss.reaches(0.8, 0.7) is higher_is_better
+    assert history.first_reaching(2.0 if higher_is_better else -1.0) is None
+    assert "params" not in history.as_dict() and history.as_dict()["val_metric"][2] == 0.8

@@ -94,8 +94,9 @@ def fit(
     ``opt.step`` on all parameters laid end to end in one vector (``minitrain.train.steps``):
     the numbers of a loop of per-key ``opt.step`` calls, in less time.
     """
-    data = _check(model, loss, opt, X, y, epochs, batch_size, initial_epoch, on_divergence,
-                  validation=validation, params=params, opt_state=opt_state, seed=seed)  # fmt: skip
+    data = _check(model, loss, opt, X, y, epochs=epochs, batch_size=batch_size, seed=seed,
+                  validation=validation, params=params, opt_state=opt_state,
+                  initial_epoch=initial_epoch, on_divergence=on_divergence)  # fmt: skip
     history = History(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
     steps = Steps(model, loss, opt, data.params, data.opt_state)
     run = TrainingRun(model, loss, opt, history, steps, epoch=initial_epoch)
@@ -139,9 +140,9 @@ class FitData:
 
 
 def _check(
-    model: Any, loss: Any, opt: Any, X: Any, y: Any, epochs: int, batch_size: int | None,
-    initial_epoch: int, on_divergence: str, *, validation: Any, params: Params | None,
-    opt_state: Any, seed: int,
+    model: Any, loss: Any, opt: Any, X: Any, y: Any, *, epochs: int, batch_size: int | None,
+    seed: int, validation: Any, params: Params | None, opt_state: Any, initial_epoch: int,
+    on_divergence: str,
 ) -> FitData:  # fmt: skip
     """Every argument of ``fit`` checked once (each array scanned once); the default params and
     optimizer state made."""
