@@ -307,7 +307,7 @@ def step_breakdown(repeats: int) -> None:
     # What fit runs instead: the same calls, the step on one flat vector (minitrain.train.Steps).
     steps = Steps(model, loss, opt, params, opt.init(params))
     calls["fit: forward, loss, backward, norm"] = lambda: steps.gradient(Xb, yb)
-    calls["fit: Adam opt.step on the flat vector"] = steps.apply
+    calls["fit: Adam rule on the flat vector"] = steps.apply
     print("\nOne step, digits batch 32 float32: us per call (median of runs of 200)")
     runs = {name: lambda c=call: repeat_call(c, 200) for name, call in calls.items()}
     for name, seconds in median_seconds(runs, repeats, per=200).items():
