@@ -100,7 +100,7 @@ def test_rmse(model, X_train, y_train, X_test, y_test, scaler, epochs) -> float:
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     target = clean.Standardizer().fit(y_train)
     steps_per_epoch = -(-X_train.shape[0] // 64)
-    schedule = mt.optim.Cosine(0.01, total_steps=epochs * steps_per_epoch)
+    schedule = mt.optim.cosine(0.01, total_steps=epochs * steps_per_epoch)
     history = mt.fit(model, mt.losses.MSE(), mt.optim.Adam(lr=schedule), X_train,
                      target.transform(y_train), epochs=epochs, batch_size=64, seed=0,
                      progress=False)

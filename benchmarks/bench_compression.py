@@ -158,7 +158,7 @@ def main() -> None:
         alone.append(accuracy(student, p_alone, X_test, y_test))
         distilled.append(accuracy(student, p_dist, X_test, y_test))
     student_bytes = compress.footprint(student, init).dense_bytes
-    student_macs = student.flops(1)
+    student_macs = student.macs(1)
     for how, accs in (("alone", alone), ("distilled", distilled)):
         name = f"student 64-24-10 {how} (mean of {STUDENT_SEEDS})"
         rows.append((name, float(np.mean(accs)), student_bytes, "dense f32", student_macs))

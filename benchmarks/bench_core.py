@@ -4,9 +4,9 @@ Run:  .venv/bin/python benchmarks/bench_core.py [--quick]
 
 Table 1: MLP 64 -> 128 -> 10 (ReLU, softmax cross-entropy, Adam lr 1e-3) on the 1797 x 64
 digits, batch 32 and 256, float32 and float64. Columns, in ms per epoch:
-  fit     mt.fit(..., progress=False): with minitrain's steppers it updates buffers it owns in
-          place (one vector for all parameters), and also records the per-step loss, gradient
-          norm, learning rate and accuracy in its History
+  fit     mt.fit(..., progress=False): with minitrain's steppers each step is one opt.step on
+          all parameters laid end to end in one vector, and it also records the per-step loss,
+          gradient norm, learning rate and accuracy in its History
   loop    a bare loop of the public calls model.forward / loss.value_and_grad /
           model.backward / opt.step (pure: new arrays every step, one NumPy call per array)
   hand    the same math written directly in NumPy (fresh temporaries, its own Adam)
@@ -14,7 +14,7 @@ digits, batch 32 and 256, float32 and float64. Columns, in ms per epoch:
   torch   PyTorch, torch.set_num_threads(2), torch.optim.Adam defaults, same model
   sklearn MLPClassifier(solver="adam"), same hidden size and batch, one epoch per partial_fit
 Then the microseconds of each call of one training step (batch 32, float32), with the public
-calls and with fit's in-place ones.
+calls and with fit's (minitrain.train.Steps: the same calls on the flat vector).
 Table 2: MLP 784 -> 256 -> 256 -> 10 on 60000 x 784 random float32 data, batch 128.
 Parity: every stepper against torch.optim over 20 steps, float64 and float32.
 
@@ -37,7 +37,7 @@ from collections.abc import Callable
 import numpy as np
 
 import minitrain as mt
-from minitrain._updates import InPlaceUpdates
+from minitrain.train import Steps
 
 BETA1, BETA2, EPS, LR = 0.9, 0.999, 1e-8, 1e-3
 
@@ -304,10 +304,10 @@ def step_breakdown(repeats: int) -> None:
         "opt.step (Adam)": lambda: opt.step(params, grads, state),
         "loss.metric_value": lambda: loss.metric_value(out, yb),
     }
-    # What fit runs instead: the same steps on buffers it owns (minitrain._updates).
-    updates = InPlaceUpdates(model, loss, opt, params, opt.init(params))
-    calls["fit: forward, loss, backward, norm"] = lambda: updates.gradient(Xb, yb)
-    calls["fit: Adam update in place"] = updates.apply
+    # What fit runs instead: the same calls, the step on one flat vector (minitrain.train.Steps).
+    steps = Steps(model, loss, opt, params, opt.init(params))
+    calls["fit: forward, loss, backward, norm"] = lambda: steps.gradient(Xb, yb)
+    calls["fit: Adam rule on the flat vector"] = steps.apply
     print("\nOne step, digits batch 32 float32: us per call (median of runs of 200)")
     runs = {name: lambda c=call: repeat_call(c, 200) for name, call in calls.items()}
     for name, seconds in median_seconds(runs, repeats, per=200).items():

@@ -267,7 +267,7 @@ def check_tanh(tanh_backward):
 
 
 def check_costs(forward, backward, n):
-    assert forward == model.flops(n), f"forward: expected {model.flops(n)}"
+    assert forward == model.macs(n), f"forward: expected {model.macs(n)}"
     dense = [layer for layer in model.layers if isinstance(layer, mt.Dense)]
     expected = sum(2 * n * d.n_in * d.n_out for d in dense) - n * dense[0].n_in * dense[0].n_out
     assert backward == expected, f"backward: expected {expected}"

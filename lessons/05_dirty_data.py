@@ -279,7 +279,7 @@ def mlp_rmse(X_train, y_train):
     model = mt.Sequential([mt.Dense(4, 32, init="he"), mt.ReLU(), mt.Dense(32, 1)])
     steps = EPOCHS * -(-len(X_train) // 64)
     history = mt.fit(
-        model, mt.losses.MSE(), mt.optim.Adam(lr=mt.optim.Cosine(0.01, total_steps=steps)),
+        model, mt.losses.MSE(), mt.optim.Adam(lr=mt.optim.cosine(0.01, total_steps=steps)),
         scale_x.transform(X_train), scale_y.transform(y_train),
         epochs=EPOCHS, batch_size=64, seed=0, progress=False,
     )  # fmt: skip

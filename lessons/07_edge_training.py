@@ -256,7 +256,7 @@ def transfer(nbytes, device, direction):
     return device.latency_s + 8 * nbytes / bandwidth
 
 
-macs = 3 * model.flops(1) * LOCAL["epochs"] * iid.sizes[taking_part]
+macs = 3 * model.macs(1) * LOCAL["epochs"] * iid.sizes[taking_part]
 arrival = (transfer(B, gateway, "down") + transfer(B, pi, "down") + macs / pi.macs_per_second
            + transfer(B, pi, "up"))  # fmt: skip
 by_hand = arrival.max() + transfer(len(taking_part) * B, gateway, "up")
@@ -460,7 +460,7 @@ def check_drift(E_values, distances):
 
 
 def check_mcu_arrival(seconds):
-    macs = np.array([3.0 * model.flops(1) * 2 * 72])
+    macs = np.array([3.0 * model.macs(1) * 2 * 72])
     topology = dist.make_topology(1, mcu)
     expected = dist.arrival_times(topology, np.array([0]), B, np.array([B]), macs)[0]
     assert np.isclose(seconds, expected, rtol=1e-9), f"expected {expected:.4f} s"
@@ -489,7 +489,7 @@ check_drift(E_values, [np.linalg.norm(fedavg_limit(E)[0] - least_squares) for E 
 # the radio again: the radio dominates, $2 \times 8 \times 19\,280 / 250\,000 \approx 1.2$ s.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-compute = 3 * model.flops(1) * 2 * 72 / mcu.macs_per_second
+compute = 3 * model.macs(1) * 2 * 72 / mcu.macs_per_second
 check_mcu_arrival(transfer(B, gateway, "down") + transfer(B, mcu, "down") + compute
                   + transfer(B, mcu, "up"))  # fmt: skip
 

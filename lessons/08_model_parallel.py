@@ -310,7 +310,7 @@ def width_after(stop):
 def placement_times(stages, devices):
     """(training step, inference) seconds of a placement, one micro-batch, by hand."""
     n = len(batch)
-    forward = [sum(model.layers[i].flops(n) for i in range(a, b)) / device.macs_per_second
+    forward = [sum(model.layers[i].macs(n) for i in range(a, b)) / device.macs_per_second
                for (a, b), device in zip(stages, devices)]  # fmt: skip
     cut_bytes = [n * width_after(b) * 4 for _, b in stages[:-1]]
     sends = [link_time(devices[s], devices[s + 1], nbytes) for s, nbytes in enumerate(cut_bytes)]
@@ -341,7 +341,7 @@ for name, (stages, devices) in PLACEMENTS.items():
                                            devices=devices)  # fmt: skip
     assert np.isclose(r.time, step_times[name], rtol=1e-12), name  # check 5, below
 raw = link_time(mcu, cloud, batch.nbytes)
-cloud_forward = model.flops(len(batch)) / cloud.macs_per_second
+cloud_forward = model.macs(len(batch)) / cloud.macs_per_second
 step_times["raw images to the cloud"] = raw + 3 * cloud_forward
 inference_times["raw images to the cloud"] = raw + cloud_forward
 fits_mcu["raw images to the cloud"] = True

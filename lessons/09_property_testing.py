@@ -290,16 +290,16 @@ plotting.save(fig, PLOTS / "lesson09_property_errors.png")
 class ForgotTheMean(mt.losses.MSE):
     """MSE whose gradient forgets to divide by the number of elements M."""
 
-    def _value_and_grad(self, pred, target):
-        value, grad = super()._value_and_grad(pred, target)
+    def value_and_grad(self, pred, target):
+        value, grad = super().value_and_grad(pred, target)
         return value, grad * pred.size
 
 
 class ForgotTheTarget(mt.losses.CrossEntropy):
     """Cross-entropy whose gradient is softmax / N, forgetting to subtract the targets."""
 
-    def _value_and_grad(self, pred, target):
-        value, _ = super()._value_and_grad(pred, target)
+    def value_and_grad(self, pred, target):
+        value, _ = super().value_and_grad(pred, target)
         return value, mt.losses.softmax(pred) / len(pred)
 
 

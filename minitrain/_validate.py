@@ -120,6 +120,22 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     return value
 
 
+def check_stepper(name: str, opt: Any) -> Any:
+    """Return ``opt`` if it is a stepper (callable ``init`` and ``step``), else raise TypeError."""
+    if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
+        raise TypeError(
+            f"{name} must be a stepper with init(params) and step(params, grads, state), such as "
+            f"mt.optim.Adam(lr=1e-3); got {describe(opt)}."
+        )
+    return opt
+
+
+def store_checked(obj: Any, **values: Any) -> None:
+    """Store validated values on a frozen dataclass (from its ``__post_init__``)."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
 def check_params(name: str, params: Any) -> None:
     """Check that ``params`` is a dict of floating ndarrays (a minitrain parameter tree)."""
     if not isinstance(params, Mapping):

@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ._types import Params
 from ._validate import as_float_array, check_int, check_positive
-
-Params = dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_positive, describe
-from .layers import Params, Sequential
+from ._types import Params
+from ._validate import as_float_array, check_int, check_positive
+from .layers import Sequential
 from .losses import Loss
+from .train import backprop, check_data, check_model_and_loss
 
 FLOAT32_REFUSAL = (
     "gradient checks need float64: in float32 (unit round-off 6e-8) the rounding error of a "
@@ -119,21 +121,16 @@ def gradcheck(
     """Largest relative error, per parameter key, of backprop's gradient vs central differences.
 
     Analytic gradient: ``loss.value_and_grad(model.forward(params, X))`` then
-    ``model.backward`` (the path ``mt.value_and_grad`` takes). Numerical gradient: central
-    differences of ``loss(model.forward(params', X), y)`` in each checked entry. ``keys``
-    restricts the check (default: every key); ``max_entries`` checks that many entries per key,
-    chosen with ``np.random.default_rng(seed)`` (default: all). Returns
+    ``model.backward`` (``train.backprop``, the path ``mt.value_and_grad`` takes). Numerical
+    gradient: central differences of ``loss(model.forward(params', X), y)`` in each checked
+    entry. ``keys`` restricts the check (default: every key); ``max_entries`` checks that many
+    entries per key, chosen with ``np.random.default_rng(seed)`` (default: all). Returns
     ``{key: max_i |a_i - n_i| / max(|a_i|, |n_i|, tiny * max(1, |f|))}`` (see the module
     docstring for why the floor scales with the loss f). params, X and y are not modified;
     everything must be float64.
     """
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
-    if not isinstance(loss, Loss):
-        raise TypeError(
-            f"loss must be a minitrain loss such as mt.losses.MSE(); got {describe(loss)}."
-        )
-    X = model.check_input(params, X)
+    check_model_and_loss(model, loss)
+    X, y = check_data(model, loss, params, X, y)
     for key, value in params.items():
         _require_float64(f"params[{key!r}]", value)
     _require_float64("X", X)
@@ -146,9 +143,7 @@ def gradcheck(
     if max_entries is not None:
         max_entries = check_int("max_entries", max_entries, minimum=1)
 
-    out, caches = model.forward(params, X)
-    value, dout = loss.value_and_grad(out, y)
-    grads = model.backward(params, caches, dout)[1]
+    value, grads, _ = backprop(model, loss, params, X, y)
     floor = tiny * max(1.0, abs(value))
 
     rng = np.random.default_rng(seed)

@@ -7,21 +7,27 @@ A layer holds structure only. Its parameters are a dict of arrays with *local* k
     backward(params, cache, dy) -> (dx, grads)     dy = dL/dy, dx = dL/dx, grads = dL/dparams
 
 Shapes: x is (N, n_in), y is (N, n_out); every gradient has the shape of what it differentiates.
+``Sequential.forward`` and ``backward`` run the whole chain or a range of its layers
+(``start``, ``stop``), so a model split across devices reuses them stage by stage.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
+from ._types import Params
 from ._validate import as_float_array, check_int, check_params, check_positive, describe
 
-Params = dict[str, np.ndarray]
 INITIALISERS = ("glorot", "he", "torch")
+
+
+def params_dtype(params: Params) -> np.dtype | None:
+    """The dtype of checked parameters (one for all), or None for a model without any."""
+    return next(iter(params.values())).dtype if params else None
 
 
 class Layer:
@@ -37,23 +43,12 @@ class Layer:
         raise NotImplementedError
 
     def backward(
-        self,
-        params: Params,
-        cache: Any,
-        dy: np.ndarray,
-        need_dx: bool = True,
-        out: Params | None = None,
+        self, params: Params, cache: Any, dy: np.ndarray, need_dx: bool = True
     ) -> tuple[np.ndarray | None, Params]:
-        """(dL/dx, dL/dparams) from dL/dy; dL/dx may be skipped (None) when not needed.
-
-        With ``out`` (arrays shaped like the params), dL/dparams is written into those arrays
-        and they are returned; ``fit`` passes arrays it reuses at every step. Layers without
-        parameters never get ``out``, and a layer whose ``backward`` has no ``out`` argument
-        still works: ``Sequential`` copies its gradients.
-        """
+        """(dL/dx, dL/dparams) from dL/dy; dL/dx may be skipped (None) when not needed."""
         raise NotImplementedError
 
-    def flops(self, batch: int) -> int:
+    def macs(self, batch: int) -> int:
         """Multiply-adds of one forward pass over ``batch`` rows (0 for elementwise layers)."""
         return 0
 
@@ -119,6 +114,8 @@ class Dense(Layer):
         need_dx: bool = True,
         out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
+        """With ``out`` (arrays shaped like W and b), dL/dW and dL/db are written into them:
+        ``fit`` gives views of its flat gradient vector, which saves a copy per step."""
         x = cache
         if out is None:
             grads = {"W": x.T @ dy, "b": dy.sum(axis=0)}
@@ -126,7 +123,7 @@ class Dense(Layer):
             grads = {"W": np.matmul(x.T, dy, out=out["W"]), "b": dy.sum(axis=0, out=out["b"])}
         return (dy @ params["W"].T if need_dx else None), grads
 
-    def flops(self, batch: int) -> int:
+    def macs(self, batch: int) -> int:
         return batch * self.n_in * self.n_out
 
     def output_width(self, n_in: int) -> int:
@@ -225,9 +222,8 @@ class Sequential:
         self._keys = [  # (local key, model key) per layer, built once: used at every step
             [(k, f"{i}.{k}") for k in layer.param_shapes()] for i, layer in enumerate(layers)
         ]
-        self._writes_into = [  # whether layer i's backward takes ``out``
-            "out" in inspect.signature(layer.backward).parameters for layer in layers
-        ]
+        # Layers whose backward is Dense's own, which writes its gradients into ``out``.
+        self._writes_into = [type(layer).backward is Dense.backward for layer in layers]
         self.n_in = widths[0][1].n_in if widths else None
         self.n_out = widths[-1][1].n_out if widths else None
 
@@ -259,27 +255,21 @@ class Sequential:
     def num_params(self) -> int:
         return int(sum(np.prod(s) for s in self.param_shapes().values()))
 
-    def flops(self, batch: int = 1) -> int:
+    def macs(self, batch: int = 1) -> int:
         """Multiply-adds of one forward pass over ``batch`` rows."""
-        return sum(layer.flops(batch) for layer in self.layers)
+        return sum(layer.macs(batch) for layer in self.layers)
 
     # ----- computation ------------------------------------------------------------------------
-    def per_layer(self, params: Params) -> list[Params]:
-        """Each layer's parameters under its local keys: ``[{"W": ..., "b": ...}, {}, ...]``."""
-        return [{local: params[key] for local, key in keys} for keys in self._keys]
-
-    def forward(self, params: Params, X: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-        """Output ``(N, n_out)`` and each layer's cache (unvalidated; see ``predict``)."""
-        return self.forward_layers(self.per_layer(params), X)
-
-    def forward_layers(
-        self, layer_params: list[Params], X: np.ndarray
+    def forward(
+        self, params: Params, X: np.ndarray, *, start: int = 0, stop: int | None = None
     ) -> tuple[np.ndarray, list[Any]]:
-        """``forward`` with the parameters already split by ``per_layer`` (unvalidated)."""
+        """Output of layers ``start`` to ``stop - 1`` (all by default) on X, the input of layer
+        ``start``, and each of their caches, in layer order. Unvalidated (see ``predict``)."""
+        stop = len(self.layers) if stop is None else stop
         caches = []
         out = X
-        for layer, params in zip(self.layers, layer_params):
-            out, cache = layer.forward(params, out)
+        for layer, keys in zip(self.layers[start:stop], self._keys[start:stop]):
+            out, cache = layer.forward({local: params[key] for local, key in keys}, out)
             caches.append(cache)
         return out, caches
 
@@ -289,64 +279,71 @@ class Sequential:
         caches: list[Any],
         dout: np.ndarray,
         need_dx: bool = False,
+        *,
+        start: int = 0,
+        stop: int | None = None,
         out: Params | None = None,
     ) -> tuple[np.ndarray | None, Params]:
         """Chain rule in reverse: ``dL/dx_i = backward_i(dL/dx_{i+1})``; returns (dX, grads).
 
-        grads has the keys of ``params`` in layer order. dX is computed only with ``need_dx``.
-        With ``out`` (a dict shaped like params, unvalidated), the gradients are written into
-        its arrays and ``out`` is returned.
+        Over layers ``start`` to ``stop - 1`` (all by default), with the ``caches`` that
+        ``forward`` returned for the same range and ``dout`` = dL/d(output of layer stop - 1).
+        grads has the keys of those layers in layer order; dX, the gradient with respect to
+        the input of layer ``start``, is computed only with ``need_dx``. With ``out`` (arrays
+        keyed like grads), the gradients are written into it and ``out`` is returned; ``fit``
+        passes views of its flat gradient vector. Unvalidated.
         """
-        into = None if out is None else self.per_layer(out)
-        d, grads = self.backward_layers(self.per_layer(params), caches, dout, need_dx, into)
-        if out is not None:
-            return d, out
-        return d, {key: grads[i][local] for i, keys in enumerate(self._keys) for local, key in keys}
-
-    def backward_layers(
-        self,
-        layer_params: list[Params],
-        caches: list[Any],
-        dout: np.ndarray,
-        need_dx: bool = False,
-        into: list[Params] | None = None,
-    ) -> tuple[np.ndarray | None, list[Params]]:
-        """``backward`` with parameters (and ``into``, the arrays to write the gradients to)
-        already split by ``per_layer``; returns dX and each layer's gradients (unvalidated)."""
-        grads: list[Params] = [{}] * len(self.layers)
+        stop = len(self.layers) if stop is None else stop
+        grads: Params = {} if out is None else out
         d = dout
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer, need = self.layers[i], need_dx or i > 0
-            if into is None or not into[i]:
-                d, grads[i] = layer.backward(layer_params[i], caches[i], d, need)
+        for i in range(stop - 1, start - 1, -1):
+            keys = self._keys[i]
+            layer_params = {local: params[key] for local, key in keys}
+            need = need_dx or i > start
+            if out is not None and keys and self._writes_into[i]:
+                into = {local: out[key] for local, key in keys}
+                d = self.layers[i].backward(layer_params, caches[i - start], d, need, into)[0]
                 continue
-            if self._writes_into[i]:
-                d, grads[i] = layer.backward(layer_params[i], caches[i], d, need, into[i])
-            else:
-                d, grads[i] = layer.backward(layer_params[i], caches[i], d, need)
-            for local, array in into[i].items():
-                if grads[i][local] is not array:  # a layer that returned arrays of its own
-                    np.copyto(array, grads[i][local])
+            d, layer_grads = self.layers[i].backward(layer_params, caches[i - start], d, need)
+            for local, key in keys:
+                if out is None:
+                    grads[key] = layer_grads[local]
+                else:  # a layer of its own making: its gradients are copied in
+                    np.copyto(out[key], layer_grads[local])
+        if out is None:  # in layer order
+            grads = {key: grads[key] for keys in self._keys[start:stop] for _, key in keys}
         return d, grads
 
-    def check_input(self, params: Params, X: Any, name: str = "X") -> np.ndarray:
-        """Validate params and X against this model; return X as an array."""
-        check_params("params", params)
+    # ----- checks at the public boundary -----------------------------------------------------
+    def check_params(self, params: Any, name: str = "params") -> Params:
+        """Check that ``params`` are this model's: its keys and shapes, one floating dtype."""
+        check_params(name, params)
         shapes = self.param_shapes()
         missing = [k for k in shapes if k not in params]
         extra = [k for k in params if k not in shapes]
         if missing or extra:
             raise ValueError(
-                f"params do not match this model: missing {missing}, unexpected {extra}; "
+                f"{name} do not match this model: missing {missing}, unexpected {extra}; "
                 "create them with model.init(seed)."
             )
         for key, shape in shapes.items():
             if params[key].shape != shape:
                 i = int(key.split(".")[0])
                 raise ValueError(
-                    f"params[{key!r}] has shape {params[key].shape} but {self.layers[i]!r} "
+                    f"{name}[{key!r}] has shape {params[key].shape} but {self.layers[i]!r} "
                     f"at layer {i} expects {shape}."
                 )
+        dtypes = {v.dtype for v in params.values()}
+        if len(dtypes) > 1:
+            raise TypeError(
+                f"{name} mix dtypes {sorted(map(str, dtypes))}; minitrain does not cast "
+                "silently: give every parameter one dtype, e.g. model.init(seed, dtype=...)."
+            )
+        return params
+
+    def check_input(self, X: Any, name: str = "X", dtype: Any = None) -> np.ndarray:
+        """Check X against this model (2-D, finite, n_in columns, ``dtype`` when given, the
+        params' dtype); return it as an array."""
         X = as_float_array(name, X, ndim=2)
         if self.n_in is not None and X.shape[1] != self.n_in:
             first = next(i for i, layer in enumerate(self.layers) if isinstance(layer, Dense))
@@ -354,10 +351,9 @@ class Sequential:
                 f"{name} has {X.shape[1]} columns but the model expects {self.n_in} "
                 f"({self.layers[first]!r} at layer {first})."
             )
-        dtypes = {v.dtype for v in params.values()}
-        if dtypes and dtypes != {X.dtype}:
+        if dtype is not None and X.dtype != dtype:
             raise TypeError(
-                f"{name} has dtype {X.dtype} but the params have {sorted(map(str, dtypes))}; "
+                f"{name} has dtype {X.dtype} but the params have {[np.dtype(dtype).name]}; "
                 f"minitrain does not cast silently: use model.init(seed, dtype={name}.dtype) "
                 f"or {name}.astype(...)."
             )
@@ -365,7 +361,8 @@ class Sequential:
 
     def predict(self, params: Params, X: Any) -> np.ndarray:
         """Model output for X: (N, n_in) -> (N, n_out). Validates shapes, dtypes and finiteness."""
-        X = self.check_input(params, X)
+        params = self.check_params(params)
+        X = self.check_input(X, dtype=params_dtype(params))
         return self.forward(params, X)[0]
 
     def summary(self) -> str:

@@ -2,8 +2,11 @@
 
 Every loss is called as ``loss(pred, target) -> float`` and differentiated as
 ``loss.grad(pred, target)``, the gradient of that *mean* with respect to ``pred`` (same shape as
-``pred``). ``loss.value_and_grad`` returns both from one pass. Each loss also has ``metric``
-(``"accuracy"`` or ``"rmse"``) and ``metric_value(pred, target)``, which ``fit`` reports.
+``pred``); both check their arguments. ``loss.value_and_grad(pred, target)`` returns both from
+one pass *without* checking them (``fit`` checks its data once, then calls it every step): give
+it arrays that ``loss.check`` accepts. Each loss also names the metric that ``fit`` reports,
+``metric`` (``"accuracy"`` or ``"rmse"``), with its direction ``higher_is_better`` and its value
+``metric_value(pred, target)``.
 """
 
 from __future__ import annotations
@@ -17,54 +20,94 @@ from .layers import sigmoid
 
 
 class Loss:
-    """Base class. Subclasses implement ``check`` and ``_value_and_grad`` (unvalidated)."""
+    """Base class of the losses, with the RMSE as metric (regression).
+
+    A subclass implements ``value_and_grad`` and, unless its target is shaped like pred,
+    ``check_target``.
+    """
 
     metric = "rmse"
+    higher_is_better = False  # of the metric: a lower RMSE is better
+    pred_ndim: int | None = None  # the number of dimensions pred must have (None: any)
 
     def check(self, pred: Any, target: Any) -> tuple[np.ndarray, Any]:
-        raise NotImplementedError
+        """Return (pred, target) as the arrays ``value_and_grad`` expects, or raise."""
+        pred = as_float_array("pred", pred, ndim=self.pred_ndim)
+        return pred, self.check_target(target, pred.shape, pred.dtype)
 
-    def _value_and_grad(self, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
-        raise NotImplementedError
+    def check_target(
+        self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
+    ) -> Any:
+        """Return ``target`` checked against predictions of ``shape`` and ``dtype``, or raise
+        naming it ``name``. Here: a finite float array of that shape and dtype."""
+        target = as_float_array(name, target)
+        if target.shape != shape:
+            raise ValueError(
+                f"{name} has shape {target.shape} but pred has shape {shape}; they must be "
+                "equal (for one output use y.reshape(-1, 1))."
+            )
+        _check_same_dtype(name, target, dtype)
+        return target
 
-    def value_and_grad(self, pred: Any, target: Any) -> tuple[float, np.ndarray]:
-        """(mean loss, d mean / d pred) in one pass; the gradient has pred's shape and dtype."""
-        return self._value_and_grad(*self.check(pred, target))
+    def value_and_grad(self, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
+        """(mean loss, d mean / d pred) in one pass, unchecked; the gradient has pred's shape
+        and dtype. Override it to change a loss (its checks stay those of ``check``)."""
+        raise NotImplementedError
 
     def __call__(self, pred: Any, target: Any) -> float:
-        return self.value_and_grad(pred, target)[0]
+        return self.value_and_grad(*self.check(pred, target))[0]
 
     def grad(self, pred: Any, target: Any) -> np.ndarray:
-        return self.value_and_grad(pred, target)[1]
+        return self.value_and_grad(*self.check(pred, target))[1]
 
     def metric_value(self, pred: np.ndarray, target: Any) -> float:
-        """Root-mean-square error (regression losses); classification losses override."""
+        """Root-mean-square error ``sqrt(mean((p - t)^2))`` (regression losses)."""
         return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+    def metric_for_average(self, pred: np.ndarray, target: Any) -> float:
+        """The metric in the form whose sample-weighted mean over batches is exact: the RMSE
+        squared (``metric_from_average`` takes the root of that mean)."""
+        value = self.metric_value(pred, target)
+        return value * value
+
+    def metric_from_average(self, mean: float) -> float:
+        """The metric of the whole set from the sample-weighted mean of ``metric_for_average``."""
+        return float(np.sqrt(mean))
+
+    def reaches(self, value: float, target: float) -> bool:
+        """Whether a metric ``value`` is at least as good as ``target`` (<= for the RMSE)."""
+        return value >= target if self.higher_is_better else value <= target
+
+    # Former name of value_and_grad, kept until every caller uses the public one.
+    def _value_and_grad(self, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
+        return self.value_and_grad(pred, target)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-def _check_same_dtype(pred: np.ndarray, target: np.ndarray) -> None:
+class ClassificationLoss(Loss):
+    """Base class of the losses whose metric is the accuracy (higher is better)."""
+
+    metric = "accuracy"
+    higher_is_better = True
+
+    def metric_for_average(self, pred: np.ndarray, target: Any) -> float:
+        """The accuracy itself: its sample-weighted mean over batches is the set's accuracy."""
+        return self.metric_value(pred, target)
+
+    def metric_from_average(self, mean: float) -> float:
+        return mean
+
+
+def _check_same_dtype(name: str, target: np.ndarray, dtype: np.dtype) -> None:
     """Refuse a float target of another dtype: pred - target would silently change dtype."""
-    if target.dtype != pred.dtype:
+    if target.dtype != dtype:
         raise TypeError(
-            f"target has dtype {target.dtype} but pred has {pred.dtype}; minitrain does not cast "
-            f"silently (the gradient would become {np.result_type(pred, target)}): convert the "
-            f"target, e.g. y.astype(np.{pred.dtype})."
+            f"{name} has dtype {target.dtype} but pred has {dtype}; minitrain does not cast "
+            f"silently (the gradient would become {np.result_type(dtype, target)}): convert "
+            f"it, e.g. {name}.astype(np.{dtype})."
         )
-
-
-def _check_same_shape(pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-    pred = as_float_array("pred", pred)
-    target = as_float_array("target", target)
-    if target.shape != pred.shape:
-        raise ValueError(
-            f"target has shape {target.shape} but pred has shape {pred.shape}; they must be "
-            "equal (for one output use y.reshape(-1, 1))."
-        )
-    _check_same_dtype(pred, target)
-    return pred, target
 
 
 class MSE(Loss):
@@ -73,10 +116,7 @@ class MSE(Loss):
         L = (1/M) sum_i (p_i - t_i)^2,        dL/dp = (2/M) (p - t)
     """
 
-    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-        return _check_same_shape(pred, target)
-
-    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         residual = pred - target
         return float(np.mean(residual * residual)), residual * (2 / residual.size)
 
@@ -94,10 +134,7 @@ class Huber(Loss):
     def __init__(self, delta: float = 1.0) -> None:
         self.delta = check_positive("delta", delta)
 
-    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-        return _check_same_shape(pred, target)
-
-    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         r = pred - target
         a = np.abs(r)
         d = self.delta
@@ -155,7 +192,7 @@ def check_probabilities(name: str, target: Any, shape: tuple[int, ...]) -> np.nd
     return target
 
 
-class CrossEntropy(Loss):
+class CrossEntropy(ClassificationLoss):
     r"""Softmax cross-entropy on logits, mean over the N rows.
 
     pred: logits z (N, C). target: integer labels y (N,) or probabilities T (N, C).
@@ -167,18 +204,19 @@ class CrossEntropy(Loss):
     log-softmax is shifted by the row maximum, so logits of any size give finite values.
     """
 
-    metric = "accuracy"
+    pred_ndim = 2
 
-    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-        pred = as_float_array("pred", pred, ndim=2)
+    def check_target(
+        self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
+    ) -> np.ndarray:
         target_array = np.asarray(target)
         if target_array.ndim == 2 and target_array.dtype.kind == "f":
-            target_array = check_probabilities("target", target_array, pred.shape)
-            _check_same_dtype(pred, target_array)
-            return pred, target_array
-        return pred, check_labels("target", target_array, pred.shape[0], pred.shape[1])
+            target_array = check_probabilities(name, target_array, shape)
+            _check_same_dtype(name, target_array, dtype)
+            return target_array
+        return check_labels(name, target_array, shape[0], shape[1])
 
-    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         n = pred.shape[0]
         shifted = pred - pred.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
@@ -199,7 +237,7 @@ class CrossEntropy(Loss):
         return np.count_nonzero(pred.argmax(axis=1) == labels) / len(labels)
 
 
-class BinaryCrossEntropy(Loss):
+class BinaryCrossEntropy(ClassificationLoss):
     r"""Binary cross-entropy on logits z (any shape) with targets t in [0, 1] (same shape):
 
         l(z, t) = -t log s(z) - (1 - t) log(1 - s(z)) = max(z, 0) - z t + log(1 + exp(-|z|))
@@ -208,17 +246,17 @@ class BinaryCrossEntropy(Loss):
     The right-hand form (as torch.nn.BCEWithLogitsLoss) is finite for logits of any size.
     """
 
-    metric = "accuracy"
-
-    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-        pred, target = _check_same_shape(pred, target)
+    def check_target(
+        self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
+    ) -> np.ndarray:
+        target = super().check_target(target, shape, dtype, name)
         if target.min() < 0 or target.max() > 1:
             raise ValueError(
-                f"target must lie in [0, 1]; got values from {target.min()} to {target.max()}."
+                f"{name} must lie in [0, 1]; got values from {target.min()} to {target.max()}."
             )
-        return pred, target
+        return target
 
-    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         per_element = np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
         return float(per_element.mean()), (sigmoid(pred) - target) / pred.dtype.type(pred.size)
 
@@ -227,7 +265,7 @@ class BinaryCrossEntropy(Loss):
         return float(np.mean((pred > 0) == (target > 0.5)))
 
 
-class Distillation(Loss):
+class Distillation(ClassificationLoss):
     r"""Knowledge distillation (Hinton et al. 2015): hard-label cross-entropy plus cross-entropy
     against the teacher's softened probabilities, on the student's logits.
 
@@ -246,7 +284,7 @@ class Distillation(Loss):
     on the labels. ``fit`` takes the tuple as y and slices both parts per minibatch.
     """
 
-    metric = "accuracy"
+    pred_ndim = 2
 
     def __init__(self, temperature: float = 4.0, alpha: float = 0.5) -> None:
         self.temperature = check_positive("temperature", temperature)
@@ -256,28 +294,29 @@ class Distillation(Loss):
         """q = softmax(t / T), row-wise: (N, C) -> (N, C); uniform in the limit T -> inf."""
         return softmax(teacher_logits / teacher_logits.dtype.type(self.temperature))
 
-    def check(self, pred: Any, target: Any) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        pred = as_float_array("pred", pred, ndim=2)
+    def check_target(
+        self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
+    ) -> tuple[np.ndarray, np.ndarray]:
         if not (isinstance(target, tuple) and len(target) == 2):
             raise TypeError(
-                "target must be a tuple (labels, teacher_logits): integer labels (N,) and the "
+                f"{name} must be a tuple (labels, teacher_logits): integer labels (N,) and the "
                 f"teacher's logits (N, C), e.g. (y, teacher.predict(X)); got {describe(target)}."
             )
-        labels = check_labels("target labels", target[0], pred.shape[0], pred.shape[1])
+        labels = check_labels(f"{name} labels", target[0], shape[0], shape[1])
         teacher = as_float_array("teacher_logits", target[1], ndim=2)
-        if teacher.shape != pred.shape:
+        if teacher.shape != shape:
             raise ValueError(
-                f"teacher_logits must have the shape of the student logits {pred.shape} "
+                f"teacher_logits must have the shape of the student logits {shape} "
                 f"(N rows, C classes); got {teacher.shape}."
             )
-        if teacher.dtype != pred.dtype:
+        if teacher.dtype != dtype:
             raise TypeError(
-                f"teacher_logits have dtype {teacher.dtype} but the student logits {pred.dtype}; "
-                f"minitrain does not cast silently: use teacher_logits.astype(np.{pred.dtype})."
+                f"teacher_logits have dtype {teacher.dtype} but the student logits {dtype}; "
+                f"minitrain does not cast silently: use teacher_logits.astype(np.{dtype})."
             )
-        return pred, (labels, teacher)
+        return labels, teacher
 
-    def _value_and_grad(
+    def value_and_grad(
         self, pred: np.ndarray, target: tuple[np.ndarray, np.ndarray]
     ) -> tuple[float, np.ndarray]:
         labels, teacher = target

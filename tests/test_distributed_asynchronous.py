@@ -77,7 +77,7 @@ def test_the_clock_advances_by_each_workers_fetch_compute_send_cycle():
     cluster = dist.Cluster(X, y, [np.arange(24)], topology)
     params = model.init(0)
     nbytes = dist.dense_nbytes(params)  # 31 float64 = 248 bytes
-    macs = 3 * model.flops(1) * 24
+    macs = 3 * model.macs(1) * 24
     # down: gateway 8 * 248 / 8e6, then 0.1 + 8 * 248 / 16e3; compute; up: mirror image
     cycle = (
         (2 * 8 * nbytes / 8e6) + (0.1 + 8 * nbytes / 16e3) + macs / 5e3 + (0.1 + 8 * nbytes / 8e3)

@@ -58,8 +58,8 @@ def test_gradcheck_passes_a_correct_model_and_reports_every_key(seed):
 class MSEWithDoubledGradient(mt.losses.MSE):
     """A deliberately wrong loss: the value is the MSE, the gradient twice its derivative."""
 
-    def _value_and_grad(self, pred, target):
-        value, grad = super()._value_and_grad(pred, target)
+    def value_and_grad(self, pred, target):
+        value, grad = super().value_and_grad(pred, target)
         return value, 2 * grad
 
 

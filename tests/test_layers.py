@@ -157,6 +157,26 @@ def test_backward_into_given_arrays_equals_the_fresh_gradients(problem, old_styl
         np.testing.assert_array_equal(into[key], fresh[key])
 
 
+@given(model_problems(), st.data())
+def test_chaining_layer_ranges_equals_the_whole_chain(problem, data):
+    model, params, X, _ = problem
+    cut = data.draw(st.integers(0, len(model.layers)), label="cut")
+    out, caches = model.forward(params, X)
+    dout = np.cos(out)  # any upstream gradient
+    dX, grads = model.backward(params, caches, dout, need_dx=True)
+    # Layers [0, cut) then [cut, L): the same products in the same order, to the last bit.
+    middle, first_caches = model.forward(params, X, stop=cut)
+    split_out, last_caches = model.forward(params, middle, start=cut)
+    np.testing.assert_array_equal(split_out, out)
+    d_middle, last_grads = model.backward(params, last_caches, dout, need_dx=True, start=cut)
+    split_dX, first_grads = model.backward(params, first_caches, d_middle, need_dx=True,
+                                           stop=cut)  # fmt: skip
+    np.testing.assert_array_equal(split_dX, dX)
+    assert list(first_grads) + list(last_grads) == list(grads)
+    for key, g in {**first_grads, **last_grads}.items():
+        np.testing.assert_array_equal(g, grads[key])
+
+
 @given(mts.finite_arrays(batch_shapes, min_value=-30, max_value=30))
 def test_activation_forward_passes_equal_their_formulas(x):
     np.testing.assert_array_equal(mt.ReLU().forward({}, x)[0], np.where(x > 0, x, 0.0))

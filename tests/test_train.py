@@ -1,8 +1,5 @@
 """Properties of value_and_grad and the training loop."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -203,7 +200,7 @@ def test_nan_in_X_or_y_points_to_clean():
     Xr, yr = mt.data.make_linear(n=10)
     yr = yr.copy()
     yr[0, 0] = np.inf
-    with pytest.raises(ValueError, match=r"y contains NaN.*minitrain\.clean"):
+    with pytest.raises(ValueError, match=r"y contains 1 NaN or infinite.*minitrain\.clean"):
         mt.fit(mt.Sequential([mt.Dense(1, 1)]), mt.losses.MSE(), mt.optim.SGD(lr=0.1), Xr, yr,
                epochs=1, progress=False)
 
@@ -260,16 +257,32 @@ def test_params_of_another_dtype_are_refused_not_cast():
         fit_with(X, y, params=params)
 
 
-def test_demo_prints_the_closed_form_comparison():
-    result = subprocess.run(
-        [sys.executable, "-m", "minitrain.cli", "demo", "--linear"],
-        capture_output=True, text=True, timeout=120, check=True,
-    )
-    assert "closed form (OLS)" in result.stdout
-    learned = next(line for line in result.stdout.splitlines() if line.startswith("SGD"))
-    exact = next(line for line in result.stdout.splitlines() if line.startswith("closed form"))
-    w, b = map(float, learned.split()[-3:-1])
-    exact_w, exact_b = map(float, exact.split()[-3:-1])
-    # Constant-step SGD hovers around the minimiser; with lr 0.1 and noise 0.5 it stays
-    # within a few hundredths of it (measured spread ~0.02).
-    assert abs(w - exact_w) < 0.1 and abs(b - exact_b) < 0.1
+# ----- what fit shares with the distributed workers ---------------------------------------
+
+
+@given(st.integers(1, 60), st.one_of(st.none(), st.integers(1, 70)), st.integers(0, 2**16))
+def test_epoch_batches_take_every_row_once_in_the_generators_permutation(n, batch_size, seed):
+    batches = mt.train.epoch_batches(n, batch_size, np.random.default_rng(seed))
+    if batch_size is None or batch_size >= n:
+        assert batches == [slice(None)]  # every row, in order, and the generator is not used
+        return
+    order = np.random.default_rng(seed).permutation(n)
+    np.testing.assert_array_equal(np.concatenate(batches), order)
+    assert [len(rows) for rows in batches[:-1]] == [batch_size] * (len(batches) - 1)
+    assert 0 < len(batches[-1]) <= batch_size
+
+
+@pytest.mark.parametrize(
+    ("loss", "higher_is_better"),
+    [(mt.losses.MSE(), False), (mt.losses.CrossEntropy(), True)],
+)
+def test_history_first_reaching_follows_the_losss_metric_direction(loss, higher_is_better):
+    assert loss.higher_is_better is higher_is_better
+    history = mt.train.History(metric_name=loss.metric, higher_is_better=loss.higher_is_better,
+                               val_metric=[0.5, 0.3, 0.8, 0.2])  # fmt: skip
+    # Accuracy reaches 0.7 first at 0.8 (index 2); an RMSE reaches 0.4 first at 0.3 (index 1).
+    expected = 2 if higher_is_better else 1
+    assert history.first_reaching(0.7 if higher_is_better else 0.4) == expected
+    assert loss.reaches(0.8, 0.7) is higher_is_better
+    assert history.first_reaching(2.0 if higher_is_better else -1.0) is None
+    assert "params" not in history.as_dict() and history.as_dict()["val_metric"][2] == 0.8

@@ -37,7 +37,7 @@ def transfer_time(
 
 def training_macs(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
     """Multiply-adds of forward + backward over ``n_samples`` rows: ``3 * MACs(1 row) * n``."""
-    return 3.0 * model.flops(1) * np.asarray(n_samples, dtype=np.float64)
+    return 3.0 * model.macs(1) * np.asarray(n_samples, dtype=np.float64)
 
 
 def arrival_times(

@@ -173,7 +173,7 @@ def pipeline_value_and_grad(
             if s > 0:
                 grad_bytes[s - 1, m] = d.nbytes
     grads = {key: grads[key] for key in params}
-    macs = np.array([[sum(model.layers[i].flops(int(k)) for i in range(a, b)) for k in sizes]
+    macs = np.array([[sum(model.layers[i].macs(int(k)) for i in range(a, b)) for k in sizes]
                      for a, b in ranges], dtype=np.float64)  # fmt: skip
     forward = macs / np.array([device.macs_per_second for device in on])[:, None]
     send_f = np.array([_link(on[s], on[s + 1], act_bytes[s]) for s in range(S - 1)])

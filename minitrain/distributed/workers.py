@@ -15,7 +15,8 @@ depends on is in its arguments and its only randomness is ``np.random.default_rn
   ``w_t``, each epoch over a fresh permutation of the shard, on the objective
   ``L_k(w) + mu/2 ||w - w_t||^2`` (FedProx; mu = 0 is FedAvg). The update is
   ``Delta_k = w_k - w_t``, its weight n_k. The steps are taken as ``fit`` takes them
-  (``minitrain._updates``): in place for minitrain's steppers, with the numbers of ``opt.step``.
+  (``minitrain.train.Steps``): one flat vector for minitrain's steppers, with the numbers of
+  ``opt.step``.
 
 ``minitrain.distributed.stacked`` computes ``minibatch_gradient`` for many workers at once,
 bit-identical to this function.
@@ -30,11 +31,10 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._updates import updates_for
 from ..layers import Sequential
 from ..losses import Loss
+from ..train import Steps, epoch_batches
 from ._common import averaged_as_square, minibatch_rows, value_and_grad_unchecked
-from ._common import epoch_batches as _epoch_batches  # the name local training calls
 
 __all__ = [
     "FAILURE_KINDS",
@@ -127,22 +127,21 @@ def _local_training(
 ) -> WorkerResult:
     model, loss, opt = config.model, config.loss, config.opt
     n = len(X)
-    # fit's steps: in place for minitrain's steppers, bit for bit those of opt.step.
-    steps = updates_for(model, loss, opt, params, opt.init(params))
+    # fit's steps: one flat vector for minitrain's steppers, bit for bit those of opt.step.
+    steps = Steps(model, loss, opt, params, opt.init(params))
     loss_sum = metric_sum = 0.0
     seen = 0
-    full_batch = config.batch_size is None or config.batch_size >= n
     for _ in range(config.epochs):
-        batches = [slice(None)] if full_batch else _epoch_batches(rng, n, config.batch_size)
-        for rows in batches:
-            value, _, out = steps.gradient(X[rows], y[rows])
+        for rows in epoch_batches(n, config.batch_size, rng):
+            y_batch = y[rows]
+            value, _, out = steps.gradient(X[rows], y_batch)
             if config.mu:
-                steps.add_to_gradient(proximal_term(steps.current(), params, config.mu)[1])
+                steps.add_to_gradient(proximal_term(steps.current, params, config.mu)[1])
             steps.apply()
             loss_sum += value * len(out)
-            metric_sum += metric_for_average(loss, out, y[rows]) * len(out)
+            metric_sum += loss.metric_for_average(out, y_batch) * len(out)
             seen += len(out)
-    w = steps.current()
+    w = steps.current
     delta = {key: w[key] - params[key] for key in params}
     return WorkerResult(delta, loss_sum / seen, metric_sum / seen, n)
 

@@ -8,7 +8,8 @@ A stepper is a frozen dataclass of hyper-parameters with two pure functions:
 ``params`` and ``grads`` are dicts of arrays with the same keys, shapes and dtype. ``state`` is
 plain data: ``{"step": t, "lr": the rate step t applied, <slot>: {key: array like params[key]}}``.
 Names, defaults and update rules are torch.optim's, so a model trained here and in PyTorch
-follows the same numbers.
+follows the same numbers. Each rule is ``opt.update(param, grad, slots, t, lr)`` on one array
+(``base.Stepper``); ``step`` applies it to every array of the dict.
 
 ``lr`` is a float or a schedule, a function of the 1-based step (``schedules``), e.g.
 ``Adam(lr=cosine(1e-3, total_steps=1000))``. ``frozen(opt, keys)`` keeps some parameters fixed.
@@ -16,18 +17,7 @@ follows the same numbers.
 
 from .base import Stepper
 from .freeze import Frozen, frozen
-from .schedules import (
-    Constant,
-    Cosine,
-    Exponential,
-    LinearWarmup,
-    StepDecay,
-    constant,
-    cosine,
-    exponential,
-    linear_warmup,
-    step_decay,
-)
+from .schedules import constant, cosine, exponential, linear_warmup, step_decay
 from .steppers import GD, SGD, Adagrad, Adam, AdamW, RMSprop
 
 __all__ = [
@@ -36,13 +26,8 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
-    "Constant",
-    "Cosine",
-    "Exponential",
     "Frozen",
-    "LinearWarmup",
     "RMSprop",
-    "StepDecay",
     "Stepper",
     "constant",
     "cosine",

@@ -1,25 +1,29 @@
-"""The stepper contract shared by every update rule: ``init``, ``step`` and their validation.
+"""The stepper contract shared by every update rule: ``init``, ``step`` and their checks.
 
     state = opt.init(params)                                  # step 0, slots filled
     new_params, new_state = opt.step(params, grads, state)    # inputs are never modified
 
-A stepper subclasses ``Stepper`` and supplies only its update rule for one parameter array
-(see ``steppers.py``). ``step`` validates cheaply (it runs every step), computes the step's
-scalars once, and applies the rule to each array.
+A stepper subclasses ``Stepper`` and supplies its rule for one array, ``update``, and the names
+and initial values of its state slots, ``slots``. ``step`` checks its arguments, takes the
+step's learning rate once and applies ``update`` to each parameter array.
+
+Every rule here is elementwise: element i of what ``update`` returns depends only on element i
+of its arrays. So ``update`` gives the same numbers, bit for bit, on each array apart or on all
+parameters laid end to end in one vector, which is how ``fit`` calls it (``elementwise``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from .._types import Params
 from .._validate import check_params, check_positive, check_same_keys
 from .schedules import Schedule
 
-Params = dict[str, np.ndarray]
 State = dict[str, Any]
 
 
@@ -68,47 +72,38 @@ def check_grads(params: Any, grads: Any) -> None:
             )
 
 
-def descend(p: np.ndarray, direction: np.ndarray, minus_lr: Any, out: Any) -> np.ndarray:
-    """``p - lr * direction`` in two passes, into ``out`` (which may be ``direction`` itself;
-    None allocates)."""
-    out = np.multiply(direction, minus_lr, out=out)
-    out += p
-    return out
-
-
-def plus_decay(g: np.ndarray, p: np.ndarray, weight_decay: Any) -> np.ndarray:
-    """``g + lambda theta`` (the L2 penalty's gradient added), as a new array."""
-    out = np.multiply(p, weight_decay)
-    out += g
-    return out
-
-
 class Stepper:
-    """What every stepper shares: ``init``, ``step`` and their validation.
+    """What every stepper shares: ``init``, ``step`` and their checks.
 
-    A subclass names its state slots and their initial values in ``_slots``, gives the scalars
-    of step t in ``_constants(t, lr)`` and computes one parameter array's update in
-    ``_update(p, g, slots, k, new)``: ``slots`` maps slot names to that parameter's arrays at
-    step t - 1, ``k`` holds the scalars as 0-d arrays of the parameter's dtype, and the rule
-    sets ``new["param"]`` to theta_t and ``new[slot]`` to each slot's step-t value, computing
-    into the arrays that ``new`` holds (``out=new[name]``; distinct from the inputs, and
-    ``new["param"]`` is free working memory until theta_t goes there). ``fit`` gives arrays it
-    owns and reuses (see ``minitrain.train``); ``step`` gives None, so ufuncs allocate.
+    A subclass (a frozen dataclass of hyper-parameters) gives:
+
+    - ``slots()``: the names of its state slots and their initial values;
+    - ``update(param, grad, slots, t, lr)``: its rule on one array, from theta_{t-1}, g_t and
+      the slots at step t - 1 to ``(theta_t, {slot: value at step t})``, as plain NumPy
+      expressions that make new arrays: the inputs are never written to, and nothing returned
+      is ``grad`` itself or a view of it (``fit`` reuses its gradient vector);
+    - optionally ``rate(t)``, the learning rate step t applies (Adagrad decays it).
+
+    ``elementwise`` says that ``update`` treats each element on its own and never looks at
+    keys or shapes, so that ``fit`` may call it once on all parameters laid end to end. A
+    subclass whose rule mixes elements (a norm per layer, say) sets it to False.
     """
 
     lr: float | Schedule
+    elementwise: ClassVar[bool] = True
 
-    def _slots(self) -> dict[str, float]:
+    def slots(self) -> dict[str, float]:
+        """The names of the state slots and the value each starts at (none for GD)."""
         return {}
 
-    def _lr_used(self, t: int, lr: float) -> float:
-        """The rate step t applies (Adagrad decays it); recorded as ``state["lr"]``."""
-        return lr
+    def rate(self, t: int) -> float:
+        """The learning rate that step t applies: ``lr``, or ``lr(t)`` for a schedule."""
+        return scheduled_lr(self.lr, t)
 
-    def _constants(self, t: int, lr: float) -> dict[str, float]:
-        return {"minus_lr": -lr}
-
-    def _update(self, p, g, slots, k, new) -> None:
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, slots: Params, t: int, lr: float
+    ) -> tuple[np.ndarray, Params]:
+        """The rule on one array: ``(theta_t, {slot: value at step t})``."""
         raise NotImplementedError
 
     def init(self, params: Params) -> State:
@@ -117,14 +112,14 @@ class Stepper:
         ``state["lr"]`` is the rate the first step will apply.
         """
         check_params("params", params)
-        state: State = {"step": 0, "lr": self._lr_used(1, scheduled_lr(self.lr, 1))}
-        for name, value in self._slots().items():
+        state: State = {"step": 0, "lr": self.rate(1)}
+        for name, value in self.slots().items():
             state[name] = {key: np.full_like(p, value) for key, p in params.items()}
         return state
 
     def check_state(self, params: Params, state: Any) -> None:
         """Check that ``state`` could come from ``self.init(params)`` (or later steps)."""
-        names = tuple(self._slots())
+        names = tuple(self.slots())
         if not (
             isinstance(state, Mapping)
             and isinstance(state.get("step"), (int, np.integer))
@@ -137,37 +132,18 @@ class Stepper:
                 f"'step' and slots {list(names)} keyed like the params; got {got}."
             )
 
-    def _step_scalars(self, t: int) -> tuple[float, dict[str, Any]]:
-        """The rate that step t applies and the scalars of its rule (floats, bools)."""
-        lr = scheduled_lr(self.lr, t)
-        return self._lr_used(t, lr), self._constants(t, lr)
-
     def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
         """One update. Returns new dicts of new arrays; params, grads and state are unchanged."""
         check_grads(params, grads)
         self.check_state(params, state)
-        names = tuple(self._slots())
+        names = tuple(self.slots())
         t = int(state["step"]) + 1
-        lr_used, constants = self._step_scalars(t)
-        typed: dict[np.dtype, dict[str, Any]] = {}
+        lr = self.rate(t)
         new_params: Params = {}
-        new_state: State = {"step": t, "lr": lr_used, **{n: {} for n in names}}
-        for key, p in params.items():
-            k = typed.get(p.dtype)
-            if k is None:
-                k = typed[p.dtype] = typed_scalars(constants, p.dtype)
-            new = dict.fromkeys(("param", *names))  # None: each output is a fresh array
-            self._update(p, grads[key], {name: state[name][key] for name in names}, k, new)
-            new_params[key] = new["param"]
+        new_state: State = {"step": t, "lr": lr, **{name: {} for name in names}}
+        for key, param in params.items():
+            slots = {name: state[name][key] for name in names}
+            new_params[key], new_slots = self.update(param, grads[key], slots, t, lr)
             for name in names:
-                new_state[name][key] = new[name]
+                new_state[name][key] = new_slots[name]
         return new_params, new_state
-
-
-def typed_scalars(constants: Mapping[str, Any], dtype: np.dtype) -> dict[str, Any]:
-    """The floats of ``constants`` as 0-d arrays of ``dtype``: NumPy folds those into a ufunc
-    in about half the time it takes for Python floats (and a float32 model stays float32)."""
-    return {
-        name: np.array(value, dtype) if isinstance(value, float) else value
-        for name, value in constants.items()
-    }

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._validate import check_params
-from .base import Params, State, check_grads
-from .schedules import Schedule, _set
+from .._types import Params
+from .._validate import check_params, check_stepper, store_checked
+from .base import State, check_grads
+from .schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,11 @@ class Frozen:
     keys: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        if not all(callable(getattr(self.opt, name, None)) for name in ("init", "step")):
-            raise TypeError(f"opt must be a stepper such as Adam(); got {type(self.opt).__name__}.")
+        check_stepper("opt", self.opt)
         keys = (self.keys,) if isinstance(self.keys, str) else tuple(self.keys)
         if not all(isinstance(key, str) for key in keys):
             raise TypeError(f"keys must be parameter names (str); got {keys!r}.")
-        _set(self, keys=keys)
+        store_checked(self, keys=keys)
 
     @property
     def lr(self) -> float | Schedule:

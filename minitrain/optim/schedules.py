@@ -4,6 +4,9 @@ Each is a small frozen dataclass with ``__call__``, so it can be printed, compar
 (distributed workers receive their stepper pickled). Any stepper accepts one as ``lr``::
 
     Adam(lr=linear_warmup(cosine(1e-3, total_steps=900), warmup_steps=100))
+
+The classes are spelled in lower case, as the functions of the step they stand for; their
+``repr`` is the call that builds them.
 """
 
 from __future__ import annotations
@@ -11,34 +14,27 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from .._validate import check_in_range, check_int, check_positive
+from .._validate import check_in_range, check_int, check_positive, store_checked
 
 Schedule = Callable[[int], float]
 
 
-def _set(obj: Any, **values: Any) -> None:
-    """Store validated values on a frozen dataclass."""
-    for name, value in values.items():
-        object.__setattr__(obj, name, value)
-
-
 @dataclass(frozen=True)
-class Constant:
+class constant:
     """``lr_t = lr``."""
 
     lr: float
 
     def __post_init__(self) -> None:
-        _set(self, lr=check_positive("lr", self.lr))
+        store_checked(self, lr=check_positive("lr", self.lr))
 
     def __call__(self, t: int) -> float:
         return self.lr
 
 
 @dataclass(frozen=True)
-class StepDecay:
+class step_decay:
     """``lr_t = lr * gamma ** floor((t - 1) / step_size)``: torch's StepLR, counted in steps."""
 
     lr: float
@@ -46,7 +42,8 @@ class StepDecay:
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
-        _set(self, lr=check_positive("lr", self.lr), gamma=check_positive("gamma", self.gamma))
+        lr, gamma = check_positive("lr", self.lr), check_positive("gamma", self.gamma)
+        store_checked(self, lr=lr, gamma=gamma)
         check_int("step_size", self.step_size, minimum=1)
 
     def __call__(self, t: int) -> float:
@@ -54,21 +51,22 @@ class StepDecay:
 
 
 @dataclass(frozen=True)
-class Exponential:
+class exponential:
     """``lr_t = lr * gamma ** (t - 1)``: torch's ExponentialLR, counted in steps."""
 
     lr: float
     gamma: float
 
     def __post_init__(self) -> None:
-        _set(self, lr=check_positive("lr", self.lr), gamma=check_positive("gamma", self.gamma))
+        lr, gamma = check_positive("lr", self.lr), check_positive("gamma", self.gamma)
+        store_checked(self, lr=lr, gamma=gamma)
 
     def __call__(self, t: int) -> float:
         return self.lr * self.gamma ** (t - 1)
 
 
 @dataclass(frozen=True)
-class Cosine:
+class cosine:
     """Cosine annealing from ``lr`` at t = 1 down to ``min_lr`` at t = T = total_steps:
 
         lr_t = min_lr + (lr - min_lr) (1 + cos(pi s_t)) / 2,    s_t = min(t - 1, T - 1) / (T - 1)
@@ -81,9 +79,10 @@ class Cosine:
     min_lr: float = 0.0
 
     def __post_init__(self) -> None:
-        _set(self, lr=check_positive("lr", self.lr))
+        store_checked(self, lr=check_positive("lr", self.lr))
         check_int("total_steps", self.total_steps, minimum=1)
-        _set(self, min_lr=check_in_range("min_lr", self.min_lr, 0, self.lr, high_inclusive=True))
+        min_lr = check_in_range("min_lr", self.min_lr, 0, self.lr, high_inclusive=True)
+        store_checked(self, min_lr=min_lr)
 
     def __call__(self, t: int) -> float:
         span = self.total_steps - 1
@@ -92,7 +91,7 @@ class Cosine:
 
 
 @dataclass(frozen=True)
-class LinearWarmup:
+class linear_warmup:
     """Linear warm-up over W = ``warmup_steps`` steps, then ``schedule`` from its start:
 
         lr_t = schedule(1) * t / W    for t <= W,        lr_t = schedule(t - W)    for t > W
@@ -105,7 +104,7 @@ class LinearWarmup:
 
     def __post_init__(self) -> None:
         if not callable(self.schedule):
-            _set(self, schedule=Constant(self.schedule))
+            store_checked(self, schedule=constant(self.schedule))
         check_int("warmup_steps", self.warmup_steps, minimum=1)
 
     def __call__(self, t: int) -> float:
@@ -113,7 +112,3 @@ class LinearWarmup:
             return self.schedule(1) * t / self.warmup_steps
         return self.schedule(t - self.warmup_steps)
 
-
-# The lower-case names read as functions of the hyper-parameters: cosine(1e-3, total_steps=500).
-constant, step_decay, exponential = Constant, StepDecay, Exponential
-cosine, linear_warmup = Cosine, LinearWarmup

@@ -4,24 +4,25 @@ Notation of the docstrings (as in the PyTorch documentation): theta the paramete
 gradient at the 1-based step t, gamma the learning rate, lambda the weight decay. Every
 operation is elementwise, so every quantity has the shape of its parameter array.
 
-``step`` is pure yet light on memory: each rule computes into the arrays it is given in ``new``
-(``fit`` gives arrays it reuses; ``step`` gives None, so the first ufunc writing each one
-allocates it) with in-place ufuncs, and allocates nothing else on its common paths. The
-scalars of a step are computed once in Python floats, then handed to NumPy as 0-d arrays of
-the parameters' dtype, so a float32 model computes, and stores its state, in float32.
+Each ``update`` is the pseudocode of its docstring in plain NumPy expressions on one parameter
+array, its gradient and its slots; each expression makes new arrays, so the inputs are never
+written to. Scalars stay Python floats, which NumPy applies in the arrays' dtype: a float32
+model computes, and stores its state, in float32.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from .._validate import check_in_range, check_positive
-from .base import Stepper, check_lr, descend, plus_decay
-from .schedules import Schedule, _set
+from .._types import Params
+from .._validate import check_in_range, check_positive, store_checked
+from .base import Stepper, check_lr
+from .schedules import Schedule
+
+Array = np.ndarray
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,10 @@ class GD(Stepper):
     lr: float | Schedule
 
     def __post_init__(self) -> None:
-        _set(self, lr=check_lr(self.lr))
+        store_checked(self, lr=check_lr(self.lr))
 
-    def _update(self, p, g, slots, k, new):
-        new["param"] = descend(p, g, k["minus_lr"], out=new["param"])
+    def update(self, param: Array, grad: Array, slots: Params, t: int, lr: float):
+        return param - lr * grad, {}
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class SGD(Stepper):
     maximize: bool = False
 
     def __post_init__(self) -> None:
-        _set(
+        store_checked(
             self,
             lr=check_lr(self.lr),
             momentum=check_positive("momentum", self.momentum, allow_zero=True),
@@ -74,40 +75,22 @@ class SGD(Stepper):
                 f"momentum={self.momentum}, dampening={self.dampening}."
             )
 
-    def _slots(self) -> dict[str, float]:
+    def slots(self) -> dict[str, float]:
         return {"momentum_buffer": 0.0} if self.momentum else {}
 
-    def _constants(self, t: int, lr: float) -> dict[str, Any]:
-        return {
-            "minus_lr": -lr,
-            "momentum": self.momentum,
-            "undamped": 1 - self.dampening,
-            "weight_decay": self.weight_decay,
-            "first_step": t == 1,
-        }
-
-    def _update(self, p, g, slots, k, new):
+    def update(self, param: Array, grad: Array, slots: Params, t: int, lr: float):
+        if self.maximize:
+            grad = -grad
         if self.weight_decay:
-            g_t = np.multiply(p, k["weight_decay"])  # lambda theta + g   (- g when maximizing)
-            g_t = np.subtract(g_t, g, out=g_t) if self.maximize else np.add(g_t, g, out=g_t)
-        else:
-            g_t = np.negative(g) if self.maximize else g
+            grad = grad + self.weight_decay * param
         if not self.momentum:
-            new["param"] = descend(p, g_t, k["minus_lr"], out=new["param"])
-            return
-        name = "momentum_buffer"
-        if k["first_step"]:  # b_1 = g_1
-            buffer = new[name] = np.positive(g_t, out=new[name])
-        else:  # b = mu b + (1 - tau) g
-            buffer = np.multiply(slots[name], k["momentum"], out=new[name])
-            buffer += g_t if self.dampening == 0 else g_t * k["undamped"]
-            new[name] = buffer
-        if not self.nesterov:
-            new["param"] = descend(p, buffer, k["minus_lr"], out=new["param"])
-            return
-        direction = np.multiply(buffer, k["momentum"], out=new["param"])  # g + mu b
-        direction += g_t
-        new["param"] = descend(p, direction, k["minus_lr"], out=direction)
+            return param - lr * grad, {}
+        if t == 1:
+            buffer = np.copy(grad)
+        else:
+            buffer = self.momentum * slots["momentum_buffer"] + (1 - self.dampening) * grad
+        direction = grad + self.momentum * buffer if self.nesterov else buffer
+        return param - lr * direction, {"momentum_buffer": buffer}
 
 
 @dataclass(frozen=True)
@@ -129,7 +112,7 @@ class Adagrad(Stepper):
     eps: float = 1e-10
 
     def __post_init__(self) -> None:
-        _set(
+        store_checked(
             self,
             lr=check_lr(self.lr),
             lr_decay=check_positive("lr_decay", self.lr_decay, allow_zero=True),
@@ -140,24 +123,17 @@ class Adagrad(Stepper):
             eps=check_positive("eps", self.eps, allow_zero=True),
         )
 
-    def _slots(self) -> dict[str, float]:
+    def slots(self) -> dict[str, float]:
         return {"sum": self.initial_accumulator_value}
 
-    def _lr_used(self, t: int, lr: float) -> float:
-        return lr / (1 + (t - 1) * self.lr_decay)
+    def rate(self, t: int) -> float:
+        return super().rate(t) / (1 + (t - 1) * self.lr_decay)  # clr_t
 
-    def _constants(self, t: int, lr: float) -> dict[str, float]:
-        return {"minus_clr": -self._lr_used(t, lr), "eps": self.eps, "decay": self.weight_decay}
-
-    def _update(self, p, g, slots, k, new):
-        g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
-        total = np.multiply(g_t, g_t, out=new["sum"])  # s + g^2
-        total += slots["sum"]
-        new["sum"] = total
-        scaled = np.sqrt(total, out=new["param"])  # g / (sqrt(s) + eps)
-        scaled += k["eps"]
-        np.divide(g_t, scaled, out=scaled)
-        new["param"] = descend(p, scaled, k["minus_clr"], out=scaled)
+    def update(self, param: Array, grad: Array, slots: Params, t: int, lr: float):
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param
+        total = slots["sum"] + grad * grad
+        return param - lr * grad / (np.sqrt(total) + self.eps), {"sum": total}
 
 
 @dataclass(frozen=True)
@@ -183,7 +159,7 @@ class RMSprop(Stepper):
     centered: bool = False
 
     def __post_init__(self) -> None:
-        _set(
+        store_checked(
             self,
             lr=check_lr(self.lr),
             alpha=check_in_range("alpha", self.alpha, 0, 1),
@@ -192,46 +168,25 @@ class RMSprop(Stepper):
             momentum=check_positive("momentum", self.momentum, allow_zero=True),
         )
 
-    def _slots(self) -> dict[str, float]:
+    def slots(self) -> dict[str, float]:
         names = ["square_avg", *["grad_avg"] * self.centered]
         return dict.fromkeys(names + ["momentum_buffer"] * (self.momentum > 0), 0.0)
 
-    def _constants(self, t: int, lr: float) -> dict[str, float]:
-        return {
-            "minus_lr": -lr,
-            "alpha": self.alpha,
-            "one_minus_alpha": 1 - self.alpha,
-            "eps": self.eps,
-            "momentum": self.momentum,
-            "decay": self.weight_decay,
-        }
-
-    def _update(self, p, g, slots, k, new):
-        g_t = plus_decay(g, p, k["decay"]) if self.weight_decay else g
-        scratch = np.multiply(g_t, g_t, out=new["param"])  # v = alpha v + (1 - alpha) g^2
-        scratch *= k["one_minus_alpha"]
-        square_avg = np.multiply(slots["square_avg"], k["alpha"], out=new["square_avg"])
-        square_avg += scratch
-        new["square_avg"] = square_avg
+    def update(self, param: Array, grad: Array, slots: Params, t: int, lr: float):
+        alpha = self.alpha
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param
+        square_avg = alpha * slots["square_avg"] + (1 - alpha) * grad * grad
+        new = {"square_avg": square_avg}
         if self.centered:
-            np.multiply(g_t, k["one_minus_alpha"], out=scratch)  # a = alpha a + (1 - alpha) g
-            average = np.multiply(slots["grad_avg"], k["alpha"], out=new["grad_avg"])
-            average += scratch
-            new["grad_avg"] = average
-            np.multiply(average, average, out=scratch)  # w = v - a^2
-            np.subtract(square_avg, scratch, out=scratch)
-            np.sqrt(scratch, out=scratch)
+            grad_avg = new["grad_avg"] = alpha * slots["grad_avg"] + (1 - alpha) * grad
+            denom = np.sqrt(square_avg - grad_avg * grad_avg) + self.eps
         else:
-            np.sqrt(square_avg, out=scratch)
-        scratch += k["eps"]  # u = g / (sqrt(w) + eps)
-        np.divide(g_t, scratch, out=scratch)
+            denom = np.sqrt(square_avg) + self.eps
         if not self.momentum:
-            new["param"] = descend(p, scratch, k["minus_lr"], out=scratch)
-            return
-        buffer = np.multiply(slots["momentum_buffer"], k["momentum"], out=new["momentum_buffer"])
-        buffer += scratch  # b = mu b + u
-        new["momentum_buffer"] = buffer
-        new["param"] = descend(p, buffer, k["minus_lr"], out=scratch)
+            return param - lr * grad / denom, new
+        buffer = new["momentum_buffer"] = self.momentum * slots["momentum_buffer"] + grad / denom
+        return param - lr * buffer, new
 
 
 @dataclass(frozen=True)
@@ -242,13 +197,12 @@ class Adam(Stepper):
         m_t = beta1 m_{t-1} + (1 - beta1) g_t        first moment
         v_t = beta2 v_{t-1} + (1 - beta2) g_t^2      second moment
         vmax_t = max(vmax_{t-1}, v_t)                if amsgrad; it then replaces v_t below
-        theta_t = theta_{t-1} - gamma mhat_t / (sqrt(vhat_t) + eps),    bias corrections
-                  mhat_t = m_t / (1 - beta1^t),   sqrt(vhat_t) = sqrt(v_t) / sqrt(1 - beta2^t)
+        theta_t = theta_{t-1} - gamma mhat_t / (sqrt(vhat_t) + eps),   with the bias corrections
+                  mhat_t = m_t / (1 - beta1^t),      vhat_t = v_t / (1 - beta2^t)
 
-    At t = 1 the corrections cancel: theta_1 = theta_0 - gamma g_1 / (|g_1| + eps). The code
-    evaluates the same number in one pass fewer (Kingma & Ba 2015, Sec. 2) as
-        theta_t = theta_{t-1} - s_t m_t / (sqrt(v_t) + e_t),
-        s_t = gamma sqrt(1 - beta2^t) / (1 - beta1^t),   e_t = eps sqrt(1 - beta2^t).
+    computed as torch computes it: step_size = gamma / (1 - beta1^t) and
+    denom = sqrt(v_t) / sqrt(1 - beta2^t) + eps, then theta_t = theta_{t-1} - step_size m_t / denom.
+    At t = 1 the corrections cancel: theta_1 = theta_0 - gamma g_1 / (|g_1| + eps).
     Slots "exp_avg" m, "exp_avg_sq" v and, with amsgrad, "max_exp_avg_sq" vmax: the running
     maximum of the *uncorrected* v, as torch keeps it.
     """
@@ -265,7 +219,7 @@ class Adam(Stepper):
             raise TypeError(f"betas must be a pair (beta1, beta2); got {self.betas!r}.")
         beta1 = check_in_range("betas[0]", self.betas[0], 0, 1)
         beta2 = check_in_range("betas[1]", self.betas[1], 0, 1)
-        _set(
+        store_checked(
             self,
             lr=check_lr(self.lr),
             betas=(beta1, beta2),
@@ -273,47 +227,25 @@ class Adam(Stepper):
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
         )
 
-    def _slots(self) -> dict[str, float]:
+    def slots(self) -> dict[str, float]:
         return dict.fromkeys(["exp_avg", "exp_avg_sq", *["max_exp_avg_sq"] * self.amsgrad], 0.0)
 
-    def _constants(self, t: int, lr: float) -> dict[str, float]:
+    def update(self, param: Array, grad: Array, slots: Params, t: int, lr: float):
         beta1, beta2 = self.betas
-        root_correction2 = math.sqrt(1 - beta2**t)
-        return {
-            "beta1": beta1,
-            "one_minus_beta1": 1 - beta1,
-            "beta2": beta2,
-            "one_minus_beta2": 1 - beta2,
-            "minus_step": -lr * root_correction2 / (1 - beta1**t),  # -s_t
-            "eps_hat": self.eps * root_correction2,  # e_t
-            "decay": self.weight_decay,
-            "kept": 1 - lr * self.weight_decay,  # AdamW's theta (1 - gamma lambda)
-        }
-
-    def _update(self, p, g, slots, k, new):
-        coupled_decay = self.weight_decay and not self.decoupled
-        g_t = plus_decay(g, p, k["decay"]) if coupled_decay else g
-        scratch = np.multiply(g_t, k["one_minus_beta1"], out=new["param"])
-        m = np.multiply(slots["exp_avg"], k["beta1"], out=new["exp_avg"])
-        m += scratch  # m = beta1 m + (1 - beta1) g
-        new["exp_avg"] = m
-        np.multiply(g_t, g_t, out=scratch)
-        scratch *= k["one_minus_beta2"]
-        v = np.multiply(slots["exp_avg_sq"], k["beta2"], out=new["exp_avg_sq"])
-        v += scratch  # v = beta2 v + (1 - beta2) g^2
-        new["exp_avg_sq"] = v
+        if self.weight_decay and self.decoupled:  # AdamW: theta (1 - gamma lambda)
+            param = param * (1 - lr * self.weight_decay)
+        elif self.weight_decay:
+            grad = grad + self.weight_decay * param
+        exp_avg = beta1 * slots["exp_avg"] + (1 - beta1) * grad
+        exp_avg_sq = beta2 * slots["exp_avg_sq"] + (1 - beta2) * grad * grad
+        new = {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
         if self.amsgrad:
-            v = np.maximum(slots["max_exp_avg_sq"], v, out=new["max_exp_avg_sq"])
-            new["max_exp_avg_sq"] = v
-        np.sqrt(v, out=scratch)  # m / (sqrt(v) + e_t)
-        scratch += k["eps_hat"]
-        np.divide(m, scratch, out=scratch)
-        if not (self.weight_decay and self.decoupled):
-            new["param"] = descend(p, scratch, k["minus_step"], out=scratch)
-            return
-        scratch *= k["minus_step"]  # theta (1 - gamma lambda) - s_t m / (sqrt(v) + e_t)
-        scratch += np.multiply(p, k["kept"])
-        new["param"] = scratch
+            exp_avg_sq = new["max_exp_avg_sq"] = np.maximum(slots["max_exp_avg_sq"], exp_avg_sq)
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        step_size = lr / bias_correction1
+        denom = np.sqrt(exp_avg_sq) / math.sqrt(bias_correction2) + self.eps
+        return param - step_size * exp_avg / denom, new
 
 
 @dataclass(frozen=True)

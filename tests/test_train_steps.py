@@ -1,5 +1,7 @@
-"""fit's two ways of stepping: with any stepper's pure ``step``, and in place on buffers it
-owns for minitrain's steppers. The second must give the first's numbers bit for bit."""
+"""fit's two ways of stepping (minitrain.train.steps): any stepper's ``step`` on the per-key
+dicts, and minitrain's steppers' ``step`` once on all parameters laid end to end in one vector.
+The second must give the first's numbers, and those of a loop of ``opt.step`` calls, bit for
+bit."""
 
 import numpy as np
 import pytest
@@ -7,12 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitrain as mt
-from minitrain._updates import InPlaceUpdates, PureUpdates, can_update_in_place, updates_for
-from minitrain.train import Callback
+from minitrain.train import Callback, Steps, epoch_batches, steps_flat
 
 
 class PureOnly:
-    """A stepper that only forwards to another: fit cannot see inside it, so it uses ``step``."""
+    """A stepper that only forwards to another: fit cannot see inside it, so it steps it per key."""
 
     def __init__(self, opt):
         self.opt = opt
@@ -70,16 +71,38 @@ def assert_same_history(a, b):
     batch_size=st.sampled_from([None, 7, 32]),
     seed=st.integers(0, 2**16),
 )
-def test_in_place_fit_equals_the_pure_steps_bit_for_bit(stepper, dtype, batch_size, seed):
+def test_flat_fit_equals_the_per_key_steps_bit_for_bit(stepper, dtype, batch_size, seed):
     model, X, y = problem(seed, dtype)
     options = dict(epochs=3, batch_size=batch_size, seed=seed, progress=False,
                    validation=(X[:20], y[:20]))  # fmt: skip
     loss = mt.losses.CrossEntropy()
-    in_place = mt.fit(model, loss, stepper, X, y, **options)
-    pure = mt.fit(model, loss, PureOnly(stepper), X, y, **options)
+    flat = mt.fit(model, loss, stepper, X, y, **options)
+    per_key = mt.fit(model, loss, PureOnly(stepper), X, y, **options)
     # Same operations in the same order on every element: equal to the last bit.
-    assert_same_history(in_place, pure)
-    assert in_place.params["0.W"].dtype == dtype
+    assert_same_history(flat, per_key)
+    assert flat.params["0.W"].dtype == dtype
+
+
+@given(
+    stepper=st.sampled_from(STEPPERS),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    batch_size=st.sampled_from([None, 16]),
+    seed=st.integers(0, 2**16),
+)
+def test_fit_equals_a_loop_of_public_calls_bit_for_bit(stepper, dtype, batch_size, seed):
+    model, X, y = problem(seed, dtype)
+    loss = mt.losses.CrossEntropy()
+    history = mt.fit(model, loss, stepper, X, y, epochs=2, batch_size=batch_size, seed=seed,
+                     progress=False)  # fmt: skip
+    params = model.init(seed, dtype=dtype)
+    state = stepper.init(params)
+    for epoch in range(2):
+        for rows in epoch_batches(len(X), batch_size, np.random.default_rng([seed, epoch])):
+            _, grads = mt.value_and_grad(model, loss, params, X[rows], y[rows])
+            params, state = stepper.step(params, grads, state)
+    for key in params:
+        np.testing.assert_array_equal(history.params[key], params[key])
+    assert history.opt_state["step"] == state["step"]
 
 
 def test_divergence_keeps_the_same_last_finite_params_either_way():
@@ -126,18 +149,18 @@ def test_callbacks_keep_copies_and_their_assignments_take_effect():
     model, X, y = problem(3, np.float64)
     kept = {}
     adam = mt.optim.Adam(lr=0.05)
-    for name, opt in (("in place", adam), ("pure", PureOnly(adam))):
+    for name, opt in (("flat", adam), ("per key", PureOnly(adam))):
         recorder = Recorder()
         history = mt.fit(model, mt.losses.CrossEntropy(), opt, X, y, epochs=2, batch_size=10,
                          callbacks=[recorder], progress=False)  # fmt: skip
         kept[name] = (recorder.seen, history)
-    seen, pure_seen = kept["in place"][0], kept["pure"][0]
+    seen, pure_seen = kept["flat"][0], kept["per key"][0]
     assert len(seen) == len(pure_seen) == 12
     # What a callback kept is not overwritten by later steps: it equals the pure run's.
     for ours, theirs in zip(seen, pure_seen):
         for key in ours:
             np.testing.assert_array_equal(ours[key], theirs[key])
-    assert_same_history(kept["in place"][1], kept["pure"][1])
+    assert_same_history(kept["flat"][1], kept["per key"][1])
 
 
 def test_assigning_params_of_another_shape_or_dtype_is_refused():
@@ -169,43 +192,37 @@ def test_a_bad_opt_state_is_refused_before_training():
                progress=False)  # fmt: skip
 
 
-def test_which_steppers_are_updated_in_place():
+def test_which_steppers_step_flat():
     params = mt.Sequential([mt.Dense(2, 3)]).init(0)
-    for opt in STEPPERS:
-        assert can_update_in_place(opt, params)
-    assert not can_update_in_place(PureOnly(mt.optim.Adam()), params)
-    assert not can_update_in_place(mt.optim.frozen(mt.optim.Adam(), "0.b"), params)
+    assert all(steps_flat(opt) for opt in STEPPERS)
+    assert not steps_flat(PureOnly(mt.optim.Adam()))
+    assert not steps_flat(mt.optim.frozen(mt.optim.Adam(), "0.b"))
     masks = {key: np.ones_like(value, dtype=bool) for key, value in params.items()}
-    assert not can_update_in_place(mt.compress.masked(mt.optim.Adam(), masks), params)
-    mixed = {"0.W": params["0.W"], "0.b": params["0.b"].astype(np.float32)}
-    assert not can_update_in_place(mt.optim.Adam(), mixed)
+    assert not steps_flat(mt.compress.masked(mt.optim.Adam(), masks))
 
-    class OwnStep(mt.optim.GD):
-        def step(self, params, grads, state):
-            return super().step(params, grads, state)
+    class PerLayer(mt.optim.GD):
+        elementwise = False  # e.g. a rule that normalises each array by its own norm
 
-    assert not can_update_in_place(OwnStep(lr=0.1), params)
-    model, loss = mt.Sequential([mt.Dense(2, 3)]), mt.losses.MSE()
-    adam = mt.optim.Adam()
-    assert isinstance(updates_for(model, loss, adam, params, adam.init(params)), InPlaceUpdates)
-    wrapped = PureOnly(adam)
-    assert isinstance(updates_for(model, loss, wrapped, params, adam.init(params)), PureUpdates)
+    assert not steps_flat(PerLayer(lr=0.1))
 
 
-def test_in_place_steps_allocate_no_new_parameter_arrays():
+def test_flat_steps_keep_every_parameter_a_view_of_one_vector_with_opt_steps_numbers():
     model, X, y = problem(1, np.float32)
-    opt = mt.optim.Adam(lr=0.01)
+    opt, loss = mt.optim.Adam(lr=0.01), mt.losses.CrossEntropy()
     params = model.init(0, dtype=np.float32)
-    updates = InPlaceUpdates(model, mt.losses.CrossEntropy(), opt, params, opt.init(params))
-    buffers = {id(v) for v in updates._params} | {id(v) for p in updates._slots.values() for v in p}
+    steps = Steps(model, loss, opt, params, opt.init(params))
+    expected, state = params, opt.init(params)
     for _ in range(5):
-        updates.gradient(X[:10], y[:10])
-        updates.apply()
-    # Two vectors each for the params and every slot, taking turns; none made per step.
-    assert {id(v) for v in updates._params} | {
-        id(v) for pair in updates._slots.values() for v in pair
-    } == buffers
-    assert updates.opt_state["step"] == 5
+        steps.gradient(X[:10], y[:10])
+        steps.apply()
+        _, grads = mt.value_and_grad(model, loss, expected, X[:10], y[:10])
+        expected, state = opt.step(expected, grads, state)
+    vector = steps.current["0.W"].base
+    assert vector.ndim == 1 and vector.size == sum(p.size for p in params.values())
+    for key, value in steps.current.items():
+        assert value.base is vector
+        np.testing.assert_array_equal(value, expected[key])
+    assert steps.opt_state["step"] == 5
 
 
 @given(stepper=st.sampled_from(STEPPERS[:2]), dtype=st.sampled_from([np.float32, np.float64]))
