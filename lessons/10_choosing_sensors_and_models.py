@@ -41,7 +41,7 @@ from minitrain.plotting.comparisons import grouped_bars
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 SEEDS = [0] if FAST else [0, 1, 2]  # fleets for the optimism study
 EPOCHS = 6 if FAST else 15
 

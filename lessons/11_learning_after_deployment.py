@@ -40,7 +40,7 @@ from minitrain.compress import training_fits, training_memory
 
 FAST = os.environ.get("MINITRAIN_FAST") == "1"  # the test suite's quick mode
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "plots"))
+PLOTS = Path(os.environ.get("MINITRAIN_PLOTS_DIR", HERE.parent / "build" / "figures"))
 HOURS = 4000 if FAST else 5000  # readings per node
 PRE = 1000  # hours of history before deployment
 

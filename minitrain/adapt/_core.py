@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
+from ..layers import params_dtype
 
 
 def layer_params(params: Params, i: int) -> Params:
@@ -21,7 +22,7 @@ def layer_params(params: Params, i: int) -> Params:
 
 def check_input(model: Any, params: Params, X: Any) -> np.ndarray:
     """X validated against the model and its params (shape, dtype, finiteness)."""
-    return model.check_input(params, X)
+    return model.check_input(X, dtype=params_dtype(params))
 
 
 def fine_tune(model: Any, loss: Any, opt: Any, params: Params, X: np.ndarray, y: Any, *,
