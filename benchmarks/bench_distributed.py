@@ -4,7 +4,7 @@ Run:  .venv/bin/python benchmarks/bench_distributed.py [--quick]
 
 (a) Simulation overhead: one synchronous round over K = 8 and K = 64 workers with equal shards
     of the first 1792 digits (float64, MLP 64-128-10, ReLU) against one full-batch gradient of
-    the same model on the same rows (``train._value_and_grad``: no validation, no step). The
+    the same model on the same rows (``train.backprop``: no validation, no step). The
     round includes everything: client sampling, the clock, the stacked worker computation,
     checks, averaging, the stepper and the byte count. "loop" forces one worker function call
     per worker (an executor that runs each task immediately, in this process). Best of 15.
@@ -49,7 +49,7 @@ import numpy as np
 import minitrain as mt
 from minitrain import distributed as dist
 from minitrain.distributed.rounds import ServerState, run_round
-from minitrain.train import _value_and_grad
+from minitrain.train import backprop
 
 TARGET = 0.90
 
@@ -123,7 +123,7 @@ def overhead() -> None:
                              executor=executor)  # fmt: skip
 
         times = best_times({
-            "full": lambda: _value_and_grad(model, loss, params, X, y),
+            "full": lambda: backprop(model, loss, params, X, y),
             "stacked": lambda: one_round(None),
             "loop": lambda: one_round(Immediate()),
         })  # fmt: skip

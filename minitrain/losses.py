@@ -78,10 +78,6 @@ class Loss:
         """Whether a metric ``value`` is at least as good as ``target`` (<= for the RMSE)."""
         return value >= target if self.higher_is_better else value <= target
 
-    # Former name of value_and_grad, kept until every caller uses the public one.
-    def _value_and_grad(self, pred: np.ndarray, target: Any) -> tuple[float, np.ndarray]:
-        return self.value_and_grad(pred, target)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

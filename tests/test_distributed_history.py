@@ -33,7 +33,8 @@ def test_history_records_time_bytes_and_a_time_to_accuracy_curve():
 
 def test_first_reaching_follows_the_direction_of_the_metric():
     errors = dist.DistributedHistory(metric_name="rmse", val_metric=[0.5, 0.3, 0.2, 0.4])
-    scores = dist.DistributedHistory(metric_name="accuracy", val_metric=[0.5, 0.7, 0.9, 0.8])
+    scores = dist.DistributedHistory(metric_name="accuracy", higher_is_better=True,
+                                     val_metric=[0.5, 0.7, 0.9, 0.8])  # fmt: skip
     assert errors.first_reaching(0.3) == 1 and errors.first_reaching(0.1) is None
     assert scores.first_reaching(0.8) == 2 and scores.first_reaching(0.95) is None
 

@@ -13,12 +13,10 @@ from hypothesis import strategies as st
 import minitrain as mt
 import minitrain.strategies as mts
 from minitrain import distributed as dist
-from minitrain.distributed._common import loss_value_and_grad
 from minitrain.distributed.stacked import can_stack, stacked_gradients, stacked_loss
 from minitrain.distributed.workers import (
     WorkerConfig,
     local_training,
-    metric_for_average,
     minibatch_gradient,
     worker_update,
 )
@@ -45,10 +43,10 @@ def test_stacked_loss_is_each_slices_loss_bit_for_bit(loss, shape, dtype, seed):
     target = targets_for(loss, rng, shape, dtype)
     values, grads, metrics = stacked_loss(loss, pred, target)
     for k in range(shape[0]):
-        value, grad = loss_value_and_grad(loss, pred[k], target[k])
+        value, grad = loss.value_and_grad(pred[k], target[k])
         assert values[k] == value and np.array_equal(grads[k], grad)
         assert grads.dtype == grad.dtype
-        assert metrics[k] == metric_for_average(loss, pred[k], target[k])
+        assert metrics[k] == loss.metric_for_average(pred[k], target[k])
 
 
 @st.composite

@@ -298,3 +298,19 @@ def test_binary_cross_entropy_refuses_targets_outside_zero_one():
 def test_huber_refuses_a_non_positive_delta():
     with pytest.raises(ValueError, match="delta must be a finite number > 0"):
         Huber(0.0)
+
+
+@given(st.floats(0, 10), st.floats(0, 10))
+def test_an_error_is_reached_from_above_and_a_score_from_below(value, target):
+    assert MSE().reaches(value, target) == (value <= target)  # RMSE: lower is better
+    assert CrossEntropy().reaches(value, target) == (value >= target)  # accuracy
+
+
+@given(st.lists(st.floats(0, 10), min_size=1, max_size=8))
+def test_the_rmse_of_batches_combines_through_its_square(batch_rmses):
+    # Equal-sized batches: the set's RMSE is the root of the mean of the squared batch RMSEs.
+    mse = MSE()
+    squares = [mse.metric_for_average(np.array([[r]]), np.zeros((1, 1))) for r in batch_rmses]
+    expected = np.sqrt(np.mean(np.square(batch_rmses)))
+    # a mean of squares and one square root: a few ulps
+    assert np.isclose(mse.metric_from_average(float(np.mean(squares))), expected, rtol=1e-12)

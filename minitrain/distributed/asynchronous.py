@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int
-from ._common import averaged_as_square, check_stepper, check_validation, reached, rows_per_step
+from .._validate import check_int, check_stepper
+from ._common import check_validation, rows_per_step
 from .clock import training_macs, transfer_time
 from .cluster import Cluster
 from .comm import dense_nbytes
@@ -66,8 +66,6 @@ def _failure(outcome: Any, params: Params) -> str | None:
     return why
 
 
-def _metric_of(result: WorkerResult, metric_name: str) -> float:
-    return float(np.sqrt(result.metric)) if averaged_as_square(metric_name) else result.metric
 
 
 class _Pending:
@@ -139,7 +137,7 @@ def async_sgd(
     cycle = cycle_times(cluster, model_bytes, training_macs(model, rows))
     config = WorkerConfig(model=model, loss=loss, work=minibatch_gradient, batch_size=batch_size)
     state = ServerState(params=params, opt_state=opt.init(params), residuals={})
-    history = DistributedHistory(metric_name=loss.metric)
+    history = DistributedHistory(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
     pending, jobs_done = _Pending(executor), np.zeros(cluster.n_workers, dtype=np.int64)
     fetched = {}
     events: list[tuple[float, int]] = []
@@ -176,7 +174,7 @@ def async_sgd(
         record = RoundRecord(
             round=event,
             loss=outcome.loss if applied else float("nan"),
-            metric=_metric_of(outcome, loss.metric) if applied else float("nan"),
+            metric=loss.metric_from_average(outcome.metric) if applied else float("nan"),
             time=now - (history.elapsed[-1] if history.elapsed else 0.0),
             bytes_up={link: model_bytes, gateway: model_bytes} if sent_up else {},
             bytes_down={link: model_bytes, gateway: model_bytes},
@@ -190,7 +188,7 @@ def async_sgd(
             val = evaluate(model, loss, state.params, validation) if evaluated else (np.nan,) * 2
             history.val_loss.append(val[0])
             history.val_metric.append(val[1])
-            if reached(loss.metric, val[1], target):
+            if target is not None and loss.reaches(val[1], target):
                 return finish(history, state, f"reached the target {loss.metric} {target}")
         start(k, now, state.round, state.params)
     return finish(history, state, "")

@@ -40,15 +40,9 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_params, describe
-from ._common import (
-    check_fraction,
-    check_model_and_loss,
-    check_stepper,
-    check_validation,
-    reached,
-    rows_per_step,
-)
+from .._validate import check_int, check_params, check_stepper, describe
+from ..train import check_model_and_loss
+from ._common import check_fraction, check_validation, rows_per_step
 from .comm import Uncompressed, dense_nbytes
 from .executors import seed_of
 from .faults import Faults
@@ -56,7 +50,7 @@ from .fedavg import FedAvg
 from .history import DistributedHistory, RoundRecord
 from .rounds import ServerState, available_clients, weighted_average
 from .simulate import check_common, check_memory, evaluate, finish, initial_params
-from .workers import metric_for_average, worker_update
+from .workers import worker_update
 
 __all__ = ["client_app", "run_simulation", "server_app"]
 
@@ -165,7 +159,7 @@ def client_app(
         X, y = cluster.X_shards[k], cluster.y_shards[k]
         out = model.predict(params, X)
         metrics = {"num-examples": len(X), "loss": float(loss(out, y)),
-                   "metric": metric_for_average(loss, out, y)}  # fmt: skip
+                   "metric": loss.metric_for_average(out, y)}  # fmt: skip
         return Message(RecordDict({"metrics": MetricRecord(metrics)}), reply_to=message)
 
     @app.query()
@@ -294,7 +288,9 @@ def server_app(
             f"availability must be an array of {n_workers} chances in (0, 1], one per worker; "
             f"got {describe(availability)}."
         )
-    history = DistributedHistory(metric_name=loss.metric) if history is None else history
+    if history is None:
+        history = DistributedHistory(metric_name=loss.metric,
+                                     higher_is_better=loss.higher_is_better)  # fmt: skip
     strategy_class = _strategy(fraction, n_workers, seed, server_opt, availability)
     model_bytes = dense_nbytes(params)
     app = ServerApp()
@@ -326,12 +322,12 @@ def server_app(
                 return None
             now = time.perf_counter()
             seconds, started[0] = now - started[0], now
-            _record(history, strategy, server_round - 1, seconds, model_bytes, loss.metric)
+            _record(history, strategy, server_round - 1, seconds, model_bytes, loss)
             if validation is not None:
                 val_loss, val_metric = evaluate(model, loss, strategy.params, validation)
                 history.val_loss.append(val_loss)
                 history.val_metric.append(val_metric)
-                if reached(loss.metric, val_metric, target):
+                if target is not None and loss.reaches(val_metric, target):
                     strategy.stopped = True
                     history.stopped_reason = f"reached the target {loss.metric} {target}"
             return MetricRecord({"round-seconds": seconds})
@@ -354,14 +350,13 @@ def server_app(
 
 
 def _record(history: DistributedHistory, strategy: Any, r: int, seconds: float,
-            model_bytes: int, metric_name: str) -> None:
+            model_bytes: int, loss: Any) -> None:
     """Append round r as the simulator records it (times: measured wall-clock seconds)."""
     participants = strategy.participants
-    metric = strategy.mean_metric
     record = RoundRecord(
         round=r,
         loss=strategy.mean_loss,
-        metric=float(np.sqrt(metric)) if metric_name == "rmse" else metric,
+        metric=loss.metric_from_average(strategy.mean_metric),
         time=seconds,
         bytes_up={f"worker {k}": model_bytes for k in participants},
         bytes_down={f"worker {int(k)}": model_bytes for k in strategy.selected},
@@ -415,7 +410,7 @@ def run_simulation(
     from flwr.simulation import run_simulation as flower_simulation
 
     availability = cluster.topology.arrays["availability"]  # what dist.fedavg samples with
-    history = DistributedHistory(metric_name=loss.metric)
+    history = DistributedHistory(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
     server = server_app(model, loss, rounds=rounds, n_workers=cluster.n_workers, params=params,
                         fraction=fraction, server_opt=server_opt, validation=validation,
                         target=target, seed=seed, availability=availability,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from ._common import RunHistory
+from ..train import RunHistory
 
 __all__ = ["DistributedHistory", "RoundRecord"]
 
@@ -56,8 +56,9 @@ class DistributedHistory(RunHistory):
     dropped: list[dict[int, str]] = field(default_factory=list)
     staleness: list[list[int]] = field(default_factory=list)
     rounds_run: int = 0
-    stopped_reason: str = ""
     state: Any = None
+
+    NOT_PLAIN: ClassVar[tuple[str, ...]] = ("params", "opt_state", "state")
 
     def record(self, record: RoundRecord, clock: float) -> None:
         """Append one round."""

@@ -35,14 +35,7 @@ import numpy as np
 
 from .._types import Params
 from .._validate import check_int
-from ..train import check_data
-from ._common import (
-    backward_range,
-    check_model_and_loss,
-    forward_range,
-    layer_keys,
-    loss_value_and_grad,
-)
+from ..train import check_data, check_model_and_loss
 from .clock import transfer_time
 from .devices import Device, linked_device
 
@@ -150,24 +143,24 @@ def pipeline_value_and_grad(
     sizes = np.full(M, n // M) + (np.arange(M) < n % M)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     act_bytes, grad_bytes = np.zeros((max(S - 1, 0), M)), np.zeros((max(S - 1, 0), M))
-    value, grads, keys = 0.0, {}, layer_keys(model)
+    value, grads = 0.0, {}
     for m in range(M):
         rows = slice(int(starts[m]), int(starts[m + 1]))
         out, caches = X[rows], []
         for s, (a, b) in enumerate(ranges):
-            out, stage_caches = forward_range(model, params, out, a, b)
+            out, stage_caches = model.forward(params, out, start=a, stop=b)
             caches.append(stage_caches)
             if s < S - 1:
                 act_bytes[s, m] = out.nbytes
         part = target[rows]
-        v, d = loss_value_and_grad(loss, out, part)
+        v, d = loss.value_and_grad(out, part)
         share = sizes[m] / n
         value += v * share
         d = d * d.dtype.type(share)
         for s in range(S - 1, -1, -1):
             a, b = ranges[s]
-            d, stage_grads = backward_range(model, params, caches[s], d, a, b, need_dx=a > 0,
-                                            keys=keys)  # fmt: skip
+            d, stage_grads = model.backward(params, caches[s], d, need_dx=a > 0, start=a,
+                                            stop=b)  # fmt: skip
             for key, g in stage_grads.items():
                 grads[key] = g if key not in grads else grads[key] + g
             if s > 0:

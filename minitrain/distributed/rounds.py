@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from ._common import averaged_as_square
 from .algorithm import Algorithm
 from .clock import arrival_times, round_time
 from .cluster import Cluster
@@ -167,12 +166,11 @@ def _run_tasks(config, params, cluster, *, faults, executor, dispatched, seed, r
     )
 
 
-def _weighted_mean(values: np.ndarray, weights: np.ndarray, squared: bool) -> float:
-    """Sample-weighted mean; the square root of it for a metric averaged as its square."""
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """Sample-weighted mean (NaN when nobody took part)."""
     if values.size == 0:
         return float("nan")
-    mean = float(np.dot(weights, values) / weights.sum())
-    return float(np.sqrt(mean)) if squared else mean
+    return float(np.dot(weights, values) / weights.sum())
 
 
 def available_clients(
@@ -256,11 +254,10 @@ def run_round(
         model_bytes=model_bytes, up_bytes=up_bytes, hierarchical=algorithm.hierarchical,
     )  # fmt: skip
     elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
-    squared = averaged_as_square(loss.metric)
     record = RoundRecord(
         round=r,
-        loss=_weighted_mean(results.losses, results.weights, False),
-        metric=_weighted_mean(results.metrics, results.weights, squared),
+        loss=_weighted_mean(results.losses, results.weights),
+        metric=loss.metric_from_average(_weighted_mean(results.metrics, results.weights)),
         time=elapsed,
         bytes_up=bytes_up,
         bytes_down=bytes_down,

@@ -10,14 +10,8 @@ import numpy as np
 from .._types import Params
 from .._validate import check_int, check_params, describe
 from ..compress import footprint
-from ..train import check_data
-from ._common import (
-    check_model_and_loss,
-    check_validation,
-    loss_value_and_grad,
-    reached,
-    rows_per_step,
-)
+from ..train import check_data, check_model_and_loss
+from ._common import check_validation, rows_per_step
 from .algorithm import Algorithm
 from .cluster import Cluster
 from .comm import Compressor, Uncompressed
@@ -80,7 +74,7 @@ def check_memory(
 def evaluate(model: Any, loss: Any, params: Params, data: tuple[Any, Any]) -> tuple[float, float]:
     """(mean loss, metric) of ``params`` on checked data (X, target)."""
     out = model.forward(params, data[0])[0]
-    return loss_value_and_grad(loss, out, data[1])[0], loss.metric_value(out, data[1])
+    return loss.value_and_grad(out, data[1])[0], loss.metric_value(out, data[1])
 
 
 def run(
@@ -127,7 +121,7 @@ def run(
     check_memory(model, state.params, cluster, rows_per_step(cluster.sizes, config.batch_size),
                  config.opt)  # fmt: skip
     validation = check_validation(model, loss, state.params, validation)
-    history = DistributedHistory(metric_name=loss.metric)
+    history = DistributedHistory(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
     for _ in range(rounds):
         try:
             new_state, record = run_round(
@@ -153,7 +147,7 @@ def run(
             val_loss, val_metric = evaluate(model, loss, state.params, validation)
             history.val_loss.append(val_loss)
             history.val_metric.append(val_metric)
-            if reached(loss.metric, val_metric, target):
+            if target is not None and loss.reaches(val_metric, target):
                 return finish(history, state, f"reached the target {loss.metric} {target}")
     return finish(history, state, "")
 

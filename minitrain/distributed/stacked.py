@@ -24,8 +24,9 @@ import numpy as np
 from .._types import Params
 from ..layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from ..losses import MSE, CrossEntropy, Loss
-from ._common import layer_keys, loss_value_and_grad, minibatch_rows
-from .workers import WorkerConfig, metric_for_average, minibatch_gradient
+from ..train import epoch_batches
+from ._common import layer_keys
+from .workers import WorkerConfig, minibatch_gradient
 
 __all__ = ["can_stack", "stacked_gradients", "stacked_loss"]
 
@@ -41,7 +42,7 @@ def can_stack(model: Sequential, config: WorkerConfig) -> bool:
 
 
 def _cross_entropy(pred: np.ndarray, labels: np.ndarray):
-    """``CrossEntropy._value_and_grad`` and ``metric_value`` on (m, n, C) logits, (m, n) labels:
+    """``CrossEntropy.value_and_grad`` and ``metric_value`` on (m, n, C) logits, (m, n) labels:
     per slice ``L = mean(log sum exp z - z_y)``, ``dL/dz = (softmax(z) - onehot(y)) / n``."""
     m, n = labels.shape
     shifted = pred - pred.max(axis=2, keepdims=True)
@@ -57,7 +58,7 @@ def _cross_entropy(pred: np.ndarray, labels: np.ndarray):
 
 
 def _mse(pred: np.ndarray, target: np.ndarray):
-    """``MSE._value_and_grad`` and the RMSE metric squared on (m, n, C) arrays: per slice
+    """``MSE.value_and_grad`` and the RMSE metric squared on (m, n, C) arrays: per slice
     ``L = mean((p - t)^2)``, ``dL/dp = 2 (p - t) / (n C)``."""
     m = pred.shape[0]
     residual = pred - target
@@ -74,10 +75,10 @@ def stacked_loss(loss: Loss, pred: np.ndarray, target: Any):
     elif type(loss) is MSE:
         values, grads, metrics = _mse(pred, target)
     else:
-        per_worker = [loss_value_and_grad(loss, pred[k], target[k]) for k in range(len(pred))]
+        per_worker = [loss.value_and_grad(pred[k], target[k]) for k in range(len(pred))]
         values = np.array([value for value, _ in per_worker])
         grads = np.stack([grad for _, grad in per_worker])
-        metrics = np.array([metric_for_average(loss, pred[k], target[k]) for k in range(len(pred))])
+        metrics = np.array([loss.metric_for_average(pred[k], target[k]) for k in range(len(pred))])
     return values.astype(np.float64), grads, metrics.astype(np.float64)
 
 
@@ -102,7 +103,7 @@ def stacked_gradients(
 def _stacked(model, loss, params, X, y, seeds, batch_size):
     m, n = X.shape[:2]
     if batch_size is not None and batch_size < n:
-        rows = np.stack([minibatch_rows(np.random.default_rng(s), n, batch_size) for s in seeds])
+        rows = np.stack([epoch_batches(n, batch_size, np.random.default_rng(s))[0] for s in seeds])
         X, y = X[np.arange(m)[:, None], rows], y[np.arange(m)[:, None], rows]
     out, caches = model.forward(params, X)
     losses, d, metrics = stacked_loss(loss, out, y)

@@ -33,15 +33,13 @@ import numpy as np
 from .._types import Params
 from ..layers import Sequential
 from ..losses import Loss
-from ..train import Steps, epoch_batches
-from ._common import averaged_as_square, minibatch_rows, value_and_grad_unchecked
+from ..train import Steps, backprop, epoch_batches
 
 __all__ = [
     "FAILURE_KINDS",
     "WorkerConfig",
     "WorkerResult",
     "local_training",
-    "metric_for_average",
     "minibatch_gradient",
     "proximal_term",
     "worker_update",
@@ -97,21 +95,14 @@ def proximal_term(params: Params, anchor: Params, mu: float) -> tuple[float, Par
     return value, {key: d * mu for key, d in diff.items()}
 
 
-def metric_for_average(loss: Loss, out: np.ndarray, y: Any) -> float:
-    """The loss's metric, squared for RMSE so that sample-weighted means of it combine."""
-    value = loss.metric_value(out, y)
-    return value * value if averaged_as_square(loss.metric) else value
-
-
 def minibatch_gradient(
     params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
 ) -> WorkerResult:
     """Synchronous SGD's work: ``g_k`` on B rows drawn from the shard (all when B is None)."""
-    rows = minibatch_rows(rng, len(X), config.batch_size)
+    rows = epoch_batches(len(X), config.batch_size, rng)[0]  # the first batch of an epoch
     X_batch, y_batch = X[rows], y[rows]
-    value, grads, out = value_and_grad_unchecked(config.model, config.loss, params, X_batch,
-                                                 y_batch)  # fmt: skip
-    metric = metric_for_average(config.loss, out, y_batch)
+    value, grads, out = backprop(config.model, config.loss, params, X_batch, y_batch)
+    metric = config.loss.metric_for_average(out, y_batch)
     return WorkerResult(update=grads, loss=value, metric=metric, weight=len(X_batch))
 
 

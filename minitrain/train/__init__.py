@@ -14,10 +14,6 @@ from .history import History, RunHistory
 from .loop import backprop, fit, value_and_grad
 from .steps import Steps, steps_flat
 
-# Former private names, kept until every caller uses backprop and check_model_and_loss.
-_value_and_grad = backprop
-_check_model_and_loss = check_model_and_loss
-
 __all__ = [
     "Callback", "EarlyStopping", "History", "RunHistory", "Steps", "TrainingRun", "backprop",
     "check_data", "check_model_and_loss", "check_validation", "epoch_batches", "fit",
