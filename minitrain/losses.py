@@ -210,6 +210,13 @@ class CrossEntropy(ClassificationLoss):
             target_array = check_probabilities(name, target_array, shape)
             _check_same_dtype(name, target_array, dtype)
             return target_array
+        if target_array.ndim == 2 and target_array.shape == shape:  # one-hot rows as integers
+            raise TypeError(
+                f"{name} has shape {shape} like the logits but holds {target_array.dtype} "
+                f"values; CrossEntropy takes integer labels of shape ({shape[0]},) or "
+                f"probabilities of shape {shape} as floats: pass {name}.argmax(axis=1) or "
+                f"{name}.astype(logits.dtype)."
+            )
         return check_labels(name, target_array, shape[0], shape[1])
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:

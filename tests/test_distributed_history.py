@@ -49,3 +49,15 @@ def test_as_dict_is_plain_json_without_the_arrays():
     assert not {"params", "opt_state", "state"} & set(out)
     assert out["dropped"][0] == {"1": "failed: its update['0.W'] holds NaN or infinite values"}
     json.loads(json.dumps(out))
+
+
+def test_repr_is_one_short_line_with_the_last_round_and_no_arrays():
+    X, y = mt.data.load_digits()
+    model = mt.Sequential([mt.Dense(64, 32), mt.ReLU(), mt.Dense(32, 10)])
+    history = dist.fedavg(model, mt.losses.CrossEntropy(), dist.make_cluster(X, y, 10),
+                          local_opt=mt.optim.SGD(lr=0.1), rounds=8, fraction=0.5,
+                          validation=(X[:100], y[:100]))  # fmt: skip
+    text = repr(history)
+    assert "\n" not in text and len(text) < 400, text  # arrays stay one attribute away
+    assert "rounds_run=8" in text and f"val_accuracy={history.val_metric[-1]:.4g}" in text
+    assert f"params=<4 arrays, {64 * 32 + 32 + 32 * 10 + 10} values>" in text

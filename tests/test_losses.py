@@ -314,3 +314,13 @@ def test_the_rmse_of_batches_combines_through_its_square(batch_rmses):
     expected = np.sqrt(np.mean(np.square(batch_rmses)))
     # a mean of squares and one square root: a few ulps
     assert np.isclose(mse.metric_from_average(float(np.mean(squares))), expected, rtol=1e-12)
+
+
+def test_integer_one_hot_targets_are_refused_with_both_accepted_forms_named():
+    logits = np.zeros((3, 4))
+    one_hot = np.eye(4, dtype=int)[[0, 2, 1]]
+    with pytest.raises(TypeError, match=r"integer labels of shape \(3,\) or probabilities of "
+                                        r"shape \(3, 4\) as floats"):  # fmt: skip
+        CrossEntropy()(logits, one_hot)
+    labels = one_hot.argmax(axis=1)  # the fix the message gives
+    assert CrossEntropy()(logits, labels) == CrossEntropy()(logits, one_hot.astype(float))

@@ -126,6 +126,8 @@ def test_divergence_stops_with_last_finite_params_and_a_hint():
     assert history.diverged_at_step is not None
     assert history.epochs_run < 500
     assert f"step {history.diverged_at_step}" in history.stopped_reason
+    # numbers a person reads: four significant digits, not repr's seventeen
+    assert f"last finite loss {history.step_loss[-1]:.4g}." in history.stopped_reason
     assert all(np.isfinite(v).all() for v in history.params.values())
     # The kept parameters are those whose (finite) loss was recorded last.
     assert loss(model.predict(history.params, X), y) == history.step_loss[-1]

@@ -93,6 +93,16 @@ def fit(
     bit for bit, to the uninterrupted run. With minitrain's steppers each step is one
     ``opt.step`` on all parameters laid end to end in one vector (``minitrain.train.steps``):
     the numbers of a loop of per-key ``opt.step`` calls, in less time.
+
+    ``callbacks``: objects with ``on_train_begin``, ``on_step_end``, ``on_epoch_end`` and
+    ``on_train_end`` methods taking the ``TrainingRun`` (``run.params``, ``run.opt_state``,
+    ``run.history``, ``run.epoch``, ``run.step``; set ``run.stop = True`` to end training).
+    ``mt.EarlyStopping(patience=3)`` stops when the validation loss stops improving and can
+    restore the best parameters; ``mt.callbacks.KeepBest`` keeps the best epoch's parameters
+    (useful after a divergence); ``mt.checkpoint.CheckpointCallback`` saves every epoch::
+
+        history = mt.fit(model, loss, opt, X, y, epochs=50, validation=(X_val, y_val),
+                         callbacks=[mt.EarlyStopping(patience=3, restore_best=True)])
     """
     data = _check(model, loss, opt, X, y, epochs=epochs, batch_size=batch_size, seed=seed,
                   validation=validation, params=params, opt_state=opt_state,
@@ -208,8 +218,8 @@ def _train_epoch(
 def _diverged(run: TrainingRun, value: float, norm: float, on_divergence: str) -> None:
     """Stop the run: the update with a non-finite loss or gradient is not applied."""
     history = run.history
-    last = history.step_loss[-1] if history.step_loss else None
-    what = f"loss {value}" if not np.isfinite(value) else f"gradient norm {norm}"
+    last = f"{history.step_loss[-1]:.4g}" if history.step_loss else "none (the first step)"
+    what = f"loss {value:.4g}" if not np.isfinite(value) else f"gradient norm {norm:.4g}"
     message = (
         f"training diverged at step {run.step} (epoch {run.epoch}): {what}; "
         f"last finite loss {last}. The parameters of the last finite step are kept; "
