@@ -34,7 +34,7 @@ class RoundRecord:
     staleness: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(repr=False)  # RunHistory's one-line repr
 class DistributedHistory(RunHistory):
     """Per-round lists (index = round), the final server state, and the evaluation curve.
 
@@ -92,20 +92,9 @@ class DistributedHistory(RunHistory):
         out["dropped"] = [{str(k): v for k, v in d.items()} for d in self.dropped]
         return out
 
-    def __repr__(self) -> str:
-        """One line: rounds run, the last round's values, the simulated clock and bytes, why
-        the run stopped, the size of ``params``. The per-round lists stay attributes."""
-        metric = self.metric_name or "metric"
-        series = [("loss", self.loss), (metric, self.metric)]
-        series += [("val_loss", self.val_loss), (f"val_{metric}", self.val_metric)]
-        parts = [f"rounds_run={self.rounds_run}"]
-        parts += [f"{name}={values[-1]:.4g}" for name, values in series if values]
-        if self.elapsed:
-            parts.append(f"elapsed={self.elapsed[-1]:.4g} s")
-        if self.total_bytes:
-            parts.append(f"total_bytes={self.total_bytes[-1]:,}")
-        if self.stopped_reason:
-            parts.append(f"stopped_reason={self.stopped_reason!r}")
-        values = sum(int(array.size) for array in self.params.values())
-        parts.append(f"params=<{len(self.params)} arrays, {values} values>")
-        return f"DistributedHistory({', '.join(parts)})"
+    def _repr_counts(self) -> list[str]:
+        return [f"rounds_run={self.rounds_run}"]
+
+    def _repr_extras(self) -> list[str]:
+        clock = [f"elapsed={self.elapsed[-1]:.4g} s"] if self.elapsed else []
+        return clock + ([f"total_bytes={self.total_bytes[-1]:,}"] if self.total_bytes else [])

@@ -120,7 +120,8 @@ class _Problem:
     dtype: np.dtype
 
 
-def _check_data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+def check_regression_data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """X (n, d) and one real target y, (n,) or (n, 1), as float arrays of matching rows."""
     X = as_float_array("X", X, ndim=2)
     y = as_float_array("y", y, ndim=(1, 2))
     if y.ndim == 2:
@@ -241,7 +242,7 @@ def lasso(
     ``coef_init`` (d,) starts from given coefficients (a warm start). A fit that does not
     meet ``tol`` in ``max_iter`` iterations warns and has ``converged=False``.
     """
-    X, y = _check_data(X, y)
+    X, y = check_regression_data(X, y)
     alpha = check_positive("alpha", alpha, allow_zero=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)
     tol = check_positive("tol", tol, allow_zero=True)
@@ -266,7 +267,7 @@ def lasso(
 def duality_gap(X: Any, y: Any, coef: Any, alpha: float, *, fit_intercept: bool = True) -> float:
     """gap(w) = P(w) - D(theta(w)) >= P(w) - P* for any coefficients ``coef`` (d,); see the
     module docstring (the intercept is the optimal one for w, ybar - xbar . w)."""
-    X, y = _check_data(X, y)
+    X, y = check_regression_data(X, y)
     alpha = check_positive("alpha", alpha, allow_zero=True)
     w = as_float_array("coef", coef, ndim=1).astype(np.float64)
     if w.shape != (X.shape[1],):
@@ -284,7 +285,7 @@ def alpha_grid(
     """scikit-learn's ``LassoCV`` grid: ``n_alphas`` values log-spaced from alpha_max down to
     eps * alpha_max, where alpha_max = max_j |Xc_j . yc| / n is the smallest alpha at which
     w = 0 is the solution (its KKT condition |Xc^T yc / n| <= alpha holds at w = 0)."""
-    X, y = _check_data(X, y)
+    X, y = check_regression_data(X, y)
     n_alphas = check_int("n_alphas", n_alphas, minimum=1)
     eps = check_positive("eps", eps)
     alpha_max = _alpha_max(_problem(X, y, fit_intercept))
@@ -311,7 +312,7 @@ def lasso_path(
     decreasing. The Gram matrix is formed once for the whole path. Returns a ``LassoPath``
     with coefs (n_alphas, d) in X's dtype; a point that misses ``tol`` warns once.
     """
-    X, y = _check_data(X, y)
+    X, y = check_regression_data(X, y)
     tol = check_positive("tol", tol, allow_zero=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)
     problem = _problem(X, y, fit_intercept)

@@ -30,22 +30,17 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, check_positive, describe
+from .._validate import check_int, check_positive, describe
 from .filters import _Selector
+from .lasso import check_regression_data
 from .splitters import KFold, Splitter
 
 __all__ = ["RFE", "SequentialSelector", "ridge_coef"]
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    X = as_float_array("X", X, ndim=2)
-    y = as_float_array("y", y, ndim=(1, 2))
-    if y.ndim == 2:
-        if y.shape[1] != 1:
-            raise ValueError(f"y must be (n,) or (n, 1) (one target); got shape {y.shape}.")
-        y = y[:, 0]
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
+    """The lasso's data check, in float64 (ridge solves are compared by their ranking)."""
+    X, y = check_regression_data(X, y)
     return X.astype(np.float64), y.astype(np.float64)
 
 

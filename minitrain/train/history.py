@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from .._types import Params
 
 
-@dataclass
+@dataclass(repr=False)
 class RunHistory:
     """Per unit of training (index = epoch or round): ``loss`` and ``metric`` on the training
     data, ``val_loss`` and ``val_metric`` on the validation data. ``metric_name`` and
@@ -52,8 +52,29 @@ class RunHistory:
             if f.name not in self.NOT_PLAIN
         }
 
+    def _repr_counts(self) -> list[str]:
+        return []  # how many epochs or rounds ran (each history says which)
 
-@dataclass
+    def _repr_extras(self) -> list[str]:
+        return []
+
+    def __repr__(self) -> str:
+        """One line: how far it ran, the last values, why it stopped, the size of ``params``.
+        The arrays and per-step lists stay one attribute away (``as_dict()``)."""
+        metric = self.metric_name or "metric"
+        series = [("loss", self.loss), (metric, self.metric)]
+        series += [("val_loss", self.val_loss), (f"val_{metric}", self.val_metric)]
+        parts = self._repr_counts()
+        parts += [f"{name}={values[-1]:.4g}" for name, values in series if values]
+        parts += self._repr_extras()
+        if self.stopped_reason:
+            parts.append(f"stopped_reason={self.stopped_reason!r}")
+        values = sum(int(array.size) for array in self.params.values())
+        parts.append(f"params=<{len(self.params)} arrays, {values} values>")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+@dataclass(repr=False)  # RunHistory's one-line repr
 class History(RunHistory):
     """What ``fit`` did. ``params`` are the trained (or last finite) parameters.
 
@@ -70,18 +91,9 @@ class History(RunHistory):
     epochs_run: int = 0
     diverged_at_step: int | None = None
 
-    def __repr__(self) -> str:
-        """One line: epochs run, the last epoch's values, why the run stopped, the size of
-        ``params``. The arrays and per-step lists stay one attribute away (``as_dict()``)."""
-        metric = self.metric_name or "metric"
-        series = [("loss", self.loss), (metric, self.metric)]
-        series += [("val_loss", self.val_loss), (f"val_{metric}", self.val_metric)]
-        parts = [f"epochs_run={self.epochs_run}"]
-        parts += [f"{name}={values[-1]:.4g}" for name, values in series if values]
-        if self.stopped_reason:
-            parts.append(f"stopped_reason={self.stopped_reason!r}")
-        if self.diverged_at_step is not None:
-            parts.append(f"diverged_at_step={self.diverged_at_step}")
-        values = sum(int(array.size) for array in self.params.values())
-        parts.append(f"params=<{len(self.params)} arrays, {values} values>")
-        return f"History({', '.join(parts)})"
+    def _repr_counts(self) -> list[str]:
+        return [f"epochs_run={self.epochs_run}"]
+
+    def _repr_extras(self) -> list[str]:
+        at = self.diverged_at_step
+        return [] if at is None else [f"diverged_at_step={at}"]
