@@ -1,8 +1,10 @@
 r"""The demo's stage after deployment: the world of one device drifts, and the deployed model
 either stays frozen or keeps learning on the device, within its memory budget.
 
-The fleet of the earlier stages runs on (same seed: the same sites, node offsets and trends)
-for ``DEPLOYED_HOURS`` more hours, and at hour ``DRIFT_AT`` after deployment the machine
+The fleet is simulated again with the demo's seed for ``DEPLOYED_HOURS`` more hours per node
+(the same sites: their offsets, trends and cycles are the simulator's first draws; the hourly
+readings are new draws), and its readings after the training hours are the stream the
+deployed model sees. At hour ``DRIFT_AT`` after deployment the machine
 watched by the first Cortex-M4 node is serviced: the vibration in the power formula becomes
 ``vibration - DRIFT_SIZE`` (``data.Drift("abrupt", ...)``), so the same readings draw
 25 * DRIFT_SIZE W less power. Each strategy is scored test-then-train (``adapt.prequential``):
@@ -12,9 +14,9 @@ Errors are reported in W as the root of the mean squared error over a stretch of
     RMSE = s_y sqrt(mean_t e_t),   e_t = (f(x_t) - y_t)^2 on standardized targets, s_y the
                                    target's standard deviation (W) in the training data,
 
-and ADWIN watches the frozen model's e_t (what the device sees without labels of its own
-beyond the meter's reading). Training memory of a step: ``compress.training_memory``; which
-device class can afford it: ``compress.training_fits``.
+and ADWIN watches the frozen model's e_t (the device reads the true power from its meter
+after predicting it, so it knows its own error). Training memory of a step:
+``compress.training_memory``; which device class can afford it: ``compress.training_fits``.
 """
 
 from __future__ import annotations
@@ -40,20 +42,22 @@ DEPLOYED_HOURS, DRIFT_AT, DRIFT_SIZE = 1000, 300, 0.6
 # The device learns every 8 hours on the 8 readings it collected (8 times fewer steps than one
 # a reading, and the demo stays fast); an alarm within 300 hours detects the drift.
 LEARN_BATCH, MAX_DELAY = 8, 300
-RETRAIN_WINDOW = 100  # readings kept for detect-and-retrain
+RETRAIN_WINDOW = 100  # readings kept for detect-and-retrain (it retrains on batches of 16)
 
 
 @dataclass(frozen=True)
 class StrategyRow:
     """One strategy after deployment: test-then-train RMSE (W) before and after the drift,
-    training memory of one step (bytes; None for the frozen model, which never trains),
-    training multiply-adds per reading of the stream, and the device classes whose RAM holds
-    that memory (None: does not learn)."""
+    training memory of one step by ``compress.training_memory`` (bytes; None for the frozen
+    model, which never trains) and the largest the learner measured holding (0: it never
+    stepped), training multiply-adds per reading of the stream, and the device classes whose
+    RAM holds that memory (None: does not learn)."""
 
     name: str
     rmse_before: float
     rmse_after: float
     ram_bytes: int | None
+    measured_bytes: int
     macs_per_reading: float
     adapts_on: tuple[str, ...] | None
 
@@ -63,7 +67,8 @@ class DriftStage:
     """What the stage measured. ``events``: true drift starts (hours after deployment);
     ``alarms``: ADWIN's alarms on the frozen model's errors (same indexing); ``errors``:
     strategy -> (H,) squared error of each reading in standardized units, before learning it;
-    ``watts``: the target's standard deviation (W), to turn them into W."""
+    ``watts``: the target's standard deviation (W), to turn them into W; ``memories``:
+    strategy -> ``compress.training_memory`` of one step."""
 
     node: int
     device: str
@@ -104,7 +109,9 @@ def run_drift_stage(
     drift its world, and run each strategy test-then-train over its stream; ``scale_x`` and
     ``scale_y`` are the training data's standardizers; ``table_devices`` (named by ``short``)
     are the classes of the "adapts on" column."""
-    node = devices.index("cortex-m4")
+    if "cortex-m4" not in devices:
+        raise ValueError(f"devices must include a 'cortex-m4' node to deploy on; got {devices!r}.")
+    node = list(devices).index("cortex-m4")
     start = readings_per_node + DRIFT_AT
     fleet = data.make_sensor_fleet(nodes, readings_per_node + DEPLOYED_HOURS, seed,
                                    dtype=np.float32,
@@ -115,27 +122,26 @@ def run_drift_stage(
     X, y = scale_x.transform(fleet.X_clean[rows]), scale_y.transform(fleet.y[rows])
     events = tuple(e.start - readings_per_node for e in fleet.drift_events if e.node == node)
     watts = float(scale_y.scale_[0])
-    loss = MSE()
-    frozen_errors = adapt.sample_errors(loss, model.predict(params, X), y)
-    alarms = adapt.detect(adapt.ADWIN(), frozen_errors)
     row_bytes = X.itemsize * X.shape[1] + y.itemsize * y.shape[1]
     results, errors, memories = [], {}, {}
     for name, options in _strategies(model).items():
         opt = options.pop("opt")
-        learner = adapt.OnlineLearner(model, loss, opt, params, seed=seed, **options)
+        learner = adapt.OnlineLearner(model, MSE(), opt, params, seed=seed, **options)
         run = adapt.prequential(learner, X, y, batch_size=LEARN_BATCH)
-        window = RETRAIN_WINDOW * row_bytes if "on_drift" in options else 0
+        retrain = options.get("on_drift")  # steps on its own batches, holding its window
         memories[name] = compress.training_memory(
-            model, params, opt, LEARN_BATCH, trainable=learner.plan.trainable,
-            buffer_bytes=window)  # fmt: skip
-        learns = bool(learner.plan.trainable)
+            model, params, opt, LEARN_BATCH if retrain is None else retrain.batch_size,
+            trainable=options.get("trainable"),
+            buffer_bytes=0 if retrain is None else retrain.window * row_bytes)  # fmt: skip
+        learns = options.get("trainable") != ()
         adapts_on = tuple(short[d.name] for d in table_devices
                           if compress.training_fits({name: memories[name]}, d).fits(name, d.name))
         errors[name] = run.error
         results.append(StrategyRow(
             name, _rmse(run.error[:events[0]], watts), _rmse(run.error[events[0]:], watts),
-            memories[name].total_bytes if learns else None, run.macs_per_sample,
-            adapts_on if learns else None))  # fmt: skip
+            memories[name].total_bytes if learns else None, run.peak_bytes,
+            run.macs_per_sample, adapts_on if learns else None))  # fmt: skip
+    alarms = adapt.detect(adapt.ADWIN(), errors["frozen"])
     return DriftStage(node, devices[node], events, alarms,
                       adapt.score_drift(alarms, list(events), MAX_DELAY), tuple(results), errors,
                       watts, memories)  # fmt: skip
@@ -185,6 +191,7 @@ def adaptation_table(stage: DriftStage) -> str:
         lines.append(f"{r.name:<34}{r.rmse_after:>8.2f}{ram:>13}{r.macs_per_reading:>11,.0f}"
                      f"  {on}")  # fmt: skip
     lines.append(f"RMSE: after the drift, test-then-train; train RAM: one step on {LEARN_BATCH} "
-                 "readings (parameters, gradients, slots, kept activations, window);")
+                 "readings (a retrain step: 16), the bytes the learner held")
+    lines.append("parameters, gradients, stepper slots, kept activations and the retrain window;")
     lines.append("mult-adds: training, per reading of the stream; adapts on: RAM >= train RAM")
     return "\n".join(lines)

@@ -120,13 +120,13 @@ def test_the_printed_adapts_on_column_is_training_fits(default_run):
     model = demo.model_for()
     params = model.init(0, dtype=np.float32)  # the bytes depend on shapes and dtype only
     window = demo_drift.RETRAIN_WINDOW * (4 + 1) * 4  # float32 readings (4) and target (1)
-    for name, trainable, buffer in (("all weights", None, 0),
-                                    ("last layer", adapt.last_layer(model), 0),
-                                    ("biases only", adapt.biases(model), 0),
-                                    ("ADWIN + retrain", None, window)):  # fmt: skip
-        memory = compress.training_memory(model, params, optim.SGD(lr=0.1),
-                                          demo_drift.LEARN_BATCH, trainable=trainable,
-                                          buffer_bytes=buffer)  # fmt: skip
+    batch = demo_drift.LEARN_BATCH
+    for name, trainable, rows, buffer in (("all weights", None, batch, 0),
+                                          ("last layer", adapt.last_layer(model), batch, 0),
+                                          ("biases only", adapt.biases(model), batch, 0),
+                                          ("ADWIN + retrain", None, 16, window)):  # fmt: skip
+        memory = compress.training_memory(model, params, optim.SGD(lr=0.1), rows,
+                                          trainable=trainable, buffer_bytes=buffer)  # fmt: skip
         fits = [demo.SHORT[d.name] for d in demo.TABLE_DEVICES
                 if compress.training_fits({name: memory}, d).fits(name, d.name)]
         assert adapts[name] == (f"{memory.total_bytes:,}", fits), name
