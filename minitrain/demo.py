@@ -1,8 +1,10 @@
 """The whole story in one run (``minitrain demo``): a fleet of edge sensors with dirty, non-IID
 data -> cleaning and anomaly detection, scored against the faults the simulator injected ->
 federated averaging across simulated edge devices, some of them slow -> magnitude pruning and
-int8 quantization -> one table of error, size, compute, bytes sent, simulated time and the
-device classes each model fits, and figures in a folder.
+int8 quantization -> after deployment, the world of one device drifts and the deployed model
+adapts on the device within its memory budget (``demo_drift``) -> one table of error, size,
+compute, bytes sent, simulated time and the device classes each model fits, one of the
+device classes each adaptation strategy trains on, and figures in a folder.
 
     from minitrain.demo import DemoSettings, run
     rows = run(DemoSettings(optimizer="adam", nodes=8, sparsity=0.8, out="demo_output"))
@@ -24,6 +26,7 @@ from . import clean, compress, data, optim
 from . import distributed as dist
 from ._types import Params
 from ._validate import check_choice, check_in_range, check_int
+from .demo_drift import adaptation_table, run_drift_stage, story
 from .layers import Dense, ReLU, Sequential
 from .losses import MSE
 
@@ -264,12 +267,21 @@ def run(settings: DemoSettings | None = None) -> list[ResultRow]:
     print("int8: symmetric, one scale per tensor (the pruned zeros stay zeros)")
 
     rows = _rows(settings, runs, prepared, test, tuned, quantized, local)
-    section("5. Results (test error on the true readings of the last quarter of every node)")
+    section("5. After deployment: a machine is serviced, and the devices adapt on their budget")
+    drift = run_drift_stage(model_for(), base.params, prepared["clean"].scale_x,
+                            prepared["clean"].scale_y, nodes=settings.nodes, seed=settings.seed,
+                            devices=devices, table_devices=TABLE_DEVICES, short=SHORT,
+                            readings_per_node=READINGS_PER_NODE)  # fmt: skip
+    print(story(drift, READINGS_PER_NODE))
+
+    section("6. Results (test error on the true readings of the last quarter of every node)")
     print(table(rows))
     print(summary(rows))
+    print()
+    print(adaptation_table(drift))
     from .demo_figures import write_figures  # matplotlib only once the numbers are printed
 
-    written = write_figures(out, detector_figure, runs, prepared, rows)
+    written = write_figures(out, detector_figure, runs, prepared, rows, drift)
     print(f"\nfigures: {', '.join(str(p) for p in written)}")
     print(f"(demo finished in {time.perf_counter() - started:.1f} s)")
     return rows

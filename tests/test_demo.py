@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minitrain import demo, distributed
+from minitrain import adapt, compress, demo, demo_drift, distributed, optim
 from minitrain.demo_figures import FIGURE_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +54,7 @@ def test_demo_prints_its_sections_and_final_table(default_run):
     assert result.returncode == 0, result.stderr[-3000:]
     for header in ("1. A fleet of 8 edge sensor nodes", "2. Cleaning and anomaly detection",
                    "3. Federated averaging across 8", "4. Pruning (80% of the hidden weights)",
-                   "5. Results"):  # fmt: skip
+                   "5. After deployment", "6. Results"):  # fmt: skip
         assert header in result.stdout, header
     assert "RMSE W" in result.stdout and "trains on" in result.stdout
     assert len(table_rows(result.stdout)) == 5
@@ -73,6 +73,63 @@ def test_final_table_tells_the_story(default_run):
     # The target has 2 W of noise: nothing can be far below it, and the cleaned model,
     # trained for 30 rounds, lands within a few W of it (it measures 3.7 W).
     assert all(row["rmse"] > 1.5 for row in rows) and cleaned["rmse"] < 6.0
+
+
+def drift_story(stdout: str) -> dict:
+    """The numbers the stage after deployment prints: the true event, the alarms, each
+    strategy's RMSE before and after the drift, and its line of the "adapts on" table."""
+    event = int(re.search(r"true drift: abrupt, at hour (\d+) after deployment", stdout)[1])
+    alarms = re.search(r"ADWIN on the frozen model's squared errors: alarms at hours ([\d, ]+)",
+                       stdout)[1]  # fmt: skip
+    errors = {m["name"]: (float(m["before"]), float(m["after"])) for m in re.finditer(
+        r"^(?P<name>[a-zA-Z+ ]+?)\s+(?P<before>\d+\.\d\d)\s+(?P<after>\d+\.\d\d)$", stdout,
+        re.MULTILINE)}  # fmt: skip
+    table = stdout[stdout.index("after deployment: strategy"):].splitlines()[2:7]
+    adapts = {}
+    for line in table:
+        name, rest = line[:34].strip(), line[34:].split()
+        adapts[name] = (rest[1], rest[3:])
+    return {"event": event, "alarms": [int(a) for a in alarms.split(", ")], "errors": errors,
+            "adapts": adapts}  # fmt: skip
+
+
+def test_the_printed_alarm_comes_at_or_after_the_true_drift(default_run):
+    result, _ = default_run
+    story = drift_story(result.stdout)
+    assert story["event"] == demo_drift.DRIFT_AT
+    assert story["alarms"] and min(story["alarms"]) >= story["event"]
+    delay = min(story["alarms"]) - story["event"]
+    assert f"mean delay {delay:.1f}, false alarms 0" in result.stdout
+
+
+def test_every_adapting_strategy_ends_below_the_frozen_model_after_the_drift(default_run):
+    result, _ = default_run
+    errors = drift_story(result.stdout)["errors"]
+    assert set(errors) == {"frozen", "all weights", "last layer", "biases only",
+                           "ADWIN + retrain"}  # fmt: skip
+    frozen_before, frozen_after = errors.pop("frozen")
+    assert frozen_after > 3 * frozen_before  # a 15 W drift on a 3 W model
+    for name, (_, after) in errors.items():
+        assert after < frozen_after, name
+
+
+def test_the_printed_adapts_on_column_is_training_fits(default_run):
+    result, _ = default_run
+    adapts = drift_story(result.stdout)["adapts"]
+    assert adapts["frozen"] == ("-", ["-", "(does", "not", "learn)"])
+    model = demo.model_for()
+    params = model.init(0, dtype=np.float32)  # the bytes depend on shapes and dtype only
+    window = demo_drift.RETRAIN_WINDOW * (4 + 1) * 4  # float32 readings (4) and target (1)
+    batch = demo_drift.LEARN_BATCH
+    for name, trainable, rows, buffer in (("all weights", None, batch, 0),
+                                          ("last layer", adapt.last_layer(model), batch, 0),
+                                          ("biases only", adapt.biases(model), batch, 0),
+                                          ("ADWIN + retrain", None, 16, window)):  # fmt: skip
+        memory = compress.training_memory(model, params, optim.SGD(lr=0.1), rows,
+                                          trainable=trainable, buffer_bytes=buffer)  # fmt: skip
+        fits = [demo.SHORT[d.name] for d in demo.TABLE_DEVICES
+                if compress.training_fits({name: memory}, d).fits(name, d.name)]
+        assert adapts[name] == (f"{memory.total_bytes:,}", fits), name
 
 
 def test_demo_writes_every_figure_and_none_is_blank(default_run):

@@ -13,9 +13,9 @@ def test_table_errors_are_the_last_points_of_the_error_curves(tmp_path, capsys, 
     captured = {}
     original = figures.write_figures
 
-    def spy(out, detector, runs, prepared, rows):
+    def spy(out, detector, runs, prepared, rows, drift):
         captured.update(curves=figures.error_curves(runs, prepared, "elapsed"), rows=rows)
-        return original(out, detector, runs, prepared, rows)
+        return original(out, detector, runs, prepared, rows, drift)
 
     monkeypatch.setattr(figures, "write_figures", spy)
     demo.run(demo.DemoSettings(nodes=3, rounds=2, out=tmp_path))
