@@ -101,3 +101,20 @@ def test_bad_arguments_are_refused_by_name():
         training_memory(MODEL, params, batch_size=0)
     with pytest.raises(ValueError, match="device"):
         training_fits({"x": training_memory(MODEL, params)}, "toaster")
+
+
+def test_footprint_with_a_trainable_set_is_its_training_memory_and_fits_tells_where_it_trains():
+    model = mt.Sequential([mt.Dense(64, 256), mt.ReLU(), mt.Dense(256, 128), mt.ReLU(),
+                           mt.Dense(128, 10)])  # fmt: skip
+    params, opt = model.init(0, dtype=np.float32), mt.optim.Adam()
+    for keys in (list(params), ["4.W", "4.b"], ["0.b", "2.b", "4.b"]):
+        counted = mt.compress.footprint(model, params, opt, 16, trainable=keys)
+        expected = mt.compress.training_memory(model, params, opt, 16, trainable=keys)
+        assert counted.training_bytes == expected.total_bytes
+    m4 = mt.compress.DEVICES["cortex-m4"]
+    everything = mt.compress.footprint(model, params, opt, 16, trainable=list(params))
+    last_layer = mt.compress.footprint(model, params, mt.optim.SGD(lr=0.1), 16,
+                                       trainable=["4.W", "4.b"])  # fmt: skip
+    assert everything.training_bytes > m4.ram_bytes >= last_layer.training_bytes
+    with pytest.raises(ValueError, match="trainable needs batch_size"):
+        mt.compress.footprint(model, params, opt, trainable=["4.b"])

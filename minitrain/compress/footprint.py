@@ -19,7 +19,7 @@ batch * (n_in + sum of the layers' output widths) values.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass
 from itertools import pairwise
 from typing import Any
@@ -246,6 +246,7 @@ def footprint(
     batch_size: int | None = None,
     *,
     bits: int = 8,
+    trainable: Iterable[str] | None = None,
 ) -> Footprint:
     """Parameter count, storage, multiply-adds and (with ``batch_size``) training memory.
 
@@ -257,6 +258,10 @@ def footprint(
     (+ 1 byte per masked entry for a ``masked`` stepper); ``opt=None`` counts no slots.
     ``bits`` (2..8) is the width of the quantized integers: int8_bytes and sparse_int8_bytes
     count them packed, ceil(n bits / 8) bytes per array (see ``packed_nbytes``).
+    ``trainable`` (keys; needs ``batch_size``): the training memory of learning only those
+    keys on the device (last layer, biases), as ``training_memory`` derives it layer by layer
+    (keeping only the activations backprop needs; the formula above keeps every layer's
+    output); ``fits`` then says where that strategy trains.
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
@@ -286,6 +291,13 @@ def footprint(
         itemsize = max(a.dtype.itemsize for a in arrays)
         mask_bytes = sum(m.size for m in opt.masks.values()) if isinstance(opt, Masked) else 0
         training_bytes = itemsize * (2 * n_params + slot_values + activation_values) + mask_bytes
+    if trainable is not None:
+        if batch_size is None:
+            raise ValueError("trainable needs batch_size: training memory is per batch of rows.")
+        from .training_memory import training_memory
+
+        training_bytes = training_memory(model, params, opt, batch_size,
+                                         trainable=trainable).total_bytes  # fmt: skip
     return Footprint(
         n_params=n_params,
         n_nonzero=sum(int(np.count_nonzero(a)) for a in arrays),
