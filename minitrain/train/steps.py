@@ -101,9 +101,16 @@ class FlatLayout:
 class Steps:
     """A run's parameters and optimizer state, stepped one minibatch at a time.
 
-    ``current``: the parameters now, per key, to use at once (views when flat).
-    ``params`` / ``opt_state``: what callbacks get, as ``opt.step`` would return them (new
-    dicts; flat vectors are copied); assigning them checks and replaces the run's.
+    ``current``: the parameters now, per key, to use at once (views when flat: a later step
+    writes over them). ``params`` / ``opt_state``: what callbacks get, as ``opt.step`` would
+    return them (new dicts; flat vectors are copied); assigning them checks and replaces the
+    run's.
+
+    Flat, the parameters live in two sets of vectors that take turns: step t's rule returns
+    theta_t as a new vector, which is copied over theta_{t-2}, so theta_{t-1} survives for
+    ``rollback``. The per-key views of both sets, and the per-layer dicts that the model's
+    ``forward`` and ``backward`` take, are built once for the run. The slots are the vectors
+    the rule returns, kept as they are.
     """
 
     def __init__(self, model: Sequential, loss: Loss, opt: Any, params: Params, state: Any):
@@ -111,21 +118,28 @@ class Steps:
         self.layout = FlatLayout(params)
         self.flat = steps_flat(opt)
         self.slots = tuple(opt.slots()) if self.flat else ()
-        self._before: tuple[Any, Any, Params] | None = None  # theta, state, current before
+        self._before: tuple[Any, ...] | None = None  # what ``rollback`` returns to
         self._grads: Any = None
-        # Flat: the layers write each step's gradient into one vector per dtype, kept for the
-        # run (the rules never keep their grad argument). Per key: a new vector every step,
-        # since a stepper of your own may keep the gradients it is given.
-        self._grad_vectors = self.layout.empty() if self.flat else None
-        self._grad_views = self.layout.unflatten(self._grad_vectors) if self.flat else None
+        if self.flat:
+            self._theta = [self.layout.empty(), self.layout.empty()]
+            views = [self.layout.unflatten(theta) for theta in self._theta]
+            self._views = views
+            self._layer_views = [model.per_layer(v) for v in views]
+            self._now = 0  # which of the two sets holds the parameters now
+            # The layers write each step's gradient into one vector per dtype, kept for the run
+            # (the rules never keep their grad argument). Per key: a new vector every step,
+            # since a stepper of your own may keep the gradients it is given.
+            self._grad_vectors = self.layout.empty()
+            self._grad_layers = model.per_layer(self.layout.unflatten(self._grad_vectors))
         self._set_params(params)
         self.opt_state = state
 
     # ----- what the stepper sees: one vector per dtype (flat), or the per-key dicts -------------
     def _set_params(self, params: Params) -> None:
         if self.flat:
-            self._theta: Any = self.layout.flatten(params)
-            self.current = self.layout.unflatten(self._theta)
+            for name, vector in self.layout.flatten(params).items():
+                np.copyto(self._theta[self._now][name], vector)
+            self.current = self._views[self._now]
         else:
             self._theta = self.current = dict(params)
 
@@ -133,7 +147,8 @@ class Steps:
     def params(self) -> Params:
         if not self.flat:
             return dict(self._theta)
-        return self.layout.unflatten({name: v.copy() for name, v in self._theta.items()})
+        theta = self._theta[self._now]
+        return self.layout.unflatten({name: v.copy() for name, v in theta.items()})
 
     @params.setter
     def params(self, params: Params) -> None:
@@ -144,8 +159,9 @@ class Steps:
         if not self.flat:
             return self._state
         state = dict(self._state)
-        for name in self.slots:
-            state[name] = self.layout.unflatten({n: v.copy() for n, v in state[name].items()})
+        for slot in self.slots:
+            copies = {name: slots[slot].copy() for name, slots in self._slots.items()}
+            state[slot] = self.layout.unflatten(copies)
         return state
 
     @opt_state.setter
@@ -154,10 +170,12 @@ class Steps:
             self._state = state
             return
         self.opt.check_state(self.layout.shapes, state)
-        flat = dict(state)
-        for name in self.slots:
-            flat[name] = self.layout.flatten(self.layout.check(f"opt_state[{name!r}]", state[name]))
-        self._state = flat
+        self._state = {key: value for key, value in state.items() if key not in self.slots}
+        self._slots = {name: {} for name in self.layout.groups}  # dtype -> slot -> vector
+        for slot in self.slots:
+            vectors = self.layout.flatten(self.layout.check(f"opt_state[{slot!r}]", state[slot]))
+            for name, vector in vectors.items():
+                self._slots[name][slot] = vector
 
     @property
     def lr(self) -> float | None:
@@ -169,14 +187,18 @@ class Steps:
     def gradient(self, X: np.ndarray, y: Any) -> tuple[float, float, np.ndarray]:
         """(loss, global gradient norm, model output) at the current parameters; the gradient
         is kept for ``apply``. Unvalidated: X and y are checked by the caller."""
-        out, caches = self.model.forward(self.current, X)
-        value, dout = self.loss.value_and_grad(out, y)
         if self.flat:
-            vectors, grads = self._grad_vectors, self._grad_views
+            params, vectors, grads = (
+                self._layer_views[self._now],
+                self._grad_vectors,
+                self._grad_layers,
+            )
         else:
-            vectors = self.layout.empty()
+            params, vectors = self.current, self.layout.empty()
             grads = self.layout.unflatten(vectors)
-        self.model.backward(self.current, caches, dout, out=grads)
+        out, caches = self.model.forward(params, X)
+        value, dout = self.loss.value_and_grad(out, y)
+        self.model.backward(params, caches, dout, out=grads)
         norm = math.sqrt(sum(float(np.vdot(v, v)) for v in vectors.values()))
         self._grads = vectors if self.flat else grads
         return value, norm, out
@@ -191,24 +213,33 @@ class Steps:
 
     def apply(self) -> None:
         """One step with the last gradient; the step before is kept for ``rollback``."""
-        self._before = (self._theta, self._state, self.current)
-        if self.flat:  # the rule once per dtype, on the whole vector
-            state, t = self._state, self._state["step"] + 1
-            lr = self.opt.rate(t)
-            theta: Vectors = {}
-            new_state: dict[str, Any] = {"step": t, "lr": lr, **{n: {} for n in self.slots}}
-            for name, vector in self._theta.items():
-                slots = {slot: state[slot][name] for slot in self.slots}
-                theta[name], new_slots = self.opt.update(vector, self._grads[name], slots, t, lr)
-                for slot in self.slots:
-                    new_state[slot][name] = new_slots[slot]
-            self._theta, self._state = theta, new_state
-            self.current = self.layout.unflatten(theta)
-        else:
+        if not self.flat:
+            self._before = (self._theta, self._state)
             self._theta, self._state = self.opt.step(self._theta, self._grads, self._state)
             self.current = self._theta
+            return
+        # The rule once per dtype, on the whole vector; theta_t copied over theta_{t-2}.
+        t = self._state["step"] + 1
+        lr = self.opt.rate(t)
+        now, after = self._now, 1 - self._now
+        slots: dict[str, Params] = {}
+        for name, theta in self._theta[now].items():
+            new_theta, slots[name] = self.opt.update(
+                theta, self._grads[name], self._slots[name], t, lr
+            )
+            np.copyto(self._theta[after][name], new_theta)
+        self._before = (now, self._state, self._slots)
+        self._now, self._state, self._slots = after, {"step": t, "lr": lr}, slots
+        self.current = self._views[after]
 
     def rollback(self) -> None:
         """Back to the parameters and state before the last step (of which there is one)."""
-        if self._before is not None:
-            (self._theta, self._state, self.current), self._before = self._before, None
+        if self._before is None:
+            return
+        if self.flat:
+            self._now, self._state, self._slots = self._before
+            self.current = self._views[self._now]
+        else:
+            self._theta, self._state = self._before
+            self.current = self._theta
+        self._before = None
