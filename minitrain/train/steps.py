@@ -51,12 +51,13 @@ class FlatLayout:
         self.groups: dict[str, list[str]] = {}
         for key, p in params.items():
             self.groups.setdefault(p.dtype.name, []).append(key)
-        self._where: dict[str, tuple[str, int, int, tuple[int, ...]]] = {}
+        # key -> (dtype name, start, stop, shape): its slice of that dtype's vector
+        self.where: dict[str, tuple[str, int, int, tuple[int, ...]]] = {}
         for name, keys in self.groups.items():
             start = 0
             for key in keys:
                 stop = start + math.prod(self.shapes[key])
-                self._where[key] = (name, start, stop, self.shapes[key])
+                self.where[key] = (name, start, stop, self.shapes[key])
                 start = stop
 
     def flatten(self, tree: Params) -> Vectors:
@@ -77,7 +78,7 @@ class FlatLayout:
         """Views of ``vectors``: one array per key, with its shape, in the params' key order."""
         return {
             key: vectors[name][start:stop].reshape(shape)
-            for key, (name, start, stop, shape) in self._where.items()
+            for key, (name, start, stop, shape) in self.where.items()
         }
 
     def check(self, name: str, tree: Any) -> Params:
@@ -101,17 +102,21 @@ class FlatLayout:
 class Steps:
     """A run's parameters and optimizer state, stepped one minibatch at a time.
 
-    ``current``: the parameters now, per key, to use at once (views when flat: a later step
-    writes over them). ``params`` / ``opt_state``: what callbacks get, as ``opt.step`` would
-    return them (new dicts; flat vectors are copied); assigning them checks and replaces the
-    run's.
+    ``current``: the parameters now, per key, to use at once (views when flat).
+    ``params`` / ``opt_state``: what callbacks get, as ``opt.step`` would return them (new
+    dicts; flat vectors are copied); assigning them checks and replaces the run's.
 
-    Flat, the parameters live in two sets of vectors that take turns: step t's rule returns
-    theta_t as a new vector, which is copied over theta_{t-2}, so theta_{t-1} survives for
-    ``rollback``. The per-key views of both sets, and the per-layer dicts that the model's
-    ``forward`` and ``backward`` take, are built once for the run. The slots are the vectors
-    the rule returns, kept as they are.
+    Flat, the slot vectors that the rule returns are kept as they are. The new parameter
+    vector needs views for the layers (per-layer dicts, as the model's ``forward`` and
+    ``backward`` take them), which cost about 2 us whatever the size. Up to ``COPY_BYTES``
+    (the model of a device) it is cheaper to copy the vector into the spare of two kept sets,
+    whose views are built once: the set that held theta_{t-2}, so theta_{t-1} survives for
+    ``rollback``. Above it the rule's vector is kept and viewed anew: copying 1 MB costs more,
+    and freeing the rule's result at once let the allocator hand its memory back to the
+    system, to page-fault it in again at the next step (measured; see benchmarks/bench_core).
     """
+
+    COPY_BYTES = 128 * 1024
 
     def __init__(self, model: Sequential, loss: Loss, opt: Any, params: Params, state: Any):
         self.model, self.loss, self.opt = model, loss, opt
@@ -121,34 +126,51 @@ class Steps:
         self._before: tuple[Any, ...] | None = None  # what ``rollback`` returns to
         self._grads: Any = None
         if self.flat:
-            self._theta = [self.layout.empty(), self.layout.empty()]
-            views = [self.layout.unflatten(theta) for theta in self._theta]
-            self._views = views
-            self._layer_views = [model.per_layer(v) for v in views]
-            self._now = 0  # which of the two sets holds the parameters now
+            # Per layer, local key -> (dtype name, start, stop, shape) and -> model key.
+            self._layer_where = model.per_layer(self.layout.where)
+            self._layer_keys = model.per_layer({key: key for key in self.layout.where})
             # The layers write each step's gradient into one vector per dtype, kept for the run
             # (the rules never keep their grad argument). Per key: a new vector every step,
             # since a stepper of your own may keep the gradients it is given.
             self._grad_vectors = self.layout.empty()
-            self._grad_layers = model.per_layer(self.layout.unflatten(self._grad_vectors))
+            self._grad_layers = self._layer_views(self._grad_vectors)
+        # The spare parameter set and its views, when the rule's result is copied into it.
+        self._spare: tuple[Vectors, list[Params]] | None = None
+        if self.flat and sum(v.nbytes for v in self._grad_vectors.values()) <= self.COPY_BYTES:
+            spare = self.layout.empty()
+            self._spare = (spare, self._layer_views(spare))
         self._set_params(params)
         self.opt_state = state
 
+    def _layer_views(self, vectors: Vectors) -> list[Params]:
+        """``model.per_layer`` of the views of ``vectors``, made in one pass."""
+        return [
+            {local: vectors[name][start:stop].reshape(shape)
+             for local, (name, start, stop, shape) in layer.items()}
+            for layer in self._layer_where
+        ]  # fmt: skip
+
     # ----- what the stepper sees: one vector per dtype (flat), or the per-key dicts -------------
     def _set_params(self, params: Params) -> None:
-        if self.flat:
-            for name, vector in self.layout.flatten(params).items():
-                np.copyto(self._theta[self._now][name], vector)
-            self.current = self._views[self._now]
-        else:
-            self._theta = self.current = dict(params)
+        self._theta: Any = self.layout.flatten(params) if self.flat else dict(params)
+        self._layers = self._layer_views(self._theta) if self.flat else None
+
+    @property
+    def current(self) -> Params:
+        """The parameters now, per key, to use at once (views of the vectors when flat)."""
+        if not self.flat:
+            return self._theta
+        return {
+            keys[local]: view
+            for keys, layer in zip(self._layer_keys, self._layers)
+            for local, view in layer.items()
+        }
 
     @property
     def params(self) -> Params:
         if not self.flat:
             return dict(self._theta)
-        theta = self._theta[self._now]
-        return self.layout.unflatten({name: v.copy() for name, v in theta.items()})
+        return self.layout.unflatten({name: v.copy() for name, v in self._theta.items()})
 
     @params.setter
     def params(self, params: Params) -> None:
@@ -171,8 +193,8 @@ class Steps:
             return
         self.opt.check_state(self.layout.shapes, state)
         self._state = {key: value for key, value in state.items() if key not in self.slots}
-        self._slots = {name: {} for name in self.layout.groups}  # dtype -> slot -> vector
-        for slot in self.slots:
+        self._slots: dict[str, Params] = {name: {} for name in self.layout.groups}
+        for slot in self.slots:  # dtype name -> slot -> vector, as the rule takes them
             vectors = self.layout.flatten(self.layout.check(f"opt_state[{slot!r}]", state[slot]))
             for name, vector in vectors.items():
                 self._slots[name][slot] = vector
@@ -188,13 +210,9 @@ class Steps:
         """(loss, global gradient norm, model output) at the current parameters; the gradient
         is kept for ``apply``. Unvalidated: X and y are checked by the caller."""
         if self.flat:
-            params, vectors, grads = (
-                self._layer_views[self._now],
-                self._grad_vectors,
-                self._grad_layers,
-            )
+            params, vectors, grads = self._layers, self._grad_vectors, self._grad_layers
         else:
-            params, vectors = self.current, self.layout.empty()
+            params, vectors = self._theta, self.layout.empty()
             grads = self.layout.unflatten(vectors)
         out, caches = self.model.forward(params, X)
         value, dout = self.loss.value_and_grad(out, y)
@@ -213,33 +231,34 @@ class Steps:
 
     def apply(self) -> None:
         """One step with the last gradient; the step before is kept for ``rollback``."""
+        self._before = (self._theta, self._state, self._layers, self._slots if self.flat else None)
         if not self.flat:
-            self._before = (self._theta, self._state)
             self._theta, self._state = self.opt.step(self._theta, self._grads, self._state)
-            self.current = self._theta
             return
-        # The rule once per dtype, on the whole vector; theta_t copied over theta_{t-2}.
-        t = self._state["step"] + 1
+        t = self._state["step"] + 1  # the rule once per dtype, on the whole vector
         lr = self.opt.rate(t)
-        now, after = self._now, 1 - self._now
+        theta: Vectors = {}
         slots: dict[str, Params] = {}
-        for name, theta in self._theta[now].items():
-            new_theta, slots[name] = self.opt.update(
-                theta, self._grads[name], self._slots[name], t, lr
+        for name, vector in self._theta.items():
+            theta[name], slots[name] = self.opt.update(
+                vector, self._grads[name], self._slots[name], t, lr
             )
-            np.copyto(self._theta[after][name], new_theta)
-        self._before = (now, self._state, self._slots)
-        self._now, self._state, self._slots = after, {"step": t, "lr": lr}, slots
-        self.current = self._views[after]
+        self._state, self._slots = {"step": t, "lr": lr}, slots
+        if self._spare is None:
+            self._theta, self._layers = theta, self._layer_views(theta)
+            return
+        spare, spare_layers = self._spare  # it holds theta_{t-2}
+        for name, vector in theta.items():
+            np.copyto(spare[name], vector)
+        self._spare = (self._theta, self._layers)
+        self._theta, self._layers = spare, spare_layers
 
     def rollback(self) -> None:
         """Back to the parameters and state before the last step (of which there is one)."""
-        if self._before is None:
-            return
-        if self.flat:
-            self._now, self._state, self._slots = self._before
-            self.current = self._views[self._now]
-        else:
-            self._theta, self._state = self._before
-            self.current = self._theta
-        self._before = None
+        if self._before is not None:
+            if self._spare is not None:  # the set of the step undone becomes the spare
+                self._spare = (self._theta, self._layers)
+            self._theta, self._state, self._layers, slots = self._before
+            if self.flat:
+                self._slots = slots
+            self._before = None
