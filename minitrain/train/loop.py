@@ -183,13 +183,15 @@ def _train_epoch(
             break
         steps.apply()
         run.step += 1
-        loss_sum += value * len(X_batch)
-        metric_sum += loss.metric_for_average(out, y_batch) * len(X_batch)
-        seen += len(X_batch)
+        rows_in_batch = len(X_batch)
+        loss_sum += value * rows_in_batch
+        metric_sum += loss.metric_for_average(out, y_batch) * rows_in_batch
+        seen += rows_in_batch
         history.step_loss.append(value)
         history.grad_norm.append(norm)
-        if steps.lr is not None:
-            history.lr.append(steps.lr)
+        lr = steps.lr
+        if lr is not None:
+            history.lr.append(lr)
         for callback in callbacks:
             callback.on_step_end(run)
     if seen:

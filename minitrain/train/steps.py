@@ -217,7 +217,7 @@ class Steps:
         out, caches = self.model.forward(params, X)
         value, dout = self.loss.value_and_grad(out, y)
         self.model.backward(params, caches, dout, out=grads)
-        norm = math.sqrt(sum(float(np.vdot(v, v)) for v in vectors.values()))
+        norm = math.sqrt(sum([float(np.vdot(v, v)) for v in vectors.values()]))
         self._grads = vectors if self.flat else grads
         return value, norm, out
 
