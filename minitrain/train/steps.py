@@ -15,9 +15,10 @@ Two ways of stepping, with the same numbers:
   ``params, state = opt.step(params, grads, state)``, exactly the stepper contract.
 
 An elementwise rule meets each element with the same operations in the same order either way,
-so both give the numbers of a loop of ``opt.step`` calls, bit for bit (tested). Steps are pure:
-the arrays of the step before are left as they were, so ``rollback`` returns to them when a
-loss is not finite, and what a callback keeps is never overwritten.
+so both give the numbers of a loop of ``opt.step`` calls, bit for bit (tested). The rule never
+writes into its inputs, so the parameters and state of the step before survive a step and
+``rollback`` returns to them when a loss is not finite; what a callback gets is a copy, never
+overwritten.
 """
 
 from __future__ import annotations
@@ -112,8 +113,9 @@ class Steps:
     (the model of a device) it is cheaper to copy the vector into the spare of two kept sets,
     whose views are built once: the set that held theta_{t-2}, so theta_{t-1} survives for
     ``rollback``. Above it the rule's vector is kept and viewed anew: copying 1 MB costs more,
-    and freeing the rule's result at once let the allocator hand its memory back to the
-    system, to page-fault it in again at the next step (measured; see benchmarks/bench_core).
+    and freeing the rule's result at once lets the allocator hand its memory back to the
+    system and page-fault it in again at the next step (measured: about 450 minor faults per
+    step for 784-256-256-10, none when the result is kept).
     """
 
     COPY_BYTES = 128 * 1024
