@@ -252,6 +252,14 @@ class Sequential:
         """Layer i's parameters with local keys (``{"W": ..., "b": ...}``)."""
         return {local: params[key] for local, key in self._keys[i]}
 
+    def per_layer(self, params: Params) -> list[Params]:
+        """Every layer's parameters with local keys, in layer order (``{}`` for a layer without).
+
+        ``forward`` and ``backward`` take this list in place of ``params``: a loop that calls
+        them many times on the same arrays (``fit``) builds it once instead of once per call.
+        """
+        return [self.layer_params(params, i) for i in range(len(self.layers))]
+
     def num_params(self) -> int:
         return int(sum(np.prod(s) for s in self.param_shapes().values()))
 
@@ -261,55 +269,65 @@ class Sequential:
 
     # ----- computation ------------------------------------------------------------------------
     def forward(
-        self, params: Params, X: np.ndarray, *, start: int = 0, stop: int | None = None
+        self,
+        params: Params | list[Params],
+        X: np.ndarray,
+        *,
+        start: int = 0,
+        stop: int | None = None,
     ) -> tuple[np.ndarray, list[Any]]:
         """Output of layers ``start`` to ``stop - 1`` (all by default) on X, the input of layer
-        ``start``, and each of their caches, in layer order. Unvalidated (see ``predict``)."""
+        ``start``, and each of their caches, in layer order. ``params``: the model's dict, or
+        ``per_layer(params)``. Unvalidated (see ``predict``)."""
         stop = len(self.layers) if stop is None else stop
+        split = isinstance(params, list)
         caches = []
         out = X
-        for layer, keys in zip(self.layers[start:stop], self._keys[start:stop]):
-            out, cache = layer.forward({local: params[key] for local, key in keys}, out)
+        for i in range(start, stop):
+            layer_params = params[i] if split else self.layer_params(params, i)
+            out, cache = self.layers[i].forward(layer_params, out)
             caches.append(cache)
         return out, caches
 
     def backward(
         self,
-        params: Params,
+        params: Params | list[Params],
         caches: list[Any],
         dout: np.ndarray,
         need_dx: bool = False,
         *,
         start: int = 0,
         stop: int | None = None,
-        out: Params | None = None,
-    ) -> tuple[np.ndarray | None, Params]:
+        out: Params | list[Params] | None = None,
+    ) -> tuple[np.ndarray | None, Any]:
         """Chain rule in reverse: ``dL/dx_i = backward_i(dL/dx_{i+1})``; returns (dX, grads).
 
         Over layers ``start`` to ``stop - 1`` (all by default), with the ``caches`` that
         ``forward`` returned for the same range and ``dout`` = dL/d(output of layer stop - 1).
         grads has the keys of those layers in layer order; dX, the gradient with respect to
         the input of layer ``start``, is computed only with ``need_dx``. With ``out`` (arrays
-        keyed like grads), the gradients are written into it and ``out`` is returned; ``fit``
-        passes views of its flat gradient vector. Unvalidated.
+        keyed like grads, or ``per_layer`` of them), the gradients are written into it and
+        ``out`` is returned; ``fit`` passes views of its flat gradient vector. ``params``: the
+        model's dict, or ``per_layer(params)``. Unvalidated.
         """
         stop = len(self.layers) if stop is None else stop
-        grads: Params = {} if out is None else out
+        split, split_out = isinstance(params, list), isinstance(out, list)
+        grads: Any = {} if out is None else out
         d = dout
         for i in range(stop - 1, start - 1, -1):
-            keys = self._keys[i]
-            layer_params = {local: params[key] for local, key in keys}
+            layer_params = params[i] if split else self.layer_params(params, i)
             need = need_dx or i > start
-            if out is not None and keys and self._writes_into[i]:
-                into = {local: out[key] for local, key in keys}
+            if out is None:
+                d, layer_grads = self.layers[i].backward(layer_params, caches[i - start], d, need)
+                grads.update((key, layer_grads[local]) for local, key in self._keys[i])
+                continue
+            into = out[i] if split_out else self.layer_params(out, i)
+            if into and self._writes_into[i]:
                 d = self.layers[i].backward(layer_params, caches[i - start], d, need, into)[0]
                 continue
             d, layer_grads = self.layers[i].backward(layer_params, caches[i - start], d, need)
-            for local, key in keys:
-                if out is None:
-                    grads[key] = layer_grads[local]
-                else:  # a layer of its own making: its gradients are copied in
-                    np.copyto(out[key], layer_grads[local])
+            for local, array in into.items():  # a layer of its own making: gradients copied in
+                np.copyto(array, layer_grads[local])
         if out is None:  # in layer order
             grads = {key: grads[key] for keys in self._keys[start:stop] for _, key in keys}
         return d, grads

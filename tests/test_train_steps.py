@@ -3,6 +3,8 @@ dicts, and minitrain's steppers' ``step`` once on all parameters laid end to end
 The second must give the first's numbers, and those of a loop of ``opt.step`` calls, bit for
 bit."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -42,6 +44,16 @@ STEPPERS = [
 ]
 
 
+# Flat, Steps copies each new parameter vector into a kept one up to Steps.COPY_BYTES and keeps
+# the rule's own vector above: with 0, these small models take the second way.
+COPY_BYTES = [Steps.COPY_BYTES, 0]
+
+
+def keeping(copy_bytes):
+    """Steps with the given ``COPY_BYTES`` while the context lasts."""
+    return mock.patch.object(Steps, "COPY_BYTES", copy_bytes)
+
+
 def problem(seed, dtype, n=60):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 5)).astype(dtype)
@@ -70,13 +82,17 @@ def assert_same_history(a, b):
     dtype=st.sampled_from([np.float32, np.float64]),
     batch_size=st.sampled_from([None, 7, 32]),
     seed=st.integers(0, 2**16),
+    copy_bytes=st.sampled_from(COPY_BYTES),
 )
-def test_flat_fit_equals_the_per_key_steps_bit_for_bit(stepper, dtype, batch_size, seed):
+def test_flat_fit_equals_the_per_key_steps_bit_for_bit(
+    stepper, dtype, batch_size, seed, copy_bytes
+):
     model, X, y = problem(seed, dtype)
     options = dict(epochs=3, batch_size=batch_size, seed=seed, progress=False,
                    validation=(X[:20], y[:20]))  # fmt: skip
     loss = mt.losses.CrossEntropy()
-    flat = mt.fit(model, loss, stepper, X, y, **options)
+    with keeping(copy_bytes):
+        flat = mt.fit(model, loss, stepper, X, y, **options)
     per_key = mt.fit(model, loss, PureOnly(stepper), X, y, **options)
     # Same operations in the same order on every element: equal to the last bit.
     assert_same_history(flat, per_key)
@@ -105,13 +121,14 @@ def test_fit_equals_a_loop_of_public_calls_bit_for_bit(stepper, dtype, batch_siz
     assert history.opt_state["step"] == state["step"]
 
 
-def test_divergence_keeps_the_same_last_finite_params_either_way():
+@pytest.mark.parametrize("copy_bytes", COPY_BYTES)
+def test_divergence_keeps_the_same_last_finite_params_either_way(copy_bytes):
     X, y = mt.data.make_linear(n=64, seed=0)
     model, loss = mt.Sequential([mt.Dense(1, 1)]), mt.losses.MSE()
     runs = []
     sgd = mt.optim.SGD(lr=30.0, momentum=0.5)
     for opt in (sgd, PureOnly(sgd)):
-        with pytest.warns(RuntimeWarning, match="diverged"):
+        with pytest.warns(RuntimeWarning, match="diverged"), keeping(copy_bytes):
             runs.append(mt.fit(model, loss, opt, X, y, epochs=500, progress=False))
     assert runs[0].diverged_at_step is not None
     assert_same_history(*runs)
@@ -145,14 +162,16 @@ class Recorder(Callback):
             run.opt_state = {**state, "exp_avg": {k: v * 0 for k, v in state["exp_avg"].items()}}
 
 
-def test_callbacks_keep_copies_and_their_assignments_take_effect():
+@pytest.mark.parametrize("copy_bytes", COPY_BYTES)
+def test_callbacks_keep_copies_and_their_assignments_take_effect(copy_bytes):
     model, X, y = problem(3, np.float64)
     kept = {}
     adam = mt.optim.Adam(lr=0.05)
     for name, opt in (("flat", adam), ("per key", PureOnly(adam))):
         recorder = Recorder()
-        history = mt.fit(model, mt.losses.CrossEntropy(), opt, X, y, epochs=2, batch_size=10,
-                         callbacks=[recorder], progress=False)  # fmt: skip
+        with keeping(copy_bytes):
+            history = mt.fit(model, mt.losses.CrossEntropy(), opt, X, y, epochs=2, batch_size=10,
+                             callbacks=[recorder], progress=False)  # fmt: skip
         kept[name] = (recorder.seen, history)
     seen, pure_seen = kept["flat"][0], kept["per key"][0]
     assert len(seen) == len(pure_seen) == 12
@@ -206,11 +225,13 @@ def test_which_steppers_step_flat():
     assert not steps_flat(PerLayer(lr=0.1))
 
 
-def test_flat_steps_keep_every_parameter_a_view_of_one_vector_with_opt_steps_numbers():
+@pytest.mark.parametrize("copy_bytes", COPY_BYTES)
+def test_flat_steps_keep_every_parameter_a_view_of_one_vector_with_opt_steps_numbers(copy_bytes):
     model, X, y = problem(1, np.float32)
     opt, loss = mt.optim.Adam(lr=0.01), mt.losses.CrossEntropy()
     params = model.init(0, dtype=np.float32)
-    steps = Steps(model, loss, opt, params, opt.init(params))
+    with keeping(copy_bytes):
+        steps = Steps(model, loss, opt, params, opt.init(params))
     expected, state = params, opt.init(params)
     for _ in range(5):
         steps.gradient(X[:10], y[:10])
