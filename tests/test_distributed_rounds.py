@@ -6,30 +6,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from distributed_problems import ATOL, cluster_of, mlp, problems
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minitrain as mt
-import minitrain.strategies as mts
 from minitrain import distributed as dist
 from minitrain.distributed.workers import WorkerConfig, minibatch_gradient, worker_update
-
-problems = mts.classification_problems(n_classes=st.integers(2, 4), n_samples=st.integers(8, 40),
-                                       n_features=st.integers(1, 4))  # fmt: skip
-
-# Float64, same formula in a different summation order (per-shard sums then a weighted sum,
-# vs one sum over all rows): the difference is a few ulps of the largest partial sum. With at
-# most 40 rows of gradients of order 10, that is ~1e-13; 1e-12 leaves room and is far below
-# any formula error (a wrong weight changes the result by O(1e-2)).
-ATOL = 1e-12
-
-
-def mlp(n_in: int, n_out: int) -> mt.Sequential:
-    return mt.Sequential([mt.Dense(n_in, 5), mt.Tanh(), mt.Dense(5, n_out)])
-
-
-def cluster_of(X, y, n_workers, seed=0, **kwargs) -> dist.Cluster:
-    return dist.make_cluster(X, y, n_workers, seed=seed, **kwargs)
 
 
 @given(problems, st.integers(0, 2**16))

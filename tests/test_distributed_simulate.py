@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from distributed_problems import mlp, unequal_problem
 
 import minitrain as mt
 from minitrain import distributed as dist
-
-
-def mlp(n_in: int, n_out: int) -> mt.Sequential:
-    return mt.Sequential([mt.Dense(n_in, 5), mt.Tanh(), mt.Dense(5, n_out)])
-
-
-def unequal_problem(seed=0, n=30, d=3, classes=3):
-    rng = np.random.default_rng(seed)
-    X, y = rng.normal(size=(n, d)), rng.integers(0, classes, n)
-    shards = [np.arange(0, 4), np.arange(4, 10), np.arange(10, 17), np.arange(17, 25),
-              np.arange(25, 30)]  # fmt: skip
-    return X, y, shards, mlp(d, classes), mt.losses.CrossEntropy()
 
 
 def test_inputs_are_never_modified():
