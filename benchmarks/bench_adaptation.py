@@ -92,13 +92,19 @@ def recovery(error: np.ndarray, start: int, end: int) -> int | None:
     return int(back[0]) if back.size else None
 
 
-def run_strategies(args: argparse.Namespace) -> dict:
+def deployed(args: argparse.Namespace):
+    """The drifting fleet, its features, the model trained on the hours before deployment."""
     fleet, X = fleet_data(args.seed, args.nodes, DRIFTS)
     y = fleet.y
     model, loss = mlp(), mt.losses.CrossEntropy()
     train = fleet.time < PRE
     params = mt.fit(model, loss, mt.optim.Adam(lr=3e-3), X[train], y[train], epochs=20,
                     batch_size=32, seed=args.seed, progress=False).params
+    return fleet, X, y, model, loss, train, params
+
+
+def run_strategies(args: argparse.Namespace) -> dict:
+    fleet, X, y, model, loss, train, params = deployed(args)
     fisher = adapt.fisher_diagonal(model, loss, params, X[train], y[train])
     configs, sgd = strategies(model, loss, params, fisher, args.seed)
     results = {}
@@ -186,12 +192,7 @@ def print_costs(results: dict) -> None:
 
 def print_detectors(args: argparse.Namespace) -> None:
     """Detectors on the frozen model's 0/1 error stream of each node, against the true events."""
-    fleet, X = fleet_data(args.seed, args.nodes, DRIFTS)
-    y = fleet.y
-    model, loss = mlp(), mt.losses.CrossEntropy()
-    train = fleet.time < PRE
-    params = mt.fit(model, loss, mt.optim.Adam(lr=3e-3), X[train], y[train], epochs=20,
-                    batch_size=32, seed=args.seed, progress=False).params
+    fleet, X, y, model, loss, _, params = deployed(args)
     streams, events = [], []
     for node in range(args.nodes):
         rows = fleet.stream(node)[PRE:]

@@ -3,6 +3,7 @@ what it saved is identical to the uninterrupted run."""
 
 import numpy as np
 import pytest
+from trees import assert_trees_identical
 
 import minitrain as mt
 from minitrain.checkpoint import CheckpointCallback, load
@@ -13,20 +14,6 @@ MODEL = mt.Sequential([mt.Dense(3, 4), mt.Tanh(), mt.Dense(4, 2)])
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     return tmp_path_factory.mktemp("checkpoints")
-
-
-def assert_trees_identical(a, b):
-    """Same structure, same types, arrays equal bit for bit with the same dtype."""
-    assert type(a) is type(b)
-    if isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            assert_trees_identical(a[key], b[key])
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        assert a.tobytes() == b.tobytes()  # bit-exact, including the sign of zeros
-    else:
-        assert a == b
 
 
 def classification_data(seed=0):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from trees import assert_trees_identical
 
 import minitrain as mt
 import minitrain.strategies as mts
@@ -36,20 +37,6 @@ def trained_state(opt, params, steps, seed):
         grads = {k: rng.normal(size=v.shape).astype(v.dtype) for k, v in params.items()}
         params, state = opt.step(params, grads, state)
     return params, state
-
-
-def assert_trees_identical(a, b):
-    """Same structure, same types, arrays equal bit for bit with the same dtype."""
-    assert type(a) is type(b)
-    if isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            assert_trees_identical(a[key], b[key])
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        assert a.tobytes() == b.tobytes()  # bit-exact, including the sign of zeros
-    else:
-        assert a == b
 
 
 def good_checkpoint(folder, name="good.npz", dtype=np.float64):
