@@ -104,3 +104,21 @@ def test_unknown_options_and_bad_hyper_parameters_are_refused_by_name():
         flower.run_simulation(model, loss, cluster, rounds=0, local_opt=mt.optim.SGD(lr=0.1))
     with pytest.raises(TypeError, match="local_opt"):
         flower.run_simulation(model, loss, cluster, rounds=1, local_opt="sgd")
+
+
+def test_federated_evaluation_through_the_nodes_is_the_training_sets_loss():
+    # Every node evaluates the new model on its shard (the ClientApp's evaluate handler);
+    # the example-weighted mean of shard means is the mean over all rows: the closed form.
+    model, loss, cluster, _ = digits_job("dirichlet", alpha=0.5)
+    job = dict(rounds=2, local_opt=mt.optim.SGD(lr=0.1), epochs=1, batch_size=16, fraction=0.5,
+               seed=2)  # fmt: skip
+    on_flower = flower.run_simulation(model, loss, cluster, evaluate_on_clients=True, **job)
+    out = model.predict(on_flower.params, cluster.X)
+    # shard means combined by weights: the same sum in another order, a few ulps of a loss of
+    # order 1
+    assert on_flower.val_loss[-1] == pytest.approx(loss(out, cluster.y), rel=1e-12)
+    assert on_flower.val_metric[-1] == pytest.approx(loss.metric_value(out, cluster.y), rel=1e-12)
+    assert len(on_flower.val_loss) == 2
+    with pytest.raises(ValueError, match="not both"):
+        flower.run_simulation(model, loss, cluster, evaluate_on_clients=True,
+                              validation=(cluster.X, cluster.y), **job)  # fmt: skip

@@ -42,7 +42,7 @@ import numpy as np
 from .._types import Params
 from .._validate import check_int, check_params, check_stepper, describe
 from ..train import check_model_and_loss
-from ._common import check_fraction, check_validation, rows_per_step
+from ._common import check_flag, check_fraction, check_validation, rows_per_step
 from .comm import Uncompressed, dense_nbytes
 from .executors import seed_of
 from .faults import Faults
@@ -170,7 +170,8 @@ def client_app(
     return app
 
 
-def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, availability: Any):
+def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, availability: Any,
+              on_clients: bool, loss: Any):
     """Flower's FedAvg that samples the clients ``dist.fedavg`` samples and can apply a server
     stepper to the average."""
     from flwr.app import Message, MessageType, RecordDict
@@ -178,7 +179,8 @@ def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, avail
 
     class MatchedFedAvg(FlowerFedAvg):
         def __init__(self, node_of: dict[int, int], params: Params) -> None:
-            super().__init__(fraction_train=fraction, fraction_evaluate=0.0,
+            super().__init__(fraction_train=fraction, fraction_evaluate=float(on_clients),
+                             min_evaluate_nodes=n_workers * on_clients,
                              min_available_nodes=n_workers)  # fmt: skip
             self.node_of, self.params = node_of, params
             self.worker_of = {node: k for k, node in node_of.items()}
@@ -188,6 +190,27 @@ def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, avail
             self.dropped: dict[int, str] = {}
             self.participants: tuple[int, ...] = ()
             self.mean_loss = self.mean_metric = float("nan")
+            self.client_loss = self.client_metric = float("nan")
+
+        def configure_evaluate(self, server_round, arrays, config, grid):
+            """Federated evaluation: every node evaluates the new model on its own shard."""
+            if not on_clients or self.stopped:
+                return []
+            record = RecordDict({"arrays": arrays, "config": config})
+            return [Message(record, message_type=MessageType.EVALUATE, dst_node_id=node)
+                    for node in self.node_of.values()]  # fmt: skip
+
+        def aggregate_evaluate(self, server_round, replies):
+            """The example-weighted means of the nodes' loss and metric: the loss and metric
+            of the whole training set, sum_k n_k L_k / N."""
+            ok = [m for m in replies if not m.has_error()]
+            weights = np.array([m.content["metrics"]["num-examples"] for m in ok], dtype=float)
+            for name in ("loss", "metric"):
+                values = np.array([m.content["metrics"][name] for m in ok])
+                mean = float(np.dot(weights, values) / weights.sum()) if ok else float("nan")
+                setattr(self, f"client_{name}", mean)
+            self.client_metric = loss.metric_from_average(self.client_metric)
+            return None
 
         def configure_train(self, server_round, arrays, config, grid):
             if self.stopped:
@@ -251,6 +274,7 @@ def server_app(
     availability: Any = None,
     history: DistributedHistory | None = None,
     on_finish: Any = None,
+    evaluate_on_clients: bool = False,
     timeout: float = 3600.0,
 ) -> Any:
     """A Flower ``ServerApp`` running FedAvg from ``params`` for ``rounds`` rounds.
@@ -265,7 +289,10 @@ def server_app(
     ``DistributedHistory``: give one to read the run back; times are measured wall-clock
     seconds), whose ``params`` hold the final parameters at the end. ``on_finish(history,
     context)`` is called after the last round (e.g. to save a checkpoint where the
-    deployment's run config says).
+    deployment's run config says). ``evaluate_on_clients=True`` (instead of ``validation``):
+    Flower's federated evaluation, every node evaluating the new model on its own shard each
+    round through the ClientApp's evaluate handler; ``val_loss``/``val_metric`` are then the
+    example-weighted means, which are the training set's loss and metric.
     """
     _flwr()
     from flwr.app import ConfigRecord, Message, MessageType, MetricRecord, RecordDict
@@ -280,6 +307,12 @@ def server_app(
     if server_opt is not None:
         check_stepper("server_opt", server_opt)
     validation = check_validation(model, loss, params, validation)
+    check_flag("evaluate_on_clients", evaluate_on_clients)
+    if evaluate_on_clients and validation is not None:
+        raise ValueError(
+            "give validation=(X_val, y_val) (central evaluation) or evaluate_on_clients=True "
+            "(federated evaluation on the nodes' shards), not both."
+        )
     if availability is None:
         availability = np.ones(n_workers)
     elif not (isinstance(availability, np.ndarray) and availability.shape == (n_workers,)
@@ -291,7 +324,8 @@ def server_app(
     if history is None:
         history = DistributedHistory(metric_name=loss.metric,
                                      higher_is_better=loss.higher_is_better)  # fmt: skip
-    strategy_class = _strategy(fraction, n_workers, seed, server_opt, availability)
+    strategy_class = _strategy(fraction, n_workers, seed, server_opt, availability,
+                               evaluate_on_clients, loss)
     model_bytes = dense_nbytes(params)
     app = ServerApp()
 
@@ -323,8 +357,11 @@ def server_app(
             now = time.perf_counter()
             seconds, started[0] = now - started[0], now
             _record(history, strategy, server_round - 1, seconds, model_bytes, loss)
-            if validation is not None:
-                val_loss, val_metric = evaluate(model, loss, strategy.params, validation)
+            if validation is not None or evaluate_on_clients:
+                val_loss, val_metric = (
+                    (strategy.client_loss, strategy.client_metric) if evaluate_on_clients
+                    else evaluate(model, loss, strategy.params, validation)
+                )  # fmt: skip
                 history.val_loss.append(val_loss)
                 history.val_metric.append(val_metric)
                 if target is not None and loss.reaches(val_metric, target):
@@ -384,6 +421,7 @@ def run_simulation(
     validation: tuple[Any, Any] | None = None,
     target: float | None = None,
     backend_config: dict[str, Any] | None = None,
+    evaluate_on_clients: bool = False,
     **unsupported: Any,
 ) -> DistributedHistory:
     """``dist.fedavg`` on Flower's simulation runtime (Ray): same arguments, same history.
@@ -391,7 +429,9 @@ def run_simulation(
     With the same seed the parameters after every round equal ``dist.fedavg``'s up to
     rounding (see the module doc). Options of ``fedavg`` that Flower cannot honour
     (compression, faults, executor, state, hierarchical) are refused with the reason.
-    ``backend_config`` goes to ``flwr.simulation.run_simulation`` (default: one CPU per client).
+    ``backend_config`` goes to ``flwr.simulation.run_simulation`` (default: one CPU per client);
+    ``evaluate_on_clients``: Flower's federated evaluation instead of ``validation`` (see
+    ``server_app``).
     """
     for name, value in unsupported.items():
         if name not in UNSUPPORTED:
@@ -414,7 +454,7 @@ def run_simulation(
     server = server_app(model, loss, rounds=rounds, n_workers=cluster.n_workers, params=params,
                         fraction=fraction, server_opt=server_opt, validation=validation,
                         target=target, seed=seed, availability=availability,
-                        history=history)  # fmt: skip
+                        history=history, evaluate_on_clients=evaluate_on_clients)  # fmt: skip
     client = client_app(model, loss, cluster, local_opt=local_opt, epochs=epochs,
                         batch_size=batch_size, mu=mu)  # fmt: skip
     config = {"client_resources": {"num_cpus": 1, "num_gpus": 0.0}} if backend_config is None \
