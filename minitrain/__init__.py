@@ -15,8 +15,7 @@ Subsystems are modules, imported on first use: ``mt.losses``, ``mt.optim``, ``mt
 from importlib import import_module
 from typing import Any
 
-# _progress first: fit's progress bar (tqdm.auto) then loads in a notebook without a warning
-from . import _progress, losses  # noqa: F401
+from . import losses, progress  # noqa: F401  (progress: tqdm.auto without a notebook warning)
 from .layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from .train import Callback, EarlyStopping, fit, value_and_grad
 

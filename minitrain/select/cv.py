@@ -36,7 +36,7 @@ from .._types import Params
 from .._validate import as_float_array, check_in_range, check_int, describe
 from ..layers import Sequential
 from ..train import fit
-from . import _edge
+from . import budget as budgets
 from .splitters import KFold, Splitter, StratifiedKFold
 
 __all__ = ["CVResult", "cross_validate"]
@@ -131,7 +131,7 @@ def run_fold(
     params = fit(model, loss, opt, X_train, y_train, **fit_kwargs).params
     if sparsity > 0:
         tune = {**fit_kwargs, "epochs": max(1, fit_kwargs["epochs"] // 2)}
-        params = _edge.prune_and_finetune(model, loss, opt, X_train, y_train, params, sparsity,
+        params = budgets.prune_and_finetune(model, loss, opt, X_train, y_train, params, sparsity,
                                           tune)  # fmt: skip
     seconds = time.perf_counter() - start
     train_metric = loss.metric_value(model.predict(params, X_train), y_train)

@@ -33,7 +33,7 @@ import numpy as np
 
 from .._validate import check_int, describe
 from ..layers import Sequential
-from . import _edge
+from . import budget as budgets
 from .cv import CVResult, cross_validate
 
 __all__ = ["Candidate", "SearchResult", "grid_search", "log_uniform", "random_search"]
@@ -62,7 +62,7 @@ class Candidate:
 
     def fits(self, device: Any, *, training: bool = False) -> bool:
         """True if the bytes fit the device's storage (and training memory its RAM)."""
-        budget = _edge.budget(device)
+        budget = budgets.budget(device)
         return self.bytes <= budget.storage_bytes and (
             not training or self.training_bytes <= budget.ram_bytes
         )
@@ -80,7 +80,7 @@ class SearchResult:
             return list(self.rows)
         rows = [row for row in self.rows if row.fits(within, training=training)]
         if not rows:
-            budget = _edge.budget(within)
+            budget = budgets.budget(within)
             smallest = min(self.rows, key=lambda r: r.bytes)
             raise ValueError(
                 f"no configuration fits {budget.name} (storage {budget.storage_bytes:,} B"
@@ -164,7 +164,7 @@ def _search(
             sparsity=config.get("sparsity", 0.0),
         )  # fmt: skip
         rows_in_batch = batch_size or len(result.folds[0][0])
-        size = _edge.size(model, result.params[0], opt, rows_in_batch)
+        size = budgets.size(model, result.params[0], opt, rows_in_batch)
         rows.append(Candidate(dict(config), result, size.n_params, size.bytes, size.macs,
                               int(size.training_bytes)))  # fmt: skip
     return SearchResult(tuple(rows), rows[0].cv.metric)

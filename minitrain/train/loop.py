@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .._types import Params
 from .._validate import check_choice, check_int, check_stepper
 from ..layers import Sequential, params_dtype
 from ..losses import Loss
+from ..progress import tqdm
 from .callbacks import Callback, TrainingRun
 from .data import (
     Target,

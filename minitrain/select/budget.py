@@ -1,7 +1,10 @@
-"""The one place where ``minitrain.select`` calls the device and compression API.
+"""What a configuration costs a device, for ``minitrain.select``'s search: budgets and sizes.
 
-Device budgets, footprints and pruning come from ``minitrain.compress``; if their names
-change (a device registry, ``macs`` for multiply-adds), this module is the only one to edit.
+``budget(device)`` is a device's storage and RAM (a name of ``compress.DEVICES`` or a device
+object), ``size(model, params, opt, batch_size)`` a trained model's parameters, stored bytes,
+multiply-adds and training memory, ``prune_and_finetune`` the search's sparsity option. They
+are the one place where ``minitrain.select`` calls the device and compression API
+(``minitrain.compress``).
 """
 
 from __future__ import annotations
