@@ -122,3 +122,11 @@ def test_federated_evaluation_through_the_nodes_is_the_training_sets_loss():
     with pytest.raises(ValueError, match="not both"):
         flower.run_simulation(model, loss, cluster, evaluate_on_clients=True,
                               validation=(cluster.X, cluster.y), **job)  # fmt: skip
+
+
+def test_client_app_refuses_what_is_not_a_cluster_or_a_stepper_by_name():
+    model, loss, cluster, _ = digits_job("iid")
+    with pytest.raises(TypeError, match="cluster must be a Cluster"):
+        flower.client_app(model, loss, (cluster.X, cluster.y), local_opt=mt.optim.SGD(lr=0.1))
+    with pytest.raises(TypeError, match="local_opt"):
+        flower.client_app(model, loss, cluster, local_opt="sgd")

@@ -43,6 +43,7 @@ from .._types import Params
 from .._validate import check_int, check_params, check_stepper, describe
 from ..train import check_model_and_loss
 from ._common import check_flag, check_fraction, check_validation, rows_per_step
+from .cluster import Cluster
 from .comm import Uncompressed, dense_nbytes
 from .executors import seed_of
 from .faults import Faults
@@ -124,6 +125,9 @@ def client_app(
     from flwr.app import Message, MetricRecord, RecordDict
     from flwr.clientapp import ClientApp
 
+    check_model_and_loss(model, loss)
+    if not isinstance(cluster, Cluster):
+        raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
     algorithm = FedAvg(local_opt=local_opt, epochs=epochs, batch_size=batch_size, mu=mu)
     config = algorithm.worker_config(model, loss)
     keys = list(model.param_shapes())
