@@ -15,6 +15,11 @@ import numpy as np
 
 CLEAN_HINT = "clean or impute it first, e.g. with minitrain.clean.Imputer"
 
+#: The floating dtypes minitrain computes in. float16 is refused everywhere at the boundary:
+#: its sums overflow above 65504 and keep about three digits, so statistics, losses and
+#: gradients computed in it are wrong without warning. Convert with ``x.astype(np.float32)``.
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def describe(x: Any) -> str:
     """A short description of ``x`` for an error message."""
@@ -50,6 +55,7 @@ def as_float_array(
             else "it must hold numbers; parse or encode the column first"
         )
         raise TypeError(f"{name} must be a floating-point array; got {describe(arr)}: {hint}.")
+    check_float_dtype(name, arr.dtype)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
@@ -64,6 +70,101 @@ def as_float_array(
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); {CLEAN_HINT}.")
     return arr
+
+
+def check_float_dtype(name: str, dtype: Any) -> np.dtype:
+    """Return ``dtype`` if minitrain computes in it (float32 or float64), else raise TypeError.
+
+    The one low-precision policy of the package: float16 (and other floating dtypes) is refused
+    at the public boundary with the conversion to make, never computed in silently.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} has dtype {dtype}; minitrain computes in float32 or float64 (float16 sums "
+            f"overflow above 65504 and keep about 3 significant digits). Convert it first, "
+            f"e.g. {name}.astype(np.float32)."
+        )
+    return dtype
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (``True``/``False``, NumPy's too), else raise TypeError.
+
+    A string such as ``"no"`` or an int passed positionally is truthy in Python; it is refused
+    here instead of being taken as ``True``.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {describe(value)}.")
+    return bool(value)
+
+
+def check_seed(name: str, seed: Any, *, allow_none: bool = False) -> int | None:
+    """Return ``seed`` if it is an int >= 0 (what ``numpy.random.default_rng`` takes), else raise.
+
+    ``allow_none``: ``None`` is accepted where the function documents it (fresh entropy).
+    """
+    if seed is None and allow_none:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral):
+        raise TypeError(f"{name} must be an int >= 0, e.g. {name}=0; got {describe(seed)}.")
+    if seed < 0:
+        raise ValueError(f"{name} must be an int >= 0 (NumPy seeds are non-negative); got {seed}.")
+    return int(seed)
+
+
+def check_keys(name: str, keys: Any, available: Iterable[str] | None = None) -> list[str]:
+    """Return ``keys`` as a list if it is a sequence of distinct strings (each in ``available``).
+
+    A bare string is refused (it would be iterated letter by letter), so is a repeated key
+    (it would count twice) and a key that is not one of ``available``.
+    """
+    if (
+        isinstance(keys, (str, bytes))
+        or not isinstance(keys, Iterable)
+        or isinstance(keys, Mapping)
+    ):
+        raise TypeError(
+            f"{name} must be a list of key names such as ['0.W', '2.W']; got {describe(keys)}."
+        )
+    keys = list(keys)
+    for key in keys:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} must hold key names (str); got {describe(key)} in it.")
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"{name} names {repeated} more than once; list each key once.")
+    if available is not None:
+        options = list(available)
+        unknown = [key for key in keys if key not in options]
+        if unknown:
+            raise ValueError(f"{name} has unknown key(s) {unknown}; the keys are {options}.")
+    return keys
+
+
+def check_instance(name: str, value: Any, kind: type | tuple[type, ...], example: str) -> Any:
+    """Return ``value`` if it is an instance of ``kind``; a class is refused with the call to make.
+
+    ``example``: what a valid value looks like, e.g. ``"mt.clean.Imputer('mean')"``.
+    """
+    if isinstance(value, type):
+        raise TypeError(
+            f"{name} must be an instance such as {example}; got the class {value.__name__} "
+            f"itself: call it, {value.__name__}(...)."
+        )
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be an instance such as {example}; got {describe(value)}.")
+    return value
+
+
+def check_length(name: str, values: Any, length: int, of: str) -> None:
+    """Check that ``values`` has ``length`` entries along its first axis (one per row of ``of``)."""
+    found = np.shape(values)[0] if np.ndim(values) else None
+    if found != length:
+        raise ValueError(
+            f"{name} must have one entry per row of {of} ({length}); got "
+            f"{'a scalar' if found is None else found}."
+        )
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
@@ -147,6 +248,7 @@ def check_params(name: str, params: Any) -> None:
             raise TypeError(
                 f"{name}[{key!r}] must be a floating-point ndarray; got {describe(value)}."
             )
+        check_float_dtype(f"{name}[{key!r}]", value.dtype)
 
 
 def check_same_keys(

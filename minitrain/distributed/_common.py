@@ -1,7 +1,7 @@
 """What the distributed modules share that the training core does not already provide
 (internal).
 
-- checks at the entry points: ``check_flag``, ``check_fraction``, ``check_validation`` (the
+- checks at the entry points: ``check_fraction``, ``check_validation`` (the
   ``(X_val, y_val)`` tuple, checked in the params' dtype by ``minitrain.train``'s check);
 - ``rows_per_step``: B_k = min(B, n_k), the rows of one local step;
 - ``layer_keys``: per layer, its local parameter names -> the model's keys (the stacked
@@ -21,16 +21,11 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from .._types import Params
-from .._validate import check_in_range, describe
+from .._validate import check_in_range
 from ..layers import params_dtype
 from ..train import check_validation as check_dataset_validation
 
 # ----- checks ---------------------------------------------------------------------------------
-
-
-def check_flag(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False; got {describe(value)}.")
 
 
 def check_fraction(fraction: Any) -> float:

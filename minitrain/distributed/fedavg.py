@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_positive, check_stepper
-from ._common import check_flag, check_fraction
+from .._validate import check_flag, check_int, check_positive, check_stepper
+from ._common import check_fraction
 from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run

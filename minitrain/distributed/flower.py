@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_params, check_stepper, describe
+from .._validate import check_flag, check_int, check_params, check_stepper, describe
 from ..train import check_model_and_loss
-from ._common import check_flag, check_fraction, check_validation, rows_per_step
+from ._common import check_fraction, check_validation, rows_per_step
 from .cluster import Cluster
 from .comm import Uncompressed, dense_nbytes
 from .executors import seed_of

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_stepper
-from ._common import check_flag, check_fraction, rows_per_step
+from .._validate import check_flag, check_int, check_stepper
+from ._common import check_fraction, rows_per_step
 from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run
