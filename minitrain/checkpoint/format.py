@@ -155,7 +155,7 @@ def check_meta(name: str, meta: Any) -> dict[str, Any]:
         raise ValueError(f"{name} is nested too deeply or contains itself.") from None
 
 
-def _encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarray]:
+def encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarray]:
     """Validate what ``save`` was given and return the archive's entries."""
     check_params("params", params)
     entries: dict[str, np.ndarray] = {}
@@ -228,7 +228,7 @@ def save(
     the temporary file is removed and an existing checkpoint at ``path`` is left intact.
     """
     path = _check_path(path)
-    entries = _encode(params, state, rng, meta)
+    entries = encode(params, state, rng, meta)
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(
