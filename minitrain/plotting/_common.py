@@ -61,7 +61,16 @@ def new_figure(ncols: int = 1, height: float = 4.6, sharey: bool = False) -> tup
 
 
 def spans_decades(*arrays: np.ndarray, decades: float = DECADES_FOR_LOG) -> bool:
-    """True when every finite value is > 0 and max / min >= 10**decades."""
+    """True when every finite value is > 0 and max / min >= 10**decades.
+
+    arrays: one or more float arrays (NaN and inf are ignored); decades: a number > 0.
+    """
+    if not arrays:
+        raise TypeError("spans_decades needs at least one array of values.")
+    decades = check_positive("decades", decades)
+    arrays = tuple(
+        as_float_array(f"arrays[{i}]", a, allow_nan=True) for i, a in enumerate(arrays)
+    )
     values = np.concatenate([np.ravel(a) for a in arrays])
     values = values[np.isfinite(values)]
     if values.size == 0 or values.min() <= 0:
@@ -73,8 +82,9 @@ def choose_log(name: str, log: bool | None, *arrays: np.ndarray) -> bool:
     """Resolve ``log`` (None = automatic); an explicit log scale needs positive values."""
     if log is None:
         return spans_decades(*arrays)
-    if not isinstance(log, bool):
+    if not isinstance(log, bool | np.bool_):
         raise TypeError(f"log must be True, False or None (automatic); got {describe(log)}.")
+    log = bool(log)
     if log:
         values = np.concatenate([np.ravel(a) for a in arrays])
         values = values[np.isfinite(values)]
