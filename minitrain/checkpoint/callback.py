@@ -69,6 +69,8 @@ def check_template(name: str, template: Any) -> str:
 def check_folder(name: str, path: str) -> Path:
     """The folder of ``path``: it must exist, be a folder, and accept a new file."""
     folder = Path(path).parent
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"{name} {path!r} is a folder; name a file in it, e.g. run.npz.")
     if not folder.exists():
         raise FileNotFoundError(
             f"the folder of {name} {path!r} ({folder}) does not exist; create it first, e.g. "
