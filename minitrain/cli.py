@@ -307,11 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .demo import OPTIMIZERS
 
     parser = argparse.ArgumentParser(
-        prog="minitrain", description="Train and simulate models on edge devices, in NumPy."
+        prog="minitrain",
+        description="Train and simulate models on edge devices, in NumPy.",
+        allow_abbrev=False,  # options are spelled in full: "--node" is not taken as "--nodes"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",
+        allow_abbrev=False,
         help="the whole story: dirty sensor fleet -> cleaning -> federated training -> "
         "pruning and int8 -> a final table and figures",
     )
@@ -336,10 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=folder_path, help="folder for the story's figures (default demo_output/)"
     )
-    lessons = commands.add_parser("lessons", help="list the lessons, or run lesson N")
+    lessons = commands.add_parser(
+        "lessons", allow_abbrev=False, help="list the lessons, or run lesson N"
+    )
     lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")
     plots = commands.add_parser(
-        "plots", help="regenerate the plot gallery and the lessons' figures (the committed PNGs)"
+        "plots",
+        allow_abbrev=False,
+        help="regenerate the plot gallery and the lessons' figures (the committed PNGs)",
     )
     plots.add_argument(
         "--out", type=folder_path, default="plots", help="folder for the PNGs (default plots/)"
@@ -350,7 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="one figure, e.g. gd_vs_rate_bound.png or lesson01_gd_vs_bound.png",
     )
     book = commands.add_parser(
-        "book", help="execute every lesson as a notebook and build the offline course site"
+        "book",
+        allow_abbrev=False,
+        help="execute every lesson as a notebook and build the offline course site",
     )
     book.add_argument(
         "--out", type=folder_path, default="build/book", help="site folder (default build/book/)"
