@@ -66,7 +66,7 @@ def spans_decades(*arrays: np.ndarray, decades: float = DECADES_FOR_LOG) -> bool
     arrays: one or more float arrays (NaN and inf are ignored); decades: a number > 0.
     """
     if not arrays:
-        raise TypeError("spans_decades needs at least one array of values.")
+        raise TypeError("spans_decades(*arrays) needs at least one array in arrays.")
     decades = check_positive("decades", decades)
     arrays = tuple(
         as_float_array(f"arrays[{i}]", a, allow_nan=True) for i, a in enumerate(arrays)
@@ -90,8 +90,8 @@ def choose_log(name: str, log: bool | None, *arrays: np.ndarray) -> bool:
         values = values[np.isfinite(values)]
         if values.size and values.min() <= 0:
             raise ValueError(
-                f"{name} has values <= 0 (minimum {values.min()!r}), which a log scale cannot "
-                "show; pass log=False, or clip them, e.g. np.maximum(values, 1e-16)."
+                f"{name} has values <= 0 (minimum {float(values.min()):g}), which a log scale "
+                "cannot show; pass log=False, or clip them, e.g. np.maximum(values, 1e-16)."
             )
     return log
 
@@ -146,7 +146,7 @@ def check_fraction(name: str, values: np.ndarray) -> np.ndarray:
     if values.min() < 0 or values.max() > 1:
         raise ValueError(
             f"{name} must be fractions in [0, 1] (e.g. 0.93 for 93%); got values from "
-            f"{values.min()!r} to {values.max()!r}."
+            f"{float(values.min()):g} to {float(values.max()):g}."
         )
     return values
 

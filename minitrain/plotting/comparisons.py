@@ -87,7 +87,7 @@ def grouped_bars(
     numbers = np.array([list(series.values()) for series in checked.values()])
     use_log = choose_log("values", log, numbers)
     if not use_log and numbers.min() < 0:
-        raise ValueError(f"values must be >= 0 (bar lengths); got {numbers.min()!r}.")
+        raise ValueError(f"values must be >= 0 (bar lengths); got {float(numbers.min()):g}.")
     n_series = len(checked)
     height = BAR_HEIGHT / n_series
     fig, ax = new_figure(height=max(3.0, 1.8 + 0.32 * len(rows) * n_series))

@@ -135,7 +135,7 @@ def lr_sensitivity(
     """
     lrs = as_float_array("learning_rates", learning_rates, ndim=1)
     if lrs.min() <= 0:
-        raise ValueError(f"learning_rates must be > 0; got minimum {lrs.min()!r}.")
+        raise ValueError(f"learning_rates must be > 0; got minimum {float(lrs.min()):g}.")
     finals = check_curves("final_values", final_values, allow_nan=True)
     for label, values in finals.items():
         if values.shape != lrs.shape:
