@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import struct
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -41,8 +42,11 @@ except ImportError:  # pragma: no cover - depends on the Python build
     LZMAError = zlib.error
 
 #: What reading a damaged archive raises inside zipfile, zlib and numpy's .npy header parser.
-#: (RuntimeError covers an encrypted member, NotImplementedError an unknown compression.)
+#: (RuntimeError covers an encrypted member, NotImplementedError an unknown compression,
+#: SyntaxError and tokenize.TokenError a .npy header that is not a Python literal.)
 DAMAGE = (
+    SyntaxError,
+    tokenize.TokenError,
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     EOFError,
