@@ -614,6 +614,13 @@ def test_every_damaged_or_foreign_file_is_a_checkpoint_error_naming_it(case):
     assert_refused(case)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_refused_without_reading_from_it():
+    pipe = FOLDER / "pipe.npz"
+    os.mkfifo(pipe)  # opening it for reading would wait for a writer forever
+    assert_refused(Case("pipe", load, (pipe,), error=CheckpointError, names=("pipe.npz",)))
+
+
 def test_loading_like_another_model_is_a_checkpoint_error_naming_the_key():
     other = mt.Sequential([mt.Dense(3, 5), mt.Tanh(), mt.Dense(5, 2)])
     assert_refused(Case("like", load, (GOOD, other), error=CheckpointError, names=("'0.W'",)))

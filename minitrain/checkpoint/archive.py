@@ -73,6 +73,8 @@ def read_archive(path: Path, max_bytes: int = MAX_BYTES) -> dict[str, np.ndarray
     FileNotFoundError, IsADirectoryError and PermissionError come from opening the file; every
     problem with its content is a ``CheckpointError``.
     """
+    if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO would block
+        raise CheckpointError(f"{path} is not a regular file (a pipe or a device).")
     with open(path, "rb") as file:
         start = file.read(len(NPY_MAGIC))
         if start.startswith(NPY_MAGIC):
