@@ -48,7 +48,7 @@ SAVE_CASES = [
     Case("save path None", save, (None, PARAMS), error=TypeError, names=("path",)),
     Case("save path bytes", save, (b"x.npz", PARAMS), error=TypeError, names=("path",)),
     Case("save path int", save, (3, PARAMS), error=TypeError, names=("path",)),
-    Case("save path empty", save, ("", PARAMS), error=IsADirectoryError, names=("path",)),
+    Case("save path empty", save, ("", PARAMS), error=ValueError, names=("path", "empty")),
     Case("save path folder", save, (FOLDER, PARAMS), error=IsADirectoryError, names=("path",)),
     Case(
         "save path in missing folder",
@@ -258,6 +258,7 @@ ARGUMENT_CASES = [
     Case("load path None", load, (None,), error=TypeError, names=("path",)),
     Case("load path list", load, ([str(GOOD)],), error=TypeError, names=("path",)),
     Case("load path folder", load, (FOLDER,), error=IsADirectoryError, names=("path",)),
+    Case("load path empty", load, ("",), error=ValueError, names=("path", "empty")),
     Case("load missing file", load, (FOLDER / "absent.npz",), error=FileNotFoundError),
     Case("like string", load, (GOOD, "model"), error=TypeError, names=("like",)),
     Case("like class", load, (GOOD, mt.Sequential), error=TypeError, names=("like",)),

@@ -386,6 +386,8 @@ def _check_path(path: Any) -> Path:
     """``path`` as a Path naming a file (not a folder), or raise naming it."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or pathlib.Path; got {describe(path)}.")
+    if not os.fspath(path):
+        raise ValueError("path is empty; name a file, e.g. 'run.npz'.")
     path = Path(path)
     if not path.name or path.is_dir():
         raise IsADirectoryError(
