@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -110,25 +111,14 @@ def run_lesson(number: int) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``minitrain demo``: the edge story (default) or, with ``--linear``, the first example."""
+    """``minitrain demo``: the edge story (default) or, with ``--linear``, the first example.
+    ``check_options`` has checked the options (and built ``args.settings``) before."""
     if args.linear:
-        if args.out is not None:  # the first example writes no figure: say so, do not ignore it
-            print("minitrain demo: --out names the folder for the story's figures; --linear "
-                  "prints a table and writes no figures, so drop --out",
-                  file=sys.stderr)  # fmt: skip
-            return 2
-        linear_demo(epochs=args.epochs, seed=args.seed)
+        linear_demo(epochs=100 if args.epochs is None else args.epochs, seed=args.seed)
         return 0
     from . import demo  # the subsystems load only for the story
 
-    try:
-        settings = demo.DemoSettings(optimizer=args.optimizer, nodes=args.nodes,
-                                     sparsity=args.sparsity, seed=args.seed, rounds=args.rounds,
-                                     out=args.out or "demo_output")  # fmt: skip
-    except (TypeError, ValueError) as error:  # a bad option: say which, and stop before work
-        print(f"minitrain demo: bad option: {error}", file=sys.stderr)
-        return 2
-    demo.run(settings)
+    demo.run(args.settings)
     return 0
 
 
@@ -172,13 +162,7 @@ def make_book(args: argparse.Namespace) -> int:
     from . import book  # jupytext, nbclient and MathJax only when a book is built
 
     try:
-        numbers = None if args.lessons is None else [int(n) for n in args.lessons.split(",")]
-    except ValueError:
-        print(f"minitrain book: --lessons takes numbers like 1,3; got {args.lessons!r}",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    try:
-        built = book.build(args.out, edition=args.edition, lessons=numbers, fast=args.fast,
+        built = book.build(args.out, edition=args.edition, lessons=args.lessons, fast=args.fast,
                            jobs=args.jobs)  # fmt: skip
     except ImportError as error:
         print(f"minitrain book: {error}", file=sys.stderr)
@@ -187,13 +171,150 @@ def make_book(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----- options: every bad one is a usage message and exit status 2, before any work ------------
+
+
+def _integer(text: str, minimum: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {what}; got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (epochs, jobs)."""
+    return _integer(text, 1, "an integer >= 1")
+
+
+def folder_path(text: str) -> str:
+    """An argparse type: a folder to write into. It may not exist yet, but it may not be a file,
+    nor lie under a file, and the nearest folder that exists must be writable."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder; got an empty string")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder; name a folder")
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path.cwd())
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} lies under the file {str(existing)!r}")
+    try:  # permissions and read-only mounts alike
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot write in {str(existing)!r} ({error.strerror}); choose another folder"
+        ) from None
+    return text
+
+
+def lesson_numbers(text: str) -> list[int]:
+    """An argparse type: distinct lesson numbers separated by commas, e.g. ``1,3``."""
+    try:
+        numbers = [int(n) for n in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--lessons takes numbers like 1,3; got {text!r}"
+        ) from None
+    if len(set(numbers)) != len(numbers):
+        raise argparse.ArgumentTypeError(f"--lessons names a lesson twice: {text!r}")
+    return numbers
+
+
+STORY_OPTIONS = ("optimizer", "nodes", "sparsity", "rounds")  # the story's, not --linear's
+
+
+def _lessons_or_error(parser: argparse.ArgumentParser) -> dict[int, Path]:
+    try:
+        return find_lessons()
+    except FileNotFoundError as error:
+        parser.error(str(error))
+
+
+def _check_demo(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from . import demo
+
+    ignored = [f"--{name}" for name in STORY_OPTIONS if getattr(args, name) is not None]
+    ignored += ["--out"] if args.out is not None else []
+    if args.linear and ignored:
+        parser.error(
+            f"--linear prints a table and writes no figures: {', '.join(ignored)} belong to "
+            "the story; drop them"
+        )
+    if not args.linear and args.epochs is not None:
+        parser.error("argument --epochs: applies only with --linear (the story trains by rounds)")
+    given = {name: getattr(args, name) for name in (*STORY_OPTIONS, "seed")}
+    try:  # the story's ranges live in one place, DemoSettings
+        args.settings = demo.DemoSettings(
+            **{k: v for k, v in given.items() if v is not None}, out=args.out or "demo_output"
+        )
+    except (TypeError, ValueError) as error:
+        name = next((n for n in given if str(error).startswith(n)), None)
+        parser.print_usage(sys.stderr)
+        print(f"minitrain demo: bad option: {error}" + (f" (--{name})" if name else ""),
+              file=sys.stderr)  # fmt: skip
+        raise SystemExit(2) from None
+
+
+def _check_plots(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.only is None:
+        return
+    lesson = LESSON_FIGURE.match(args.only)
+    if lesson is not None:
+        lessons = _lessons_or_error(parser)
+        number = int(lesson.group(1))
+        if number not in lessons:
+            parser.error(
+                f"argument --only: there is no lesson {number}; the lessons are {sorted(lessons)}"
+            )
+        return
+    from .gallery import FIGURES  # matplotlib only when a figure is named
+
+    if args.only not in FIGURES:
+        parser.error(
+            f"argument --only: unknown figure {args.only!r}; the gallery's figures are "
+            f"{', '.join(FIGURES)}, and lessonNN_name.png for a lesson's"
+        )
+
+
+def check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The checks argparse's types cannot make alone (options that exclude each other, lesson
+    numbers that must exist); each failure is the subcommand's usage and exit status 2."""
+    if args.command == "demo":
+        _check_demo(parser, args)
+    elif args.command == "plots":
+        _check_plots(parser, args)
+    elif args.command == "lessons" and args.number is not None:
+        lessons = _lessons_or_error(parser)
+        if args.number not in lessons:
+            parser.error(
+                f"there is no lesson {args.number}; the lessons are {sorted(lessons)} "
+                "(`minitrain lessons` lists them)"
+            )
+    elif args.command == "book" and args.lessons is not None:
+        found = _lessons_or_error(parser)
+        unknown = [n for n in args.lessons if n not in found]
+        if unknown:
+            parser.error(
+                f"argument --lessons: lessons must be numbers among {sorted(found)}; "
+                f"got {unknown}"
+            )
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .demo import OPTIMIZERS
+
     parser = argparse.ArgumentParser(
-        prog="minitrain", description="Train and simulate models on edge devices, in NumPy."
+        prog="minitrain",
+        description="Train and simulate models on edge devices, in NumPy.",
+        allow_abbrev=False,  # options are spelled in full: "--node" is not taken as "--nodes"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",
+        allow_abbrev=False,
         help="the whole story: dirty sensor fleet -> cleaning -> federated training -> "
         "pruning and int8 -> a final table and figures",
     )
@@ -201,55 +322,73 @@ def build_parser() -> argparse.ArgumentParser:
         "--linear", action="store_true", help="the first example instead: y = 2x + 1 by SGD"
     )
     demo.add_argument(
-        "--epochs", type=int, default=100, help="with --linear: training epochs (default 100)"
+        "--epochs", type=positive_int, help="with --linear: training epochs (default 100)"
     )
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default 0)")
     demo.add_argument(
         "--optimizer",
-        default="sgd",
-        help="the stepper each node runs locally: sgd (momentum 0.9), adam, adamw, rmsprop, "
-        "adagrad or gd (default sgd)",
+        help=f"the stepper each node runs locally: {', '.join(OPTIMIZERS)} (default sgd, "
+        "with momentum 0.9)",
     )
-    demo.add_argument("--nodes", type=int, default=8, help="sensor nodes, 3 to 64 (default 8)")
+    demo.add_argument("--nodes", type=int, help="sensor nodes, 3 to 64 (default 8)")
     demo.add_argument(
-        "--sparsity",
-        type=float,
-        default=0.8,
-        help="fraction of the hidden weights to prune, in [0, 1) (default 0.8)",
-    )
-    demo.add_argument("--rounds", type=int, default=30, help="federated rounds (default 30)")
+        "--sparsity", type=float, help="fraction of the hidden weights to prune, in [0, 1) "
+        "(default 0.8)",
+    )  # fmt: skip
+    demo.add_argument("--rounds", type=int, help="federated rounds, >= 1 (default 30)")
     demo.add_argument(
-        "--out", default=None, help="folder for the story's figures (default demo_output/)"
+        "--out", type=folder_path, help="folder for the story's figures (default demo_output/)"
     )
-    lessons = commands.add_parser("lessons", help="list the lessons, or run lesson N")
+    lessons = commands.add_parser(
+        "lessons", allow_abbrev=False, help="list the lessons, or run lesson N"
+    )
     lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")
     plots = commands.add_parser(
-        "plots", help="regenerate the plot gallery and the lessons' figures (the committed PNGs)"
+        "plots",
+        allow_abbrev=False,
+        help="regenerate the plot gallery and the lessons' figures (the committed PNGs)",
     )
-    plots.add_argument("--out", default="plots", help="folder for the PNGs (default plots/)")
+    plots.add_argument(
+        "--out", type=folder_path, default="plots", help="folder for the PNGs (default plots/)"
+    )
     plots.add_argument(
         "--only",
         metavar="NAME",
         help="one figure, e.g. gd_vs_rate_bound.png or lesson01_gd_vs_bound.png",
     )
     book = commands.add_parser(
-        "book", help="execute every lesson as a notebook and build the offline course site"
+        "book",
+        allow_abbrev=False,
+        help="execute every lesson as a notebook and build the offline course site",
     )
-    book.add_argument("--out", default="build/book", help="site folder (default build/book/)")
+    book.add_argument(
+        "--out", type=folder_path, default="build/book", help="site folder (default build/book/)"
+    )
     book.add_argument(
         "--edition",
         choices=("teacher", "student"),
         default="teacher",
         help="teacher: with folded solutions (default); student: exercises and checks only",
     )
-    book.add_argument("--lessons", metavar="N,M", help="only these lessons, e.g. 1,3")
+    book.add_argument(
+        "--lessons", type=lesson_numbers, metavar="N,M", help="only these lessons, e.g. 1,3"
+    )
     book.add_argument("--fast", action="store_true", help="the lessons' quick mode (smaller runs)")
-    book.add_argument("--jobs", type=int, default=1, help="lessons run at once (default 1)")
+    book.add_argument(
+        "--jobs", type=positive_int, default=1, help="lessons run at once (default 1)"
+    )
+    for command in (demo, lessons, plots, book):  # check_options reports through its own usage
+        command.set_defaults(parser=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; return the exit status (2: a bad option, with the usage message)."""
+    try:
+        args = build_parser().parse_args(argv)
+        check_options(args.parser, args)
+    except SystemExit as stop:  # argparse's usage and message are already on stderr
+        return stop.code if isinstance(stop.code, int) else 2
     if args.command == "demo":
         return run_demo(args)
     if args.command == "book":

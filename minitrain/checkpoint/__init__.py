@@ -11,11 +11,12 @@ that loads without pickle, and the ``fit`` callback that writes them.
 """
 
 from .callback import CheckpointCallback
-from .format import FORMAT, FORMAT_VERSION, Checkpoint, CheckpointError, load, save
+from .format import FORMAT, FORMAT_VERSION, MAX_BYTES, Checkpoint, CheckpointError, load, save
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_BYTES",
     "Checkpoint",
     "CheckpointCallback",
     "CheckpointError",

@@ -18,13 +18,17 @@ The file is a plain NumPy .npz archive that loads WITHOUT pickle:
 ``path`` with ``os.replace`` (atomic) and fsyncs the folder, so ``path`` is always either the
 old checkpoint or the new one. ``load`` checks everything (archive integrity via the zip CRC,
 entries, keys, shapes, dtypes, finiteness, format version) before returning anything, and
-raises ``CheckpointError`` for any corrupt, truncated, tampered or foreign file.
+raises ``CheckpointError`` for any corrupt, truncated, tampered or foreign file. Each member's
+.npy header is read and its declared size checked against the member and a cap before its
+data is read (``archive``), so a zip bomb is refused without being unpacked; the generator
+state is checked against the layout of its kind (``generator``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -37,19 +41,16 @@ import numpy as np
 
 from .. import __version__
 from .._types import Params
-from .._validate import check_params, describe
+from .._validate import FLOAT_DTYPES, check_int, check_params, describe
 from ..layers import Sequential
+from .archive import MAX_BYTES, CheckpointError, read_archive
+from .generator import decode_generator, encode_generator
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "CheckpointError", "load", "save"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "MAX_BYTES", "Checkpoint", "CheckpointError", "load", "save"]
 
 FORMAT = "minitrain-checkpoint"
 FORMAT_VERSION = 1
 HEADER = "header"
-BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
-
-
-class CheckpointError(ValueError):
-    """The file is not a valid minitrain checkpoint (corrupt, truncated, tampered or foreign)."""
 
 
 @dataclass
@@ -107,24 +108,54 @@ def _encode_state(node: Any, path: list[str], entries: dict[str, np.ndarray]) ->
     )
 
 
-def _encode_json(value: Any) -> Any:
-    """Generator states hold ints and small integer arrays: arrays become tagged lists."""
-    if isinstance(value, np.ndarray):
-        return {"__array__": str(value.dtype), "data": value.tolist()}
+def _check_meta(where: str, value: Any) -> None:
+    """Refuse what JSON would store as something else (a non-str key, a tuple, a NumPy int)."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} is {value!r}; meta stores finite numbers only.")
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_meta(f"{where}[{i}]", item)
+        return
     if isinstance(value, dict):
-        return {k: _encode_json(v) for k, v in value.items()}
-    return value
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{where} has the key {key!r} ({type(key).__name__}); meta keys must be "
+                    f"strings (JSON would bring it back as the string {json.dumps(str(key))}), "
+                    f"e.g. {str(key)!r}."
+                )
+            _check_meta(f"{where}[{key!r}]", item)
+        return
+    hint = (
+        "use a list (a tuple would come back as a list)"
+        if isinstance(value, tuple)
+        else "convert it, e.g. value.item() for a NumPy number"
+        if isinstance(value, np.generic)
+        else "store it in the state or as a string"
+    )
+    raise TypeError(
+        f"{where} is {describe(value)}; meta must be JSON-serialisable exactly as given: "
+        f"None, bool, int, finite float, str, and lists and dicts (str keys) of them: {hint}."
+    )
 
 
-def _decode_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "__array__" in value:
-            return np.array(value["data"], dtype=np.dtype(value["__array__"]))
-        return {k: _decode_json(v) for k, v in value.items()}
-    return value
+def check_meta(name: str, meta: Any) -> dict[str, Any]:
+    """Return ``meta`` as a new dict if ``save`` can store it exactly as given, else raise."""
+    meta = {} if meta is None else meta
+    if not isinstance(meta, Mapping):
+        raise TypeError(f"{name} must be a dict with str keys or None; got {describe(meta)}.")
+    try:
+        _check_meta(name, dict(meta))
+        return json.loads(json.dumps(dict(meta)))  # a deep copy, equal to what load returns
+    except RecursionError:
+        raise ValueError(f"{name} is nested too deeply or contains itself.") from None
 
 
-def _encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarray]:
+def encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarray]:
     """Validate what ``save`` was given and return the archive's entries."""
     check_params("params", params)
     entries: dict[str, np.ndarray] = {}
@@ -142,25 +173,21 @@ def _encode(params: Any, state: Any, rng: Any, meta: Any) -> dict[str, np.ndarra
         raise TypeError(f"state must be a dict (opt.init(params)) or None; got {describe(state)}.")
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator or None; got {describe(rng)}.")
-    meta = {} if meta is None else meta
-    if not isinstance(meta, Mapping):
-        raise TypeError(f"meta must be a dict or None; got {describe(meta)}.")
+    meta = check_meta("meta", meta)
+    try:
+        encoded_state = None if state is None else _encode_state(state, [], entries)
+    except RecursionError:
+        raise ValueError("state is nested too deeply or contains itself.") from None
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "minitrain_version": __version__,
         "params": layout,
-        "state": None if state is None else _encode_state(state, [], entries),
-        "rng": None if rng is None else _encode_json(rng.bit_generator.state),
-        "meta": dict(meta),
+        "state": encoded_state,
+        "rng": None if rng is None else encode_generator(rng),
+        "meta": meta,
     }
-    try:
-        text = json.dumps(header, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"meta must be JSON-serialisable (str keys; numbers, strings, lists, dicts; finite "
-            f"floats): {error}"
-        ) from None
+    text = json.dumps(header, allow_nan=False)
     entries[HEADER] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return entries
 
@@ -189,12 +216,19 @@ def save(
 ) -> Path:
     """Write a checkpoint atomically to ``path`` (the name is used as given) and return it.
 
+    params: a dict of float32/float64 arrays with str keys (no ``/``), all finite. state: a
+    dict (``opt.init(params)``) of arrays, numbers, strings, None, and lists, tuples and dicts
+    (str keys) of them, or None. rng: a ``numpy.random.Generator`` or None. meta: a dict of
+    what JSON stores exactly: str keys at every level; values None, bool, int, finite float,
+    str, and lists and dicts of them. A non-str key, a tuple or a NumPy scalar in meta is
+    refused (TypeError), not converted, so ``load`` returns exactly the meta that was saved.
+
     Everything is validated before the disk is touched. The archive is written to a temporary
     file next to ``path``, flushed and fsynced, then renamed over ``path``; if anything fails,
     the temporary file is removed and an existing checkpoint at ``path`` is left intact.
     """
-    entries = _encode(params, state, rng, meta)
-    path = Path(path)
+    path = _check_path(path)
+    entries = encode(params, state, rng, meta)
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(
@@ -221,26 +255,15 @@ def save(
 # ----- reading --------------------------------------------------------------------------------
 
 
-def _read_entries(path: Path) -> dict[str, np.ndarray]:
-    """Every entry of the archive, read fully (so zip CRCs are verified), without pickle."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except Exception as error:  # any parse failure means "not a readable .npz"
-        # NumPy's own message suggests loading with pickle, which a checkpoint never needs.
-        reason = "it would need pickle" if "pickle" in str(error) else str(error)
-        raise CheckpointError(
-            f"{path} is not a readable .npz archive ({reason}); it is truncated, corrupt or "
-            "not a minitrain checkpoint."
-        ) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise CheckpointError(f"{path} is a single .npy array, not a checkpoint archive.")
-    try:
-        with archive:
-            return {name: archive[name] for name in archive.files}
-    except Exception as error:  # bad CRC, truncated member, malformed .npy header, ...
-        raise CheckpointError(f"{path} is corrupt or truncated: {error}") from None
+def _parse_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the non-finite number {text}")
+    return value
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"the non-finite constant {name}")
 
 
 def _read_header(path: Path, entries: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -248,13 +271,17 @@ def _read_header(path: Path, entries: dict[str, np.ndarray]) -> dict[str, Any]:
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise CheckpointError(f"{path} has no minitrain header: it is not a minitrain checkpoint.")
     try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        header = json.loads(
+            raw.tobytes().decode("utf-8"),
+            parse_float=_parse_number,
+            parse_constant=_refuse_constant,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # JSONDecodeError too
         raise CheckpointError(f"{path} has an unreadable header: {error}") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a minitrain checkpoint (format {FORMAT!r}).")
     version = header.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if type(version) is not int or version < 1:
         raise CheckpointError(f"{path} has an invalid format version {version!r}.")
     if version > FORMAT_VERSION:
         raise CheckpointError(
@@ -285,8 +312,15 @@ def _decode_params(path: Path, header: dict[str, Any], remaining: dict[str, np.n
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
             raise CheckpointError(f"{path} has a malformed params layout entry {item!r}.")
         key, shape, dtype = item
+        if not key or "/" in key or key in params:
+            raise CheckpointError(f"{path} has an invalid or repeated params key {key!r}.")
         name = f"params/{key}"
         array = _take(path, remaining, name, "f")
+        if array.dtype not in FLOAT_DTYPES:
+            raise CheckpointError(
+                f"{path}: params[{key!r}] is {array.dtype}; minitrain's parameters are float32 "
+                "or float64, so the file is tampered or foreign."
+            )
         if list(array.shape) != shape or str(array.dtype) != dtype:
             raise CheckpointError(
                 f"{path}: params[{key!r}] is {array.dtype} {array.shape} but the header says "
@@ -319,20 +353,6 @@ def _decode_state(path: Path, node: Any, remaining: dict[str, np.ndarray]) -> An
     raise CheckpointError(f"{path} has a malformed state layout entry {node!r}.")
 
 
-def _decode_rng(path: Path, encoded: Any) -> np.random.Generator | None:
-    if encoded is None:
-        return None
-    name = encoded.get("bit_generator") if isinstance(encoded, dict) else None
-    if name not in BIT_GENERATORS:
-        raise CheckpointError(f"{path} names an unknown bit generator {name!r}.")
-    try:
-        bit_generator = getattr(np.random, name)()
-        bit_generator.state = _decode_json(encoded)
-    except (TypeError, ValueError, KeyError) as error:
-        raise CheckpointError(f"{path} has an invalid {name} generator state: {error}") from None
-    return np.random.Generator(bit_generator)
-
-
 def _check_like(path: Path, params: Params, like: Any) -> None:
     if isinstance(like, Sequential):
         shapes, dtypes = like.param_shapes(), {}
@@ -362,28 +382,61 @@ def _check_like(path: Path, params: Params, like: Any) -> None:
             )
 
 
-def load(path: str | os.PathLike, like: Any = None) -> Checkpoint:
+def _check_path(path: Any) -> Path:
+    """``path`` as a Path naming a file (not a folder), or raise naming it."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or pathlib.Path; got {describe(path)}.")
+    if not os.fspath(path):
+        raise ValueError("path is empty; name a file, e.g. 'run.npz'.")
+    path = Path(path)
+    if not path.name or path.is_dir():
+        raise IsADirectoryError(
+            f"path {str(path)!r} is a folder; name a file in it, e.g. {str(path / 'run.npz')!r}."
+        )
+    return path
+
+
+def _check_like_argument(like: Any) -> None:
+    if isinstance(like, Sequential) or like is None:
+        return
+    if isinstance(like, Mapping):
+        check_params("like", like)
+        return
+    raise TypeError(
+        f"like must be params (a dict of arrays), a mt.Sequential or None; got {describe(like)}."
+    )
+
+
+def load(
+    path: str | os.PathLike, like: Any = None, *, max_bytes: int = MAX_BYTES
+) -> Checkpoint:
     """Read and validate a checkpoint written by ``save``; nothing is returned unless all is valid.
 
     Raises ``CheckpointError`` (a ValueError) for a corrupt, truncated, tampered or foreign
     file, and FileNotFoundError if there is no file. With ``like`` (params, or a Sequential),
     the keys and shapes (and, for params, dtypes) must match, naming the first key that does
-    not. No pickle is ever loaded.
+    not. No pickle is ever loaded. ``max_bytes`` caps the total size of the arrays the file
+    declares (checked before any is read or decompressed): a zip bomb is refused, not unpacked.
     """
-    path = Path(path)
-    entries = _read_entries(path)
+    path = _check_path(path)
+    _check_like_argument(like)
+    max_bytes = check_int("max_bytes", max_bytes, minimum=1)
+    entries = read_archive(path, max_bytes)
     header = _read_header(path, entries)
     remaining = {name: array for name, array in entries.items() if name != HEADER}
-    params = _decode_params(path, header, remaining)
-    state = header.get("state")
-    state = None if state is None else _decode_state(path, state, remaining)
+    try:
+        params = _decode_params(path, header, remaining)
+        state = header.get("state")
+        state = None if state is None else _decode_state(path, state, remaining)
+    except RecursionError:
+        raise CheckpointError(f"{path} has a state layout nested too deeply.") from None
     if state is not None and not isinstance(state, dict):
         raise CheckpointError(f"{path}: the state must be a dict.")
     if remaining:
         raise CheckpointError(
             f"{path} does not match its header: unexpected entries {sorted(remaining)}."
         )
-    rng = _decode_rng(path, header.get("rng"))
+    rng = decode_generator(path, header.get("rng"))
     if like is not None:
         _check_like(path, params, like)
     return Checkpoint(

@@ -53,7 +53,14 @@ def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> SavedFigure:
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"path must end in one of {', '.join(FORMATS)}; got {path.name!r}.")
-    dpi = check_int("dpi", dpi, minimum=20)
+    dpi = check_int("dpi", dpi, minimum=20, maximum=1200)  # 1200 dpi: 9000 px wide already
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; name a file such as fig.png.")
+    existing = next((p for p in path.parents if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise NotADirectoryError(
+            f"path {str(path)!r} lies under the file {str(existing)!r}, not a folder."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     return SavedFigure(path)

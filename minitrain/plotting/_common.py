@@ -61,7 +61,16 @@ def new_figure(ncols: int = 1, height: float = 4.6, sharey: bool = False) -> tup
 
 
 def spans_decades(*arrays: np.ndarray, decades: float = DECADES_FOR_LOG) -> bool:
-    """True when every finite value is > 0 and max / min >= 10**decades."""
+    """True when every finite value is > 0 and max / min >= 10**decades.
+
+    arrays: one or more float arrays (NaN and inf are ignored); decades: a number > 0.
+    """
+    if not arrays:
+        raise TypeError("spans_decades(*arrays) needs at least one array in arrays.")
+    decades = check_positive("decades", decades)
+    arrays = tuple(
+        as_float_array(f"arrays[{i}]", a, allow_nan=True) for i, a in enumerate(arrays)
+    )
     values = np.concatenate([np.ravel(a) for a in arrays])
     values = values[np.isfinite(values)]
     if values.size == 0 or values.min() <= 0:
@@ -73,15 +82,16 @@ def choose_log(name: str, log: bool | None, *arrays: np.ndarray) -> bool:
     """Resolve ``log`` (None = automatic); an explicit log scale needs positive values."""
     if log is None:
         return spans_decades(*arrays)
-    if not isinstance(log, bool):
+    if not isinstance(log, bool | np.bool_):
         raise TypeError(f"log must be True, False or None (automatic); got {describe(log)}.")
+    log = bool(log)
     if log:
         values = np.concatenate([np.ravel(a) for a in arrays])
         values = values[np.isfinite(values)]
         if values.size and values.min() <= 0:
             raise ValueError(
-                f"{name} has values <= 0 (minimum {values.min()!r}), which a log scale cannot "
-                "show; pass log=False, or clip them, e.g. np.maximum(values, 1e-16)."
+                f"{name} has values <= 0 (minimum {float(values.min()):g}), which a log scale "
+                "cannot show; pass log=False, or clip them, e.g. np.maximum(values, 1e-16)."
             )
     return log
 
@@ -136,7 +146,7 @@ def check_fraction(name: str, values: np.ndarray) -> np.ndarray:
     if values.min() < 0 or values.max() > 1:
         raise ValueError(
             f"{name} must be fractions in [0, 1] (e.g. 0.93 for 93%); got values from "
-            f"{values.min()!r} to {values.max()!r}."
+            f"{float(values.min()):g} to {float(values.max()):g}."
         )
     return values
 

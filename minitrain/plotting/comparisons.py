@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, FuncFormatter
 
-from .._validate import as_float_array, describe
+from .._validate import as_float_array, check_flag, check_int, describe
 from ._common import (
     check_named,
     check_text,
@@ -70,6 +70,14 @@ def grouped_bars(
     label) draws a dashed vertical line, e.g. a noise floor no variant can beat.
     """
     checked = _check_groups(values)
+    value_format = check_text("value_format", value_format)
+    try:
+        value_format.format(1.5)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise ValueError(
+            f"value_format {value_format!r} cannot format a number ({error}); use e.g. "
+            "'{:.3g}'."
+        ) from None
     if reference is not None:
         if not (isinstance(reference, tuple) and len(reference) == 2):
             raise TypeError(f"reference must be a pair (value, label); got {describe(reference)}.")
@@ -79,7 +87,7 @@ def grouped_bars(
     numbers = np.array([list(series.values()) for series in checked.values()])
     use_log = choose_log("values", log, numbers)
     if not use_log and numbers.min() < 0:
-        raise ValueError(f"values must be >= 0 (bar lengths); got {numbers.min()!r}.")
+        raise ValueError(f"values must be >= 0 (bar lengths); got {float(numbers.min()):g}.")
     n_series = len(checked)
     height = BAR_HEIGHT / n_series
     fig, ax = new_figure(height=max(3.0, 1.8 + 0.32 * len(rows) * n_series))
@@ -133,6 +141,8 @@ def resource_curves(
     """
     measured = check_xy("curves", curves)
     predicted = {} if formula is None else check_xy("formula", formula)
+    markers = check_flag("markers", markers)
+    x_unit = None if x_unit is None else check_text("x_unit", x_unit)
     everything = [*measured.values(), *predicted.values()]
     use_log_x = choose_log("the x values", log_x, *(x for x, _ in everything))
     use_log_y = choose_log("the y values", log_y, *(y for _, y in everything))
@@ -160,7 +170,7 @@ def resource_curves(
         ax.yaxis.set_major_formatter(plain)
         ax.yaxis.set_minor_formatter(plain)
     if x_unit is not None:
-        ax.xaxis.set_major_formatter(EngFormatter(unit=check_text("x_unit", x_unit)))
+        ax.xaxis.set_major_formatter(EngFormatter(unit=x_unit))
     finish(ax, title=title, xlabel=xlabel, ylabel=ylabel, log_x=use_log_x, log_y=use_log_y)
     return fig
 
@@ -173,6 +183,7 @@ def legend_below(fig: Figure, *, columns: int = 1) -> Figure:
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure; got {describe(fig)}.")
+    columns = check_int("columns", columns, minimum=1, maximum=10)
     for ax in fig.axes:
         old = ax.get_legend()
         if old is None:
@@ -205,7 +216,9 @@ def _check_tasks(tasks: Any) -> dict[str, list[tuple[float, float, str, str]]]:
                 raise ValueError(
                     f"a task of tasks[{row!r}] ends ({end}) before it starts ({start})."
                 )
-            parsed.append((float(start), float(end), str(item[2]), str(item[3])))
+            kind = check_text(f"the kind of a task of tasks[{row!r}]", item[2])
+            text = check_text(f"the text of a task of tasks[{row!r}]", item[3])
+            parsed.append((float(start), float(end), kind, text))
         checked[row] = parsed
     return checked
 

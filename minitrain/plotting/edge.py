@@ -161,7 +161,9 @@ def accuracy_vs_bytes(
     checked = check_xy("points", points)
     for label, (size, accuracy) in checked.items():
         if size.min() <= 0:
-            raise ValueError(f"points[{label!r}] sizes must be > 0 bytes; got {size.min()!r}.")
+            raise ValueError(
+                f"points[{label!r}] sizes must be > 0 bytes; got {float(size.min()):g}."
+            )
         check_fraction(f"points[{label!r}] accuracies", accuracy)
     limits = {}
     if budgets is not None:

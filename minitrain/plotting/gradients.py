@@ -71,7 +71,7 @@ def gradient_errors(
     checked = check_curves("errors", errors)
     for label, values in checked.items():
         if values.min() < 0:
-            raise ValueError(f"errors[{label!r}] must be >= 0; got {values.min()!r}.")
+            raise ValueError(f"errors[{label!r}] must be >= 0; got {float(values.min()):g}.")
     tol = None if tolerance is None else check_positive("tolerance", tolerance)
     fig, ax = new_figure()
     shown = set()

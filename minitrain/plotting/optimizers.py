@@ -26,6 +26,8 @@ def _check_limits(name: str, limits: Any) -> tuple[float, float]:
 
 
 def _check_point(name: str, point: Any) -> tuple[float, float]:
+    if not isinstance(point, tuple | list | np.ndarray):
+        raise TypeError(f"{name} must be a point (x1, x2); got {describe(point)}.")
     values = as_float_array(name, list(point) if isinstance(point, tuple) else point, ndim=1)
     if values.shape != (2,):
         raise ValueError(f"{name} must be a point (x1, x2); got shape {values.shape}.")
@@ -64,10 +66,11 @@ def trajectories_on_contours(
             )
         paths[label] = path
     x_range, y_range = _check_limits("xlim", xlim), _check_limits("ylim", ylim)
-    levels = check_int("levels", levels, minimum=2)
-    resolution = check_int("resolution", resolution, minimum=10)
+    star = None if minimum is None else _check_point("minimum", minimum)
+    levels = check_int("levels", levels, minimum=2, maximum=200)
+    resolution = check_int("resolution", resolution, minimum=10, maximum=2000)  # 4e6 points
     gx, gy = np.meshgrid(np.linspace(*x_range, resolution), np.linspace(*y_range, resolution))
-    values = as_float_array("f(x1, x2)", np.asarray(f(gx, gy), dtype=float), ndim=2)
+    values = as_float_array("f(x1, x2)", f(gx, gy), ndim=2)
     if values.shape != gx.shape:
         raise ValueError(
             f"f must return an array shaped like its inputs {gx.shape}; got {values.shape}."
@@ -95,8 +98,8 @@ def trajectories_on_contours(
         ax.plot(*path[-1], "o", color=line.get_color(), markersize=6, markeredgecolor="k", zorder=4)
     starts = np.unique(np.array([p[0] for p in paths.values()]), axis=0)
     ax.plot(starts[:, 0], starts[:, 1], "s", color="k", markersize=7, label="start")
-    if minimum is not None:
-        mx, my = _check_point("minimum", minimum)
+    if star is not None:
+        mx, my = star
         ax.plot(  # under the paths, so end points that reach it stay visible on top
             mx,
             my,
@@ -132,7 +135,7 @@ def lr_sensitivity(
     """
     lrs = as_float_array("learning_rates", learning_rates, ndim=1)
     if lrs.min() <= 0:
-        raise ValueError(f"learning_rates must be > 0; got minimum {lrs.min()!r}.")
+        raise ValueError(f"learning_rates must be > 0; got minimum {float(lrs.min()):g}.")
     finals = check_curves("final_values", final_values, allow_nan=True)
     for label, values in finals.items():
         if values.shape != lrs.shape:

@@ -12,21 +12,33 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._validate import as_float_array, describe
-from ._common import check_curves, check_named, choose_log, finish, new_figure, styled
+from ._common import (
+    check_curves,
+    check_named,
+    check_text,
+    choose_log,
+    finish,
+    new_figure,
+    styled,
+)
 
 LOSS_LABEL = "loss (mean over samples)"
 
 
-def _history_series(label: str, history: Any, field: str) -> list[float]:
+def _history_series(label: str, history: Any, field: str) -> np.ndarray | None:
+    """``history.loss`` or ``history.val_loss`` (a History or its ``as_dict()``) as an array;
+    None for a ``val_loss`` that is absent or empty (a run without validation data)."""
     value = (
-        history.get(field, []) if isinstance(history, Mapping) else getattr(history, field, None)
+        history.get(field) if isinstance(history, Mapping) else getattr(history, field, None)
     )
+    if field == "val_loss" and (value is None or (isinstance(value, list | tuple) and not value)):
+        return None
     if value is None:
         raise TypeError(
             f"histories[{label!r}] must be a History (from mt.fit) or a dict with a 'loss' "
             f"list; got {describe(history)}."
         )
-    return list(value)
+    return as_float_array(f"histories[{label!r}].{field}", value, ndim=1)
 
 
 @styled
@@ -46,12 +58,8 @@ def loss_curves(
     """
     series = {}
     for label, history in check_named("histories", histories).items():
-        loss = as_float_array(
-            f"histories[{label!r}].loss", _history_series(label, history, "loss"), ndim=1
-        )
-        val = _history_series(label, history, "val_loss")
-        val = as_float_array(f"histories[{label!r}].val_loss", val, ndim=1) if val else None
-        series[label] = (loss, val)
+        loss = _history_series(label, history, "loss")
+        series[label] = (loss, _history_series(label, history, "val_loss"))
     arrays = [a for pair in series.values() for a in pair if a is not None]
     use_log = choose_log("the losses", log, *arrays)
     fig, ax = new_figure()
@@ -100,6 +108,7 @@ def convergence(
     two decades; a linear rate then shows as a straight line.
     """
     checked = check_curves("curves", curves)
+    bound_label = check_text("bound_label", bound_label)
     if bound is not None and isinstance(bound, Mapping):
         unknown = [k for k in bound if k not in checked]
         if unknown:
