@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import describe
+from .._validate import check_instance, check_int, describe
 from ..layers import Sequential, params_dtype
 from ..losses import Loss
 
@@ -23,13 +23,10 @@ Target = Any  # an ndarray, or a tuple of ndarrays indexed by the same rows
 
 
 def check_model_and_loss(model: Any, loss: Any) -> None:
-    """Check that ``model`` is a ``Sequential`` and ``loss`` a minitrain loss."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
-    if not isinstance(loss, Loss):
-        raise TypeError(
-            f"loss must be a minitrain loss such as mt.losses.MSE(); got {describe(loss)}."
-        )
+    """Check that ``model`` is a ``Sequential`` and ``loss`` a minitrain loss (instances: a
+    class is refused with the call to make)."""
+    check_instance("model", model, Sequential, "mt.Sequential([mt.Dense(4, 1)])")
+    check_instance("loss", loss, Loss, "mt.losses.MSE()")
 
 
 def check_dataset(
@@ -108,6 +105,14 @@ def epoch_batches(n: int, batch_size: int | None, rng: np.random.Generator) -> l
     local epochs draw theirs one after another from its generator, and a synchronous worker's
     minibatch is the first of them.
     """
+    if not (
+        type(n) is int and n >= 1 and isinstance(rng, np.random.Generator)
+        and (batch_size is None or (type(batch_size) is int and batch_size >= 1))
+    ):  # fmt: skip
+        check_int("n", n, minimum=1)
+        if batch_size is not None:
+            check_int("batch_size", batch_size, minimum=1)
+        check_instance("rng", rng, np.random.Generator, "np.random.default_rng(0)")
     if batch_size is None or batch_size >= n:
         return [slice(None)]
     order = rng.permutation(n)
