@@ -21,7 +21,14 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
-from ._validate import check_dtype, check_in_range, check_instance, check_int, check_positive
+from ._validate import (
+    check_dtype,
+    check_flag,
+    check_in_range,
+    check_instance,
+    check_int,
+    check_positive,
+)
 from .layers import Sequential
 
 __all__ = [
@@ -145,6 +152,7 @@ def regression_problems(
     and cast to ``dtype`` once.
     """
     dtype = check_dtype("dtype", dtype)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     D = check_int("n_features", draw(_strategy(n_features)), minimum=1)
     N = check_int("n_samples", draw(_strategy(n_samples)), minimum=1)
     if N < D:
