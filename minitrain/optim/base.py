@@ -82,6 +82,19 @@ def check_grads(params: Any, grads: Any) -> None:
             )
 
 
+def _slots_match(params: Params, slots: list[Any]) -> bool:
+    """Whether every slot is keyed like params with ndarrays of their shapes and dtypes."""
+    keys = params.keys()
+    if not all(slot.keys() == keys for slot in slots):
+        return False
+    for key, p in params.items():
+        for slot in slots:
+            s = slot[key]
+            if type(s) is not np.ndarray or s.shape != p.shape or s.dtype != p.dtype:
+                return False
+    return True
+
+
 class Stepper:
     """What every stepper shares: ``init``, ``step`` and their checks.
 
@@ -138,13 +151,11 @@ class Stepper:
         names = tuple(self.slots())
         try:
             step = state["step"]
+            slots = [state[n] for n in names]
             if (
                 type(step) is int and step >= 0
-                and all(state[n].keys() == params.keys() and all(
-                    type(s) is np.ndarray and s.shape == p.shape and s.dtype == p.dtype
-                    for p, s in zip(params.values(), map(state[n].__getitem__, params))
-                ) for n in names)
-                and sum(isinstance(v, Mapping) for v in state.values()) == len(names)
+                and sum(type(v) is dict for v in state.values()) == len(names)
+                and _slots_match(params, slots)
             ):  # fmt: skip
                 return
         except (AttributeError, KeyError, TypeError):
