@@ -88,6 +88,8 @@ def _slots_match(params: Params, slots: list[Any]) -> bool:
     if not all(slot.keys() == keys for slot in slots):
         return False
     for key, p in params.items():
+        if type(p) is not np.ndarray:
+            return False
         for slot in slots:
             s = slot[key]
             if type(s) is not np.ndarray or s.shape != p.shape or s.dtype != p.dtype:
@@ -149,23 +151,24 @@ class Stepper:
         run only to say what is wrong.
         """
         names = tuple(self.slots())
-        try:
-            step = state["step"]
-            slots = [state[n] for n in names]
+        if (
+            type(state) is dict and type(params) is dict
+            and all(type(state.get(n)) is dict for n in names)
+        ):  # fmt: skip
+            step = state.get("step")
             if (
                 type(step) is int and step >= 0
                 and sum(type(v) is dict for v in state.values()) == len(names)
-                and _slots_match(params, slots)
+                and _slots_match(params, [state[n] for n in names])
             ):  # fmt: skip
                 return
-        except (AttributeError, KeyError, TypeError):
-            pass
         self._explain_state(params, state, name, names)
 
     def _explain_state(self, params: Params, state: Any, name: str, names: tuple) -> None:
         """Raise the error that says what is wrong with ``state``, if anything is (the cheap
         pass of ``check_state`` also sends here a valid state it does not recognise at once:
         a NumPy int ``step``, say)."""
+        check_params("params", params)
         made_by = f"{name} must come from {type(self).__name__}.init(params)"
         if not isinstance(state, Mapping):
             raise TypeError(f"{made_by}, a dict; got {describe(state)}.")

@@ -45,6 +45,7 @@ def check_dataset(
     ``loss.check_target`` accepts for outputs of shape (N, n_out) in X's dtype. Each array is
     scanned once.
     """
+    check_model_and_loss(model, loss)
     x_name, y_name = names
     X = model.check_input(X, x_name, dtype)
     if isinstance(y, list):
@@ -76,6 +77,7 @@ def check_data(
     names: tuple[str, str] = ("X", "y"),
 ) -> tuple[np.ndarray, Target]:
     """Check params against the model, then (X, y) as ``check_dataset`` does in their dtype."""
+    check_model_and_loss(model, loss)
     model.check_params(params)
     return check_dataset(model, loss, X, y, names, dtype=params_dtype(params))
 
