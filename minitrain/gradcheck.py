@@ -181,6 +181,11 @@ def gradcheck(
     eps = check_positive("eps", eps)
     tiny = check_positive("tiny", tiny)
     chosen = list(params) if keys is None else check_keys("keys", keys, params)
+    if not chosen:  # an empty check would pass whatever backprop computes
+        raise ValueError(
+            "keys is empty (or the model has no parameters): nothing would be checked; name "
+            "at least one parameter, or pass keys=None for all of them."
+        )
     if max_entries is not None:
         max_entries = check_int("max_entries", max_entries, minimum=1)
     seed = check_seed("seed", seed)

@@ -532,6 +532,19 @@ TRAIN = [
         names=("y",),
     ),
     Case(
+        "value_and_grad y a tuple for MSE",
+        mt.value_and_grad,
+        (
+            mt.Sequential([mt.Dense(2, 2)]),
+            MSE,
+            {"0.W": np.eye(2), "0.b": np.zeros(2)},
+            X[:2, :2],
+            (Y[:2, 0], Y[:2, 1]),
+        ),
+        error=TypeError,
+        names=("y", "tuple", "one target array"),
+    ),
+    Case(
         "value_and_grad X None",
         mt.value_and_grad,
         (MODEL, MSE, P, None, Y),
@@ -556,6 +569,12 @@ TRAIN = [
     ),
     fit_case(
         "callback class", TypeError, ("callbacks[0]", "call it"), callbacks=[mt.EarlyStopping]
+    ),
+    fit_case(
+        "callbacks a generator",
+        TypeError,
+        ("callbacks", "generator"),
+        callbacks=(callback for callback in [mt.EarlyStopping()]),
     ),
     fit_case("callback an int", TypeError, ("callbacks[0]", "on_train_begin"), callbacks=[1]),
     fit_case("validation a list", TypeError, ("validation",), validation=[X, Y]),
@@ -862,6 +881,21 @@ GRADCHECK = [
         {"max_entries": 2, "seed": -1},
         ValueError,
         ("seed",),
+    ),
+    Case(
+        "gradcheck of no keys",
+        gradcheck,
+        (MODEL, MSE, P, X, Y),
+        {"keys": []},
+        ValueError,
+        ("keys", "nothing would be checked"),
+    ),
+    Case(
+        "gradcheck of a model without parameters",
+        gradcheck,
+        (mt.Sequential([mt.ReLU()]), MSE, {}, X[:, :2], Y),
+        error=ValueError,
+        names=("no parameters",),
     ),
     Case(
         "gradcheck max_entries 0",

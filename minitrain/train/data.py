@@ -60,12 +60,18 @@ def check_dataset(
             )
     shape = (len(X), model.n_out if model.n_out is not None else X.shape[1])
     try:
-        return X, loss.check_target(y, shape, X.dtype, name=y_name)
+        target = loss.check_target(y, shape, X.dtype, name=y_name)
     except (TypeError, ValueError) as error:  # say what the target was checked against
         raise type(error)(
             f"{y_name} is not a valid target for {loss!r} with model outputs of shape "
             f"{shape} ({X.dtype}): {error}"
         ) from None
+    if isinstance(y, tuple) and not isinstance(target, tuple):  # stacked into one array
+        raise TypeError(
+            f"{y_name} is a tuple of {len(y)} arrays but {loss!r} takes one target array; "
+            f"pass the array itself (a tuple is for losses such as Distillation)."
+        )
+    return X, target
 
 
 def check_data(
