@@ -216,13 +216,21 @@ def check_int(
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise listing them."""
     options = tuple(choices)
-    if value not in options:
+    if not isinstance(value, str) or value not in options:  # an array would compare elementwise
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
     return value
 
 
 def check_stepper(name: str, opt: Any) -> Any:
-    """Return ``opt`` if it is a stepper (callable ``init`` and ``step``), else raise TypeError."""
+    """Return ``opt`` if it is a stepper (callable ``init`` and ``step``), else raise TypeError.
+
+    A stepper class (``mt.optim.Adam`` rather than ``mt.optim.Adam()``) is refused: call it.
+    """
+    if isinstance(opt, type):
+        raise TypeError(
+            f"{name} must be a stepper instance such as mt.optim.Adam(lr=1e-3); got the class "
+            f"{opt.__name__} itself: call it, {opt.__name__}(...)."
+        )
     if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
         raise TypeError(
             f"{name} must be a stepper with init(params) and step(params, grads, state), such as "
@@ -271,3 +279,24 @@ def check_same_keys(
                 raise ValueError(
                     f"{name}[{key!r}] has shape {shape} but the params have {np.shape(ref)}."
                 )
+
+
+def check_dtype(name: str, dtype: Any) -> np.dtype:
+    """Return a dtype *argument* (``model.init(seed, dtype=...)``) as the ``np.dtype`` it names,
+    if minitrain computes in it (float32 or float64), else raise TypeError.
+
+    ``None``, names NumPy does not understand and every other dtype (float16 included, see
+    ``FLOAT_DTYPES``) are refused with the two dtypes to choose from.
+    """
+    try:
+        resolved = None if dtype is None or isinstance(dtype, bool) else np.dtype(dtype)
+    except (TypeError, ValueError):
+        resolved = None
+    if resolved is None or resolved not in FLOAT_DTYPES:
+        got = f"dtype {resolved}" if resolved is not None else describe(dtype)
+        low = " (float16 sums overflow above 65504 and keep about 3 significant digits)"
+        raise TypeError(
+            f"{name} must be np.float32 or np.float64, the dtypes minitrain computes in; got "
+            f"{got}{low if resolved == np.float16 else ''}."
+        )
+    return resolved

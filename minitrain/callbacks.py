@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validate import check_choice
 from .train import Callback, TrainingRun
 
 
@@ -25,9 +26,7 @@ class KeepBest(Callback):
     """
 
     def __init__(self, monitor: str = "val_loss") -> None:
-        if monitor not in ("val_loss", "loss"):
-            raise ValueError(f"monitor must be 'val_loss' or 'loss'; got {monitor!r}.")
-        self.monitor = monitor
+        self.monitor = check_choice("monitor", monitor, ("val_loss", "loss"))
 
     def on_train_begin(self, run: TrainingRun) -> None:
         self.best = np.inf

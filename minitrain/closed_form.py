@@ -11,13 +11,22 @@ describes that run. Shapes: X (N, D); y (N,) or (N, K); M = y.size = N K.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._types import Params
-from ._validate import as_float_array, check_int, check_positive
+from ._validate import (
+    as_float_array,
+    check_flag,
+    check_instance,
+    check_int,
+    check_params,
+    check_positive,
+    store_checked,
+)
 
 
 @dataclass(frozen=True)
@@ -31,13 +40,40 @@ class LinearSolution:
     coef: np.ndarray
     intercept: np.ndarray
 
+    def __post_init__(self) -> None:
+        coef = as_float_array("coef", self.coef, ndim=(1, 2))
+        intercept = as_float_array("intercept", self.intercept, ndim=coef.ndim - 1)
+        if intercept.shape != coef.shape[1:]:
+            raise ValueError(
+                f"intercept must have shape {coef.shape[1:]} for coef of shape {coef.shape}; "
+                f"got {intercept.shape}."
+            )
+        if intercept.dtype != coef.dtype:
+            raise TypeError(
+                f"intercept has dtype {intercept.dtype} but coef has {coef.dtype}; give both "
+                "one dtype."
+            )
+        store_checked(self, coef=coef, intercept=intercept)
+
     def predict(self, X: Any) -> np.ndarray:
-        """``X coef + intercept``: (N, D) -> (N,) or (N, K)."""
+        """``X coef + intercept``: (N, D) -> (N,) or (N, K), in the solution's dtype."""
         X = as_float_array("X", X, ndim=2)
+        if X.shape[1] != self.coef.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} columns but the solution has {self.coef.shape[0]} "
+                "coefficients per output; pass the features it was solved on."
+            )
+        if X.dtype != self.coef.dtype:
+            raise TypeError(
+                f"X has dtype {X.dtype} but the solution {self.coef.dtype}; minitrain does not "
+                f"cast silently: convert it, e.g. X.astype(np.{self.coef.dtype})."
+            )
         return X @ self.coef + self.intercept
 
     def as_params(self, layer: int = 0) -> Params:
-        """The solution as the parameters of ``Sequential([Dense(D, K)])``: W (D, K), b (K,)."""
+        """The solution as the parameters of ``Sequential([Dense(D, K)])``: W (D, K), b (K,),
+        keyed ``"<layer>.W"`` and ``"<layer>.b"`` (``layer``: the Dense layer's index, >= 0)."""
+        layer = check_int("layer", layer, minimum=0)
         D = self.coef.shape[0]
         return {f"{layer}.W": self.coef.reshape(D, -1), f"{layer}.b": self.intercept.reshape(-1)}
 
@@ -81,6 +117,7 @@ def ols(X: Any, y: Any, fit_intercept: bool = True) -> LinearSolution:
     Without ``fit_intercept``, b = 0 and X, y are used uncentred.
     """
     X, y = _check_xy(X, y)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     Xc, yc, x_mean, y_mean = _centre(X, y, fit_intercept)
     coef = np.linalg.lstsq(Xc, yc, rcond=None)[0]
     return _solution(coef, x_mean, y_mean)
@@ -102,9 +139,10 @@ def ridge(X: Any, y: Any, alpha: float, fit_intercept: bool = True) -> LinearSol
     """
     X, y = _check_xy(X, y)
     alpha = check_positive("alpha", alpha, allow_zero=True)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     Xc, yc, x_mean, y_mean = _centre(X, y, fit_intercept)
     D = X.shape[1]
-    penalty_rows = np.sqrt(alpha * y.size) * np.eye(D, dtype=X.dtype)
+    penalty_rows = math.sqrt(alpha * y.size) * np.eye(D, dtype=X.dtype)  # a float: X's dtype
     stacked_X = np.concatenate([Xc, penalty_rows])
     stacked_y = np.concatenate([yc, np.zeros((D, *y.shape[1:]), dtype=y.dtype)])
     coef = np.linalg.lstsq(stacked_X, stacked_y, rcond=None)[0]
@@ -147,6 +185,7 @@ def gd_rate(X: Any, fit_intercept: bool = True, alpha: float = 0.0, n_targets: i
     The eigenvalues are computed in float64 whatever the dtype of X.
     """
     X = as_float_array("X", X, ndim=2).astype(np.float64)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     alpha = check_positive("alpha", alpha, allow_zero=True)
     n_targets = check_int("n_targets", n_targets, minimum=1)
     N, D = X.shape
@@ -155,6 +194,11 @@ def gd_rate(X: Any, fit_intercept: bool = True, alpha: float = 0.0, n_targets: i
     H = (2.0 / (N * n_targets)) * (A.T @ A) + 2.0 * alpha * np.diag(penalised)
     eigenvalues = np.linalg.eigvalsh(H)
     L, mu = float(eigenvalues[-1]), max(float(eigenvalues[0]), 0.0)
+    if not L > 0:
+        raise ValueError(
+            "X is all zeros and alpha is 0, so the objective is flat (every eigenvalue of H is "
+            "0) and gradient descent has no rate; pass features that vary, or fit_intercept=True."
+        )
     kappa = L / mu if mu > 0 else np.inf
     return GDRate(
         L=L,
@@ -180,6 +224,28 @@ def gd_trajectory_bound(initial_error: float, factor: float, steps: int) -> np.n
 
 
 def parameter_error(params: Params, solution: LinearSolution, layer: int = 0) -> float:
-    """Euclidean distance ``||theta - theta*||`` between a Dense layer's (W, b) and a solution."""
+    """Euclidean distance ``||theta - theta*||`` between a Dense layer's (W, b) and a solution.
+
+    ``params`` must hold that layer's ``"<layer>.W"`` and ``"<layer>.b"`` with the solution's
+    shapes and dtype (other keys are ignored).
+    """
+    check_params("params", params)
+    check_instance("solution", solution, LinearSolution, "mt.closed_form.ols(X, y)")
     target = solution.as_params(layer)
+    for key, value in target.items():
+        if key not in params:
+            raise ValueError(
+                f"params has no key {key!r} (layer {layer}'s); it has {list(params)}: pass "
+                "layer= the index of the Dense layer to compare."
+            )
+        if params[key].shape != value.shape:
+            raise ValueError(
+                f"params[{key!r}] has shape {params[key].shape} but the solution's is "
+                f"{value.shape}."
+            )
+        if params[key].dtype != value.dtype:
+            raise TypeError(
+                f"params[{key!r}] has dtype {params[key].dtype} but the solution "
+                f"{value.dtype}; minitrain does not cast silently: solve in the params' dtype."
+            )
     return float(np.sqrt(sum(np.sum((params[k] - target[k]) ** 2) for k in target)))

@@ -23,12 +23,20 @@ gives err <~ 1e-10 |f| / (1e-3 |f|) = 1e-7, while a gradient that is wrong by mo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from ._types import Params
-from ._validate import as_float_array, check_int, check_positive
+from ._validate import (
+    as_float_array,
+    check_int,
+    check_keys,
+    check_positive,
+    check_seed,
+    describe,
+)
 from .layers import Sequential
 from .losses import Loss
 from .train import backprop, check_data, check_model_and_loss
@@ -44,6 +52,25 @@ FLOAT32_REFUSAL = (
 def _require_float64(name: str, x: np.ndarray) -> None:
     if x.dtype != np.float64:
         raise TypeError(f"{name} has dtype {x.dtype}; {FLOAT32_REFUSAL}")
+
+
+def _check_function(f: Any, x: np.ndarray) -> float:
+    """Check that ``f`` is a function and ``f(x)`` a finite real number; return it."""
+    if isinstance(f, type) or not callable(f):
+        raise TypeError(
+            f"f must be a function of one array returning a number, such as "
+            f"lambda p: loss(p, target); got {describe(f)}."
+        )
+    value = f(x.copy())
+    scalar = isinstance(value, Real) or (isinstance(value, np.ndarray) and value.ndim == 0)
+    if not scalar or isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype.kind != "f":
+        raise TypeError(
+            f"f must return one floating-point number (a scalar loss); f(x) gave "
+            f"{describe(value)}."
+        )
+    if not np.isfinite(value):
+        raise ValueError(f"f(x) is {float(value)}; gradients are checked where f is finite.")
+    return float(value)
 
 
 def _central_differences(
@@ -72,11 +99,28 @@ def numerical_grad(f: Callable[[np.ndarray], float], x: Any, eps: float = 1e-6) 
     x = as_float_array("x", x)
     _require_float64("x", x)
     eps = check_positive("eps", eps)
+    _check_function(f, x)
     return _central_differences(f, x, range(x.size), eps).reshape(x.shape)
 
 
-def relative_error(analytic: np.ndarray, numerical: np.ndarray, floor: float) -> np.ndarray:
-    """Elementwise ``|a - n| / max(|a|, |n|, floor)``."""
+def relative_error(analytic: Any, numerical: Any, floor: float) -> np.ndarray:
+    """Elementwise ``|a - n| / max(|a|, |n|, floor)``: arrays of one shape and dtype, floor > 0.
+
+    NaN in ``analytic`` (a broken gradient) gives NaN, which fails every ``< tolerance`` check.
+    """
+    analytic = as_float_array("analytic", analytic, allow_nan=True)
+    numerical = as_float_array("numerical", numerical, allow_nan=True)
+    if analytic.shape != numerical.shape:
+        raise ValueError(
+            f"analytic has shape {analytic.shape} but numerical has {numerical.shape}; they "
+            "must match."
+        )
+    floor = check_positive("floor", floor)
+    return _relative_error(analytic, numerical, floor)
+
+
+def _relative_error(analytic: np.ndarray, numerical: np.ndarray, floor: float) -> np.ndarray:
+    """``relative_error`` on checked arrays."""
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numerical)), floor)
     return np.abs(analytic - numerical) / scale
 
@@ -95,15 +139,15 @@ def grad_error(
     ``grad_error(lambda p: loss(p, t), pred, loss.grad(pred, t)) < 1e-6``.
     """
     x = as_float_array("x", x)
-    analytic = np.asarray(analytic)
+    analytic = as_float_array("analytic", analytic, allow_nan=True)
     if analytic.shape != x.shape:
         raise ValueError(
             f"analytic has shape {analytic.shape} but x has {x.shape}; they must match."
         )
     tiny = check_positive("tiny", tiny)
     numerical = numerical_grad(f, x, eps)
-    floor = tiny * max(1.0, abs(float(f(x))))
-    return float(relative_error(analytic, numerical, floor).max())
+    floor = tiny * max(1.0, abs(_check_function(f, x)))
+    return float(_relative_error(analytic, numerical, floor).max())
 
 
 def gradcheck(
@@ -136,12 +180,15 @@ def gradcheck(
     _require_float64("X", X)
     eps = check_positive("eps", eps)
     tiny = check_positive("tiny", tiny)
-    chosen = list(params) if keys is None else list(keys)
-    unknown = [k for k in chosen if k not in params]
-    if unknown:
-        raise ValueError(f"keys {unknown} are not in params; choose from {list(params)}.")
+    chosen = list(params) if keys is None else check_keys("keys", keys, params)
+    if not chosen:  # an empty check would pass whatever backprop computes
+        raise ValueError(
+            "keys is empty (or the model has no parameters): nothing would be checked; name "
+            "at least one parameter, or pass keys=None for all of them."
+        )
     if max_entries is not None:
         max_entries = check_int("max_entries", max_entries, minimum=1)
+    seed = check_seed("seed", seed)
 
     value, grads, _ = backprop(model, loss, params, X, y)
     floor = tiny * max(1.0, abs(value))
@@ -160,5 +207,5 @@ def gradcheck(
             flat = np.sort(rng.choice(size, max_entries, replace=False))
         numerical = _central_differences(f, params[key], flat, eps)
         analytic = grads[key].reshape(-1)[flat]
-        errors[key] = float(relative_error(analytic, numerical, floor).max())
+        errors[key] = float(_relative_error(analytic, numerical, floor).max())
     return errors

@@ -20,7 +20,17 @@ from typing import Any
 import numpy as np
 
 from ._types import Params
-from ._validate import as_float_array, check_int, check_params, check_positive, describe
+from ._validate import (
+    as_float_array,
+    check_choice,
+    check_dtype,
+    check_instance,
+    check_int,
+    check_params,
+    check_positive,
+    check_seed,
+    describe,
+)
 
 INITIALISERS = ("glorot", "he", "torch")
 
@@ -30,10 +40,21 @@ def params_dtype(params: Params) -> np.dtype | None:
     return next(iter(params.values())).dtype if params else None
 
 
+def check_init_args(rng: Any, dtype: Any) -> np.dtype:
+    """Check a layer's ``init`` arguments: a ``numpy.random.Generator`` and float32 or float64."""
+    check_instance("rng", rng, np.random.Generator, "np.random.default_rng(0)")
+    return check_dtype("dtype", dtype)
+
+
 class Layer:
-    """Base class: a layer without parameters (override what differs)."""
+    """Base class: a layer without parameters (override what differs).
+
+    ``forward`` and ``backward`` are the formulas, unvalidated: ``Sequential.predict``,
+    ``mt.value_and_grad`` and ``fit`` check their arguments once before calling them.
+    """
 
     def init(self, rng: np.random.Generator, dtype: Any = np.float64) -> Params:
+        check_init_args(rng, dtype)
         return {}
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -50,6 +71,7 @@ class Layer:
 
     def macs(self, batch: int) -> int:
         """Multiply-adds of one forward pass over ``batch`` rows (0 for elementwise layers)."""
+        check_int("batch", batch, minimum=0)
         return 0
 
     def output_width(self, n_in: int) -> int:
@@ -79,14 +101,13 @@ class Dense(Layer):
     def __init__(self, n_in: int, n_out: int, init: str = "glorot") -> None:
         self.n_in = check_int("n_in", n_in, minimum=1)
         self.n_out = check_int("n_out", n_out, minimum=1)
-        if init not in INITIALISERS:
-            raise ValueError(f"init must be one of {INITIALISERS}; got {init!r}.")
-        self.init_name = init
+        self.init_name = check_choice("init", init, INITIALISERS)
 
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         return {"W": (self.n_in, self.n_out), "b": (self.n_out,)}
 
     def init(self, rng: np.random.Generator, dtype: Any = np.float64) -> Params:
+        dtype = check_init_args(rng, dtype)
         shape = (self.n_in, self.n_out)
         if self.init_name == "glorot":
             limit = np.sqrt(6.0 / (self.n_in + self.n_out))
@@ -124,7 +145,7 @@ class Dense(Layer):
         return (dy @ params["W"].T if need_dx else None), grads
 
     def macs(self, batch: int) -> int:
-        return batch * self.n_in * self.n_out
+        return check_int("batch", batch, minimum=0) * self.n_in * self.n_out
 
     def output_width(self, n_in: int) -> int:
         return self.n_out
@@ -175,12 +196,18 @@ class Tanh(Layer):
         return dy * (1 - cache * cache), {}
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function ``1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2``.
+def sigmoid(x: Any) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2``, elementwise
+    on a finite float32 or float64 array (any shape; checked), in its dtype.
 
     The tanh form never overflows, so logits of any magnitude give no warning.
     """
-    half = x.dtype.type(0.5) if isinstance(x, np.ndarray) else 0.5
+    return _sigmoid(as_float_array("x", x))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """``sigmoid`` unchecked: the formula the layer and the loss apply at every step."""
+    half = x.dtype.type(0.5)
     return half * (1 + np.tanh(half * x))
 
 
@@ -188,7 +215,7 @@ class Sigmoid(Layer):
     """``y = 1 / (1 + exp(-x))``; backward ``dx = dy * y (1 - y)``. Shapes (N, D)."""
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        y = sigmoid(x)
+        y = _sigmoid(x)
         return y, y
 
     def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):
@@ -202,15 +229,16 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer]) -> None:
+        if not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                "layers must be a list of layers such as [mt.Dense(4, 8), mt.ReLU()]; got "
+                f"{describe(layers)}{' (put it in a list)' if isinstance(layers, Layer) else ''}."
+            )
         layers = list(layers)
         if not layers:
             raise ValueError("layers must hold at least one layer; got an empty list.")
         for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(
-                    f"layers[{i}] must be a minitrain layer (e.g. mt.Dense(4, 8)); "
-                    f"got {describe(layer)}."
-                )
+            check_instance(f"layers[{i}]", layer, Layer, "mt.Dense(4, 8) or mt.ReLU()")
         widths = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, Dense)]
         for (i, a), (j, b) in pairwise(widths):
             if a.n_out != b.n_in:
@@ -237,11 +265,12 @@ class Sequential:
         }
 
     def init(self, seed: int = 0, dtype: Any = np.float64) -> Params:
-        """Fresh parameters from ``np.random.default_rng(seed)``, keys in layer order."""
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"dtype must be a floating dtype such as np.float32; got {dtype}.")
-        rng = np.random.default_rng(seed)
+        """Fresh parameters from ``np.random.default_rng(seed)``, keys in layer order.
+
+        ``seed``: an int >= 0. ``dtype``: np.float32 or np.float64 (float16 is refused).
+        """
+        dtype = check_dtype("dtype", dtype)
+        rng = np.random.default_rng(check_seed("seed", seed))
         params: Params = {}
         for i, layer in enumerate(self.layers):
             for k, v in layer.init(rng, dtype).items():
@@ -249,7 +278,8 @@ class Sequential:
         return params
 
     def layer_params(self, params: Params, i: int) -> Params:
-        """Layer i's parameters with local keys (``{"W": ..., "b": ...}``)."""
+        """Layer i's parameters with local keys (``{"W": ..., "b": ...}``). Unvalidated, like
+        ``forward`` and ``backward``, which call it at every step."""
         return {local: params[key] for local, key in self._keys[i]}
 
     def per_layer(self, params: Params) -> list[Params]:
@@ -264,7 +294,8 @@ class Sequential:
         return int(sum(np.prod(s) for s in self.param_shapes().values()))
 
     def macs(self, batch: int = 1) -> int:
-        """Multiply-adds of one forward pass over ``batch`` rows."""
+        """Multiply-adds of one forward pass over ``batch`` rows (an int >= 0)."""
+        batch = check_int("batch", batch, minimum=0)
         return sum(layer.macs(batch) for layer in self.layers)
 
     # ----- computation ------------------------------------------------------------------------

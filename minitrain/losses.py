@@ -6,7 +6,9 @@ Every loss is called as ``loss(pred, target) -> float`` and differentiated as
 one pass *without* checking them (``fit`` checks its data once, then calls it every step): give
 it arrays that ``loss.check`` accepts. Each loss also names the metric that ``fit`` reports,
 ``metric`` (``"accuracy"`` or ``"rmse"``), with its direction ``higher_is_better`` and its value
-``metric_value(pred, target)``.
+``metric_value(pred, target)``, unchecked like ``value_and_grad`` (``fit`` calls it every step;
+check first with ``pred, target = loss.check(pred, target)``). ``softmax`` and ``log_softmax``
+check their logits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import as_float_array, check_in_range, check_positive, describe
-from .layers import sigmoid
+from .layers import _sigmoid
 
 
 class Loss:
@@ -141,14 +143,26 @@ class Huber(Loss):
         return f"Huber(delta={self.delta})"
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise ``z - logsumexp(z)``, shifted by the row maximum so exp never overflows."""
+def log_softmax(logits: Any) -> np.ndarray:
+    """Row-wise ``z - logsumexp(z)``, shifted by the row maximum so exp never overflows.
+    (N, C) -> (N, C), finite float32 or float64 logits (checked), in their dtype."""
+    return _log_softmax(as_float_array("logits", logits, ndim=2))
+
+
+def softmax(logits: Any) -> np.ndarray:
+    """Row-wise ``exp(z) / sum exp(z)``, shifted by the row maximum (stable). (N, C) -> (N, C),
+    finite float32 or float64 logits (checked), in their dtype."""
+    return _softmax(as_float_array("logits", logits, ndim=2))
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    """``log_softmax`` unchecked (the losses call it at every step)."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise ``exp(z) / sum exp(z)``, shifted by the row maximum (stable). (N, C) -> (N, C)."""
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """``softmax`` unchecked (the losses call it at every step)."""
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
@@ -237,7 +251,7 @@ class CrossEntropy(ClassificationLoss):
     def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
         """Accuracy: the fraction of rows whose largest logit is the (most likely) label."""
         labels = target if target.ndim == 1 else target.argmax(axis=1)
-        return np.count_nonzero(pred.argmax(axis=1) == labels) / len(labels)
+        return float(np.count_nonzero(pred.argmax(axis=1) == labels) / len(labels))
 
 
 class BinaryCrossEntropy(ClassificationLoss):
@@ -261,7 +275,7 @@ class BinaryCrossEntropy(ClassificationLoss):
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         per_element = np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
-        return float(per_element.mean()), (sigmoid(pred) - target) / pred.dtype.type(pred.size)
+        return float(per_element.mean()), (_sigmoid(pred) - target) / pred.dtype.type(pred.size)
 
     def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
         """Accuracy: the fraction of elements where (z > 0) agrees with (t > 1/2)."""
@@ -294,8 +308,9 @@ class Distillation(ClassificationLoss):
         self.alpha = check_in_range("alpha", alpha, 0.0, 1.0, high_inclusive=True)
 
     def soft_targets(self, teacher_logits: np.ndarray) -> np.ndarray:
-        """q = softmax(t / T), row-wise: (N, C) -> (N, C); uniform in the limit T -> inf."""
-        return softmax(teacher_logits / teacher_logits.dtype.type(self.temperature))
+        """q = softmax(t / T), row-wise: (N, C) -> (N, C); uniform in the limit T -> inf.
+        Unchecked (``value_and_grad`` calls it every step): pass logits ``check`` accepts."""
+        return _softmax(teacher_logits / teacher_logits.dtype.type(self.temperature))
 
     def check_target(
         self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
@@ -325,8 +340,8 @@ class Distillation(ClassificationLoss):
         labels, teacher = target
         n, T, alpha = pred.shape[0], pred.dtype.type(self.temperature), self.alpha
         rows = np.arange(n)
-        log_p = log_softmax(pred)
-        log_p_T = log_softmax(pred / T)
+        log_p = _log_softmax(pred)
+        log_p_T = _log_softmax(pred / T)
         q = self.soft_targets(teacher)
         hard = -np.mean(log_p[rows, labels])
         soft = -np.sum(q * log_p_T) / n

@@ -21,7 +21,14 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
-from ._validate import check_int, check_positive, describe
+from ._validate import (
+    check_dtype,
+    check_flag,
+    check_in_range,
+    check_instance,
+    check_int,
+    check_positive,
+)
 from .layers import Sequential
 
 __all__ = [
@@ -48,13 +55,6 @@ def _strategy(value: Any) -> st.SearchStrategy:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
-def _float_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype such as np.float32; got {dtype}.")
-    return dtype
-
-
 def _representable_inside(low: float, high: float, dtype: np.dtype) -> tuple[float, float]:
     """The bounds rounded inwards to values of ``dtype`` (hypothesis needs them exact)."""
     low_d, high_d = dtype.type(low), dtype.type(high)
@@ -79,7 +79,9 @@ def finite_arrays(
 
     A thin wrapper around ``hypothesis.extra.numpy.arrays``; extra keywords go to it.
     """
-    dtype = _float_dtype(dtype)
+    dtype = check_dtype("dtype", dtype)
+    min_value = check_in_range("min_value", min_value, -np.inf, np.inf)
+    max_value = check_in_range("max_value", max_value, -np.inf, np.inf)
     low, high = _representable_inside(min_value, max_value, dtype)
     elements = st.floats(
         low,
@@ -116,8 +118,14 @@ def matrix_with_condition_number(
     the singular values of X are sqrt(N) s and cond(X) = s_max / s_min = kappa exactly (up to
     rounding): built, not filtered. The sqrt(N) keeps features of order one, so the MSE
     Hessian (2/N) X^T X has eigenvalues 2 s_i^2 in [2 / kappa^2, 2]. With one feature,
-    cond(X) = 1.
+    cond(X) = 1. Needs n_samples >= n_features >= 1 and condition_number >= 1.
     """
+    check_instance("rng", rng, np.random.Generator, "np.random.default_rng(0)")
+    n_features = check_int("n_features", n_features, minimum=1)
+    n_samples = check_int("n_samples", n_samples, minimum=n_features)
+    condition_number = check_positive("condition_number", condition_number)
+    if condition_number < 1:
+        raise ValueError(f"condition_number must be >= 1; got {condition_number}.")
     U = np.linalg.qr(rng.standard_normal((n_samples, n_features)))[0]
     V = np.linalg.qr(rng.standard_normal((n_features, n_features)))[0]
     s = np.geomspace(1.0, 1.0 / condition_number, n_features)
@@ -143,7 +151,8 @@ def regression_problems(
     ``fit_intercept`` and ``dtype`` is a value or a strategy. Values are computed in float64
     and cast to ``dtype`` once.
     """
-    dtype = _float_dtype(dtype)
+    dtype = check_dtype("dtype", dtype)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     D = check_int("n_features", draw(_strategy(n_features)), minimum=1)
     N = check_int("n_samples", draw(_strategy(n_samples)), minimum=1)
     if N < D:
@@ -195,7 +204,7 @@ def classification_problems(
     centre_c ~ Uniform[-3, 3]^D; y = arange(N) % C shuffled (so each class has N // C or
     N // C + 1 rows); X_i = centre_{y_i} + spread * e_i, e_i ~ N(0, I). Needs N >= C.
     """
-    dtype = _float_dtype(dtype)
+    dtype = check_dtype("dtype", dtype)
     C = check_int("n_classes", draw(_strategy(n_classes)), minimum=2)
     N = check_int("n_samples", draw(_strategy(n_samples)), minimum=C)
     D = check_int("n_features", draw(_strategy(n_features)), minimum=1)
@@ -216,9 +225,13 @@ def params_for(
 
     ``elements`` defaults to finite floats in [-1, 1] (the scale of the initialisers).
     """
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
-    dtype = _float_dtype(dtype)
+    check_instance("model", model, Sequential, "mt.Sequential([mt.Dense(4, 1)])")
+    dtype = check_dtype("dtype", dtype)
+    if elements is not None and not isinstance(elements, st.SearchStrategy):
+        raise TypeError(
+            f"elements must be a hypothesis strategy such as st.floats(-1, 1); got "
+            f"{type(elements).__name__} {elements!r}."
+        )
     if elements is None:
         elements = st.floats(
             -1.0, 1.0, allow_nan=False, allow_subnormal=False, width=8 * dtype.itemsize

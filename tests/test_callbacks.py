@@ -49,5 +49,5 @@ def test_a_run_that_converges_ends_with_its_best_epoch_not_its_last():
 
 
 def test_keep_best_refuses_an_unknown_monitor():
-    with pytest.raises(ValueError, match="monitor must be 'val_loss' or 'loss'"):
+    with pytest.raises(ValueError, match="monitor must be one of 'val_loss', 'loss'"):
         KeepBest(monitor="accuracy")

@@ -102,6 +102,19 @@ def test_ols_keeps_float32(problem):
 # ----- ridge ----------------------------------------------------------------------------------
 
 
+@given(
+    mts.regression_problems(dtype=np.float32, condition_number=st.floats(1.0, 10.0)),
+    st.floats(1e-3, 1.0),
+)
+def test_ridge_keeps_float32_and_matches_the_float64_solution(problem, alpha):
+    solution = ridge(problem.X, problem.y, alpha)
+    assert solution.coef.dtype == np.float32 and solution.intercept.dtype == np.float32
+    exact = ridge(problem.X.astype(np.float64), problem.y.astype(np.float64), alpha)
+    # As for OLS above: float32 eps 1.2e-7, kappa <= 10 (the penalty only lowers it) and
+    # order-1 coefficients give errors ~1e-5 at most.
+    np.testing.assert_allclose(solution.coef, exact.coef, rtol=0, atol=1e-4)
+
+
 @given(problems, st.floats(1e-4, 10.0))
 def test_ridge_zeroes_the_gradient_of_mse_plus_penalty(problem, alpha):
     solution = ridge(problem.X, problem.y, alpha)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .._types import Params
-from .._validate import check_params, check_positive, check_same_keys
+from .._validate import FLOAT_DTYPES, check_params, check_positive, check_same_keys, describe
 from .schedules import Schedule
 
 State = dict[str, Any]
@@ -29,6 +30,11 @@ State = dict[str, Any]
 
 def check_lr(lr: Any) -> float | Schedule:
     """A float lr must be finite and > 0; a schedule must give a valid rate at step 1."""
+    if isinstance(lr, type):
+        raise TypeError(
+            f"lr must be a number or a schedule such as mt.optim.cosine(1e-3, total_steps=100); "
+            f"got the class {lr.__name__} itself: call it, {lr.__name__}(...)."
+        )
     if callable(lr):
         scheduled_lr(lr, 1)
         return lr
@@ -40,7 +46,11 @@ def scheduled_lr(lr: float | Schedule, t: int) -> float:
     if not callable(lr):
         return lr
     value = lr(t)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+    if type(value) is float and 0 <= value < math.inf:  # the common case, checked cheaply
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or not (
+        0 <= value < math.inf
+    ):
         raise ValueError(
             f"the lr schedule {lr!r} gave {value!r} at step {t}; expected a finite number >= 0."
         )
@@ -54,8 +64,8 @@ def check_grads(params: Any, grads: Any) -> None:
     """
     try:
         if grads.keys() == params.keys() and all(
-            type(g) is np.ndarray and g.shape == p.shape and g.dtype == p.dtype
-            and p.dtype.kind == "f"
+            type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape
+            and g.dtype == p.dtype and p.dtype in FLOAT_DTYPES
             for p, g in zip(params.values(), map(grads.__getitem__, params))
         ):  # fmt: skip
             return
@@ -70,6 +80,21 @@ def check_grads(params: Any, grads: Any) -> None:
                 f"grads[{key!r}] has dtype {grads[key].dtype} but params[{key!r}] has "
                 f"{p.dtype}; minitrain does not cast silently: compute grads in {p.dtype}."
             )
+
+
+def _slots_match(params: Params, slots: list[Any]) -> bool:
+    """Whether every slot is keyed like params with ndarrays of their shapes and dtypes."""
+    keys = params.keys()
+    if not all(slot.keys() == keys for slot in slots):
+        return False
+    for key, p in params.items():
+        if type(p) is not np.ndarray:
+            return False
+        for slot in slots:
+            s = slot[key]
+            if type(s) is not np.ndarray or s.shape != p.shape or s.dtype != p.dtype:
+                return False
+    return True
 
 
 class Stepper:
@@ -117,20 +142,59 @@ class Stepper:
             state[name] = {key: np.full_like(p, value) for key, p in params.items()}
         return state
 
-    def check_state(self, params: Params, state: Any) -> None:
-        """Check that ``state`` could come from ``self.init(params)`` (or later steps)."""
+    def check_state(self, params: Params, state: Any, name: str = "state") -> None:
+        """Check that ``state`` could come from ``self.init(params)`` (or later steps): an int
+        ``step`` >= 0 and this stepper's slots, each keyed like ``params`` with arrays of their
+        shapes and dtype. A state of another stepper, or of other params, is refused by name.
+
+        One cheap pass when all is well (``step`` runs it every call); the detailed checks
+        run only to say what is wrong.
+        """
         names = tuple(self.slots())
-        if not (
-            isinstance(state, Mapping)
-            and isinstance(state.get("step"), (int, np.integer))
-            and all(isinstance(state.get(n), Mapping) and state[n].keys() == params.keys()
-                    for n in names)
+        if (
+            type(state) is dict and type(params) is dict
+            and all(type(state.get(n)) is dict for n in names)
         ):  # fmt: skip
-            got = list(state) if isinstance(state, Mapping) else type(state).__name__
+            step = state.get("step")
+            if (
+                type(step) is int and step >= 0
+                and sum(type(v) is dict for v in state.values()) == len(names)
+                and _slots_match(params, [state[n] for n in names])
+            ):  # fmt: skip
+                return
+        self._explain_state(params, state, name, names)
+
+    def _explain_state(self, params: Params, state: Any, name: str, names: tuple) -> None:
+        """Raise the error that says what is wrong with ``state``, if anything is (the cheap
+        pass of ``check_state`` also sends here a valid state it does not recognise at once:
+        a NumPy int ``step``, say)."""
+        check_params("params", params)
+        made_by = f"{name} must come from {type(self).__name__}.init(params)"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{made_by}, a dict; got {describe(state)}.")
+        step = state.get("step")
+        if isinstance(step, (bool, np.bool_)) or not isinstance(step, Integral):
+            raise TypeError(f"{made_by}: its 'step' must be an int; got {describe(step)}.")
+        if step < 0:
+            raise ValueError(f"{made_by}: its 'step' must be >= 0; got {step}.")
+        missing = [n for n in names if not isinstance(state.get(n), Mapping)]
+        foreign = [k for k, v in state.items() if isinstance(v, Mapping) and k not in names]
+        if missing or foreign:
             raise ValueError(
-                f"state must come from {type(self).__name__}.init(params): a dict with an int "
-                f"'step' and slots {list(names)} keyed like the params; got {got}."
+                f"{made_by}: {type(self).__name__} keeps the slots {list(names)}; missing "
+                f"{missing}, unexpected {foreign} (a state of another stepper?)."
             )
+        for n in names:
+            slot_name = f"{name}[{n!r}]"
+            check_same_keys(slot_name, state[n], params)  # keys and shapes: of these params?
+            check_params(slot_name, state[n])
+            for key, p in params.items():
+                if state[n][key].dtype != p.dtype:
+                    raise TypeError(
+                        f"{slot_name}[{key!r}] has dtype {state[n][key].dtype} but "
+                        f"params[{key!r}] has {p.dtype}; minitrain does not cast silently: "
+                        "build the state with opt.init(params)."
+                    )
 
     def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
         """One update. Returns new dicts of new arrays; params, grads and state are unchanged."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._types import Params
-from .._validate import check_params, check_stepper, store_checked
+from .._validate import check_keys, check_params, check_stepper, describe, store_checked
 from .base import State, check_grads
 from .schedules import Schedule
 
@@ -27,10 +27,8 @@ class Frozen:
 
     def __post_init__(self) -> None:
         check_stepper("opt", self.opt)
-        keys = (self.keys,) if isinstance(self.keys, str) else tuple(self.keys)
-        if not all(isinstance(key, str) for key in keys):
-            raise TypeError(f"keys must be parameter names (str); got {keys!r}.")
-        store_checked(self, keys=keys)
+        keys = [self.keys] if isinstance(self.keys, str) else self.keys  # one name, or several
+        store_checked(self, keys=tuple(check_keys("keys", keys)))
 
     @property
     def lr(self) -> float | Schedule:
@@ -47,12 +45,22 @@ class Frozen:
         self._check_keys(params)
         return self.opt.init(params)
 
+    def check_state(self, params: Params, state: Any, name: str = "state") -> None:
+        """Check that ``state`` could come from ``self.init(params)``: ``opt.check_state`` when
+        ``opt`` has one (every key's slots, frozen or not), else that it is a dict."""
+        check = getattr(self.opt, "check_state", None)
+        if callable(check):
+            check(params, state, name)
+        elif not isinstance(state, Mapping):
+            raise TypeError(
+                f"{name} must come from opt.init(params), a dict; got {describe(state)}."
+            )
+
     def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
         """``opt.step`` on the trainable keys; the frozen keys' params and state are kept."""
         check_grads(params, grads)
         self._check_keys(params)
-        if not isinstance(state, Mapping):
-            raise ValueError(f"state must come from opt.init(params); got {type(state).__name__}.")
+        self.check_state(params, state)
         keep = set(self.keys)
 
         def trainable(tree: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,22 @@ from .._validate import check_in_range, check_int, check_positive, store_checked
 Schedule = Callable[[int], float]
 
 
+def check_step(t: object) -> int:
+    """The 1-based step a schedule is called with: an int >= 1 (checked cheaply when it is)."""
+    if type(t) is not int or t < 1:
+        return check_int("t", t, minimum=1)
+    return t
+
+
+def power(base: float, exponent: int) -> float:
+    """``base ** exponent``, or inf where that overflows a float (a rate that grows without
+    bound, which the steppers then refuse with the step it happened at)."""
+    try:
+        return base**exponent
+    except OverflowError:
+        return math.inf
+
+
 @dataclass(frozen=True)
 class constant:
     """``lr_t = lr``."""
@@ -30,6 +46,7 @@ class constant:
         store_checked(self, lr=check_positive("lr", self.lr))
 
     def __call__(self, t: int) -> float:
+        check_step(t)
         return self.lr
 
 
@@ -47,7 +64,7 @@ class step_decay:
         check_int("step_size", self.step_size, minimum=1)
 
     def __call__(self, t: int) -> float:
-        return self.lr * self.gamma ** ((t - 1) // self.step_size)
+        return self.lr * power(self.gamma, (check_step(t) - 1) // self.step_size)
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,7 @@ class exponential:
         store_checked(self, lr=lr, gamma=gamma)
 
     def __call__(self, t: int) -> float:
-        return self.lr * self.gamma ** (t - 1)
+        return self.lr * power(self.gamma, check_step(t) - 1)
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,7 @@ class cosine:
 
     def __call__(self, t: int) -> float:
         span = self.total_steps - 1
-        progress = min(t - 1, span) / span if span else 1.0
+        progress = min(check_step(t) - 1, span) / span if span else 1.0
         return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
@@ -103,12 +120,18 @@ class linear_warmup:
     warmup_steps: int
 
     def __post_init__(self) -> None:
+        if isinstance(self.schedule, type):
+            raise TypeError(
+                f"schedule must be a number or a schedule such as cosine(1e-3, total_steps=100); "
+                f"got the class {self.schedule.__name__} itself: call it, "
+                f"{self.schedule.__name__}(...)."
+            )
         if not callable(self.schedule):
-            store_checked(self, schedule=constant(self.schedule))
+            store_checked(self, schedule=constant(check_positive("schedule", self.schedule)))
         check_int("warmup_steps", self.warmup_steps, minimum=1)
 
     def __call__(self, t: int) -> float:
-        if t <= self.warmup_steps:
+        if check_step(t) <= self.warmup_steps:
             return self.schedule(1) * t / self.warmup_steps
         return self.schedule(t - self.warmup_steps)
 

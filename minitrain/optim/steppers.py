@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._types import Params
-from .._validate import check_in_range, check_positive, store_checked
+from .._validate import check_flag, check_in_range, check_positive, store_checked
 from .base import Stepper, check_lr
 from .schedules import Schedule
 
@@ -68,6 +68,8 @@ class SGD(Stepper):
             momentum=check_positive("momentum", self.momentum, allow_zero=True),
             dampening=check_in_range("dampening", self.dampening, 0, 1, high_inclusive=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
+            nesterov=check_flag("nesterov", self.nesterov),
+            maximize=check_flag("maximize", self.maximize),
         )
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError(
@@ -166,6 +168,7 @@ class RMSprop(Stepper):
             eps=check_positive("eps", self.eps, allow_zero=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
             momentum=check_positive("momentum", self.momentum, allow_zero=True),
+            centered=check_flag("centered", self.centered),
         )
 
     def slots(self) -> dict[str, float]:
@@ -225,6 +228,7 @@ class Adam(Stepper):
             betas=(beta1, beta2),
             eps=check_positive("eps", self.eps, allow_zero=True),
             weight_decay=check_positive("weight_decay", self.weight_decay, allow_zero=True),
+            amsgrad=check_flag("amsgrad", self.amsgrad),
         )
 
     def slots(self) -> dict[str, float]:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_int, check_positive
+from .._validate import check_choice, check_flag, check_int, check_positive, describe
 from ..layers import Sequential
 from ..losses import Loss
 from .history import History
@@ -51,6 +51,34 @@ class TrainingRun:
         self.steps.opt_state = state
 
 
+HOOKS = ("on_train_begin", "on_step_end", "on_epoch_end", "on_train_end")
+
+
+def check_callbacks(name: str, callbacks: object) -> tuple[Callback, ...]:
+    """Return ``callbacks`` as a tuple if it is a list or tuple of callback instances (objects
+    with ``fit``'s four hooks), else raise naming the entry. A tuple, so that a generator is
+    not used up by the first hook; a callback class is refused with the call to make."""
+    if not isinstance(callbacks, (list, tuple)):
+        single = isinstance(callbacks, Callback) or isinstance(callbacks, type)
+        raise TypeError(
+            f"{name} must be a list of callbacks such as [mt.EarlyStopping(patience=3)]; got "
+            f"{describe(callbacks)}{' (put it in a list)' if single else ''}."
+        )
+    for i, callback in enumerate(callbacks):
+        if isinstance(callback, type):
+            raise TypeError(
+                f"{name}[{i}] must be a callback instance such as mt.EarlyStopping(); got the "
+                f"class {callback.__name__} itself: call it, {callback.__name__}(...)."
+            )
+        missing = [hook for hook in HOOKS if not callable(getattr(callback, hook, None))]
+        if missing:
+            raise TypeError(
+                f"{name}[{i}] must be a callback (a subclass of mt.Callback, with the hooks "
+                f"{list(HOOKS)}); got {describe(callback)}, without {missing}."
+            )
+    return tuple(callbacks)
+
+
 class Callback:
     """Hooks called by ``fit``. Override the ones you need; each receives the TrainingRun."""
 
@@ -84,7 +112,7 @@ class EarlyStopping(Callback):
         self.patience = check_int("patience", patience, minimum=1)
         self.min_delta = check_positive("min_delta", min_delta, allow_zero=True)
         self.monitor = check_choice("monitor", monitor, ("val_loss", "loss"))
-        self.restore_best = restore_best
+        self.restore_best = check_flag("restore_best", restore_best)
 
     def on_train_begin(self, run: TrainingRun) -> None:
         self.best = np.inf

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import describe
+from .._validate import check_instance, check_int, describe
 from ..layers import Sequential, params_dtype
 from ..losses import Loss
 
@@ -23,13 +23,10 @@ Target = Any  # an ndarray, or a tuple of ndarrays indexed by the same rows
 
 
 def check_model_and_loss(model: Any, loss: Any) -> None:
-    """Check that ``model`` is a ``Sequential`` and ``loss`` a minitrain loss."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
-    if not isinstance(loss, Loss):
-        raise TypeError(
-            f"loss must be a minitrain loss such as mt.losses.MSE(); got {describe(loss)}."
-        )
+    """Check that ``model`` is a ``Sequential`` and ``loss`` a minitrain loss (instances: a
+    class is refused with the call to make)."""
+    check_instance("model", model, Sequential, "mt.Sequential([mt.Dense(4, 1)])")
+    check_instance("loss", loss, Loss, "mt.losses.MSE()")
 
 
 def check_dataset(
@@ -48,6 +45,7 @@ def check_dataset(
     ``loss.check_target`` accepts for outputs of shape (N, n_out) in X's dtype. Each array is
     scanned once.
     """
+    check_model_and_loss(model, loss)
     x_name, y_name = names
     X = model.check_input(X, x_name, dtype)
     if isinstance(y, list):
@@ -62,12 +60,18 @@ def check_dataset(
             )
     shape = (len(X), model.n_out if model.n_out is not None else X.shape[1])
     try:
-        return X, loss.check_target(y, shape, X.dtype, name=y_name)
+        target = loss.check_target(y, shape, X.dtype, name=y_name)
     except (TypeError, ValueError) as error:  # say what the target was checked against
         raise type(error)(
             f"{y_name} is not a valid target for {loss!r} with model outputs of shape "
             f"{shape} ({X.dtype}): {error}"
         ) from None
+    if isinstance(y, tuple) and not isinstance(target, tuple):  # stacked into one array
+        raise TypeError(
+            f"{y_name} is a tuple of {len(y)} arrays but {loss!r} takes one target array; "
+            f"pass the array itself (a tuple is for losses such as Distillation)."
+        )
+    return X, target
 
 
 def check_data(
@@ -79,6 +83,7 @@ def check_data(
     names: tuple[str, str] = ("X", "y"),
 ) -> tuple[np.ndarray, Target]:
     """Check params against the model, then (X, y) as ``check_dataset`` does in their dtype."""
+    check_model_and_loss(model, loss)
     model.check_params(params)
     return check_dataset(model, loss, X, y, names, dtype=params_dtype(params))
 
@@ -108,6 +113,14 @@ def epoch_batches(n: int, batch_size: int | None, rng: np.random.Generator) -> l
     local epochs draw theirs one after another from its generator, and a synchronous worker's
     minibatch is the first of them.
     """
+    if not (
+        type(n) is int and n >= 1 and isinstance(rng, np.random.Generator)
+        and (batch_size is None or (type(batch_size) is int and batch_size >= 1))
+    ):  # fmt: skip
+        check_int("n", n, minimum=1)
+        if batch_size is not None:
+            check_int("batch_size", batch_size, minimum=1)
+        check_instance("rng", rng, np.random.Generator, "np.random.default_rng(0)")
     if batch_size is None or batch_size >= n:
         return [slice(None)]
     order = rng.permutation(n)

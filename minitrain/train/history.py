@@ -8,11 +8,13 @@ history of another scheme subclasses it and adds its own lists.
 
 from __future__ import annotations
 
+import math
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from .._types import Params
+from .._validate import check_in_range
 
 
 @dataclass(repr=False)
@@ -39,6 +41,7 @@ class RunHistory:
     def first_reaching(self, value: float) -> int | None:
         """The first index whose ``val_metric`` reaches ``value`` (>= when higher is better,
         <= otherwise), or None."""
+        check_in_range("value", value, -math.inf, math.inf)
         for i, metric in enumerate(self.val_metric):
             if (metric >= value) if self.higher_is_better else (metric <= value):
                 return i

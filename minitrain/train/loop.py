@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_int, check_stepper
+from .._validate import check_choice, check_flag, check_int, check_seed, check_stepper
 from ..layers import Sequential, params_dtype
 from ..losses import Loss
+from ..optim import Frozen, Stepper
 from ..progress import tqdm
-from .callbacks import Callback, TrainingRun
+from .callbacks import Callback, TrainingRun, check_callbacks
 from .data import (
     Target,
     check_data,
@@ -107,6 +108,8 @@ def fit(
     data = _check(model, loss, opt, X, y, epochs=epochs, batch_size=batch_size, seed=seed,
                   validation=validation, params=params, opt_state=opt_state,
                   initial_epoch=initial_epoch, on_divergence=on_divergence)  # fmt: skip
+    callbacks = check_callbacks("callbacks", callbacks)
+    check_flag("progress", progress)
     history = History(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
     steps = Steps(model, loss, opt, data.params, data.opt_state)
     run = TrainingRun(model, loss, opt, history, steps, epoch=initial_epoch)
@@ -158,6 +161,7 @@ def _check(
     optimizer state made."""
     check_model_and_loss(model, loss)
     check_stepper("opt", opt)
+    check_seed("seed", seed)
     check_int("epochs", epochs, minimum=1)
     check_int("initial_epoch", initial_epoch, minimum=0, maximum=epochs - 1)
     if batch_size is not None:
@@ -170,6 +174,8 @@ def _check(
     validation = check_validation(model, loss, validation, dtype=X.dtype)
     if opt_state is None:
         opt_state = opt.init(params)
+    elif isinstance(opt, (Stepper, Frozen)):  # a state of these params, for this stepper?
+        opt.check_state(params, opt_state, "opt_state")
     return FitData(X, target, validation, params, opt_state)
 
 

@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_params, check_same_keys
+from .._validate import check_params, check_same_keys, check_stepper
 from ..layers import Sequential
 from ..losses import Loss
-from ..optim import Stepper
+from ..optim import Frozen, Stepper
+from .data import check_model_and_loss
 
 Vectors = dict[str, np.ndarray]  # dtype name -> one vector holding every array of that dtype
 
@@ -121,6 +122,9 @@ class Steps:
     COPY_BYTES = 128 * 1024
 
     def __init__(self, model: Sequential, loss: Loss, opt: Any, params: Params, state: Any):
+        check_model_and_loss(model, loss)  # once per run, at its start
+        check_stepper("opt", opt)
+        model.check_params(params)
         self.model, self.loss, self.opt = model, loss, opt
         self.layout = FlatLayout(params)
         self.flat = steps_flat(opt)
@@ -191,9 +195,11 @@ class Steps:
     @opt_state.setter
     def opt_state(self, state: Any) -> None:
         if not self.flat:
+            if isinstance(self.opt, (Stepper, Frozen)):
+                self.opt.check_state(self.current, state, "opt_state")
             self._state = state
             return
-        self.opt.check_state(self.layout.shapes, state)
+        self.opt.check_state(self.current, state, "opt_state")
         self._state = {key: value for key, value in state.items() if key not in self.slots}
         self._slots: dict[str, Params] = {name: {} for name in self.layout.groups}
         for slot in self.slots:  # dtype name -> slot -> vector, as the rule takes them
