@@ -121,7 +121,7 @@ def test_bad_pipelines_are_refused():
     with pytest.raises(ValueError, match=r"FixUnits needs node="):
         Pipeline([("units", FixUnits())]).fit(np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"threshold must be a finite number > 0"):
-        FixUnits(threshold=-1.0)
+        FixUnits(threshold=-1.0).fit(np.zeros((3, 1)), node=np.arange(3))
 
 
 def test_clean_is_reachable_from_the_top_level_package():

@@ -10,6 +10,23 @@ need complete rows (impute first).
 
 All of them are unchanged by a per-column map ``x -> a x + b`` with a > 0 (for the learned
 ones, any a != 0): they measure distance in units of the data's own spread.
+
+**scikit-learn.** The detectors follow scikit-learn's estimator contract (``get_params``,
+``set_params``, ``clone``, a last step of a ``Pipeline``, ``GridSearchCV`` over ``threshold``,
+``k``, ``alpha`` ...) but keep their own output convention, which differs from scikit-learn's
+outlier detectors (``IsolationForest``, ``LocalOutlierFactor``) in three ways:
+
+- ``predict`` returns a **boolean per row, True = anomaly**; scikit-learn's returns an int,
+  **-1 = outlier, +1 = inlier**. Convert with ``np.where(flags, -1, 1)`` (and back with
+  ``pred == -1``). Boolean flags index and count directly (``X[~flags]``, ``flags.sum()``)
+  and compare with ground-truth masks (``score_detector``, ``f1_score(truth, flags)``).
+- ``score(X)`` is the anomaly score of each row, **larger = more anomalous**; scikit-learn's
+  ``score_samples`` is larger = more normal, and its ``score`` method (which model selection
+  calls when no ``scoring=`` is given) returns one number. So give ``GridSearchCV`` and
+  ``cross_val_score`` a ``scoring=`` that compares ``predict`` with the truth, e.g.
+  ``scoring="f1"`` with a boolean target (True = anomaly).
+- The threshold is a parameter in the data's units (``threshold``, ``k``) or a false-alarm
+  rate (``alpha``, ``quantile``), not scikit-learn's ``contamination`` fraction.
 """
 
 from __future__ import annotations
@@ -21,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_in_range, check_int, check_positive, describe
-from ._base import Fitted, as_data, observed_or_raise
+from ._base import Fitted, observed_or_raise
 
 __all__ = [
     "IQR",
@@ -46,11 +63,11 @@ class _Detector(Fitted):
         raise NotImplementedError
 
     def predict(self, X: Any) -> np.ndarray:
-        """(N,) bool: True for rows whose score exceeds ``threshold_``."""
+        """(N,) bool: True for rows whose score exceeds ``threshold_`` (True = anomaly)."""
         return self.score(X) > self.threshold_
 
-    def fit_predict(self, X: Any) -> np.ndarray:
-        """``fit(X)`` then ``predict(X)``."""
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit(X)`` then ``predict(X)`` (``y`` is ignored, as in scikit-learn)."""
         return self.fit(X).predict(X)  # type: ignore[attr-defined]
 
 
@@ -59,11 +76,12 @@ class _Univariate(_Detector):
 
     threshold: float
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse a threshold that is not a finite number > 0."""
         check_positive("threshold", self.threshold)
 
     def _fit_input(self, X: Any) -> np.ndarray:
-        X = as_data("X", X)
+        X = self._fit_data(X)
         observed_or_raise(X, type(self).__name__)
         self.threshold_ = float(self.threshold)
         return X
@@ -72,7 +90,7 @@ class _Univariate(_Detector):
         raise NotImplementedError
 
     def score(self, X: Any) -> np.ndarray:
-        """(N,) row scores: the largest column score of each row, NaN ignored."""
+        """(N,) row scores in X's dtype: the largest column score of each row, NaN ignored."""
         return np.fmax.reduce(self.score_columns(X), axis=1)
 
 
@@ -87,18 +105,18 @@ class ZScore(_Univariate):
 
     threshold: float = 3.0
 
-    def fit(self, X: Any) -> ZScore:
+    def fit(self, X: Any, y: Any = None) -> ZScore:
         """Learn ``mean_`` and ``std_`` (d,) from the observed training values."""
         X = self._fit_input(X)
         self.mean_ = np.nanmean(X, axis=0)
         self.std_ = _safe_scale(np.nanstd(X, axis=0))
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def score_columns(self, X: Any) -> np.ndarray:
         """(N, d) entry scores ``|x - mean_| / std_``; NaN where X is NaN."""
         X = self._fitted_input(X)
-        return np.abs(X - self.mean_) / self.std_
+        return (np.abs(X - self.mean_) / self.std_).astype(X.dtype, copy=False)
 
 
 @dataclass
@@ -112,18 +130,18 @@ class MAD(_Univariate):
 
     threshold: float = 3.5
 
-    def fit(self, X: Any) -> MAD:
+    def fit(self, X: Any, y: Any = None) -> MAD:
         """Learn ``median_`` and ``mad_`` (d,) from the observed training values."""
         X = self._fit_input(X)
         self.median_ = np.nanmedian(X, axis=0)
         self.mad_ = _safe_scale(np.nanmedian(np.abs(X - self.median_), axis=0))
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def score_columns(self, X: Any) -> np.ndarray:
         """(N, d) entry scores ``0.6745 |x - median_| / mad_``; NaN where X is NaN."""
         X = self._fitted_input(X)
-        return 0.6745 * np.abs(X - self.median_) / self.mad_
+        return (0.6745 * np.abs(X - self.median_) / self.mad_).astype(X.dtype, copy=False)
 
 
 @dataclass
@@ -137,26 +155,27 @@ class IQR(_Univariate):
 
     k: float = 1.5
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse a k that is not a finite number > 0."""
         check_positive("k", self.k)
 
     @property
     def threshold(self) -> float:
         return self.k
 
-    def fit(self, X: Any) -> IQR:
+    def fit(self, X: Any, y: Any = None) -> IQR:
         """Learn ``q1_``, ``q3_`` and ``iqr_`` (d,) from the observed training values."""
         X = self._fit_input(X)
         self.q1_, self.q3_ = np.nanpercentile(X, [25.0, 75.0], axis=0)
         self.iqr_ = _safe_scale(self.q3_ - self.q1_)
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def score_columns(self, X: Any) -> np.ndarray:
         """(N, d) distances beyond the quartiles in IQRs; NaN where X is NaN."""
         X = self._fitted_input(X)
         beyond = np.fmax(np.fmax(self.q1_ - X, X - self.q3_), 0.0)
-        return np.where(np.isnan(X), np.nan, beyond) / self.iqr_
+        return (np.where(np.isnan(X), np.nan, beyond) / self.iqr_).astype(X.dtype, copy=False)
 
 
 def _chi2_cdf(x: float, dof: int) -> float:
@@ -174,6 +193,11 @@ def _chi2_cdf(x: float, dof: int) -> float:
     return math.exp(s * math.log(y) - y - math.lgamma(s + 1)) * total
 
 
+#: Largest dof of ``chi2_quantile``: its series needs about sqrt(40 dof) terms per evaluation,
+#: so a million degrees of freedom (columns of a Mahalanobis detector) take a fraction of a second.
+MAX_DOF = 1_000_000
+
+
 def chi2_quantile(q: float, dof: int) -> float:
     """The q-quantile of the chi-square distribution with ``dof`` degrees of freedom.
 
@@ -183,7 +207,7 @@ def chi2_quantile(q: float, dof: int) -> float:
     float64 resolution of 1 - q limits it).
     """
     q = check_in_range("q", q, 0.0, 1.0, low_inclusive=False)
-    dof = check_int("dof", dof, minimum=1)
+    dof = check_int("dof", dof, minimum=1, maximum=MAX_DOF)
     low, high = 0.0, dof + 10.0 * math.sqrt(2 * dof) + 10.0 * -math.log1p(-q)
     while high - low > 1e-12 * high:
         mid = (low + high) / 2
@@ -204,19 +228,20 @@ class Mahalanobis(_Detector):
 
     alpha: float = 0.001
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse an alpha outside (0, 1)."""
         check_in_range("alpha", self.alpha, 0.0, 1.0, low_inclusive=False)
 
-    def fit(self, X: Any) -> Mahalanobis:
+    def fit(self, X: Any, y: Any = None) -> Mahalanobis:
         """Learn ``mean_`` (d,), ``covariance_`` and ``precision_`` (d, d), ``threshold_``."""
-        X = as_data("X", X, allow_nan=False)
+        X = self._fit_data(X, allow_nan=False)
         if X.shape[0] < 2:
             raise ValueError(f"X must have >= 2 rows to estimate a covariance; got {X.shape}.")
         self.mean_ = X.mean(axis=0)
         self.covariance_ = np.atleast_2d(np.cov(X, rowvar=False))
         self.precision_ = np.linalg.pinv(self.covariance_, hermitian=True)
         self.threshold_ = math.sqrt(chi2_quantile(1 - self.alpha, X.shape[1]))
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def score(self, X: Any) -> np.ndarray:
@@ -242,13 +267,14 @@ class PCAReconstruction(_Detector):
     n_components: int = 1
     quantile: float = 0.99
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse n_components < 1 and a quantile outside (0, 1)."""
         check_int("n_components", self.n_components, minimum=1)
         check_in_range("quantile", self.quantile, 0.0, 1.0, low_inclusive=False)
 
-    def fit(self, X: Any) -> PCAReconstruction:
+    def fit(self, X: Any, y: Any = None) -> PCAReconstruction:
         """Learn ``mean_``, ``scale_`` (d,), ``components_`` (k, d) and ``threshold_``."""
-        X = as_data("X", X, allow_nan=False)
+        X = self._fit_data(X, allow_nan=False)
         if self.n_components >= X.shape[1]:
             raise ValueError(
                 f"n_components must be < the number of columns of X ({X.shape[1]}), or every "
@@ -259,7 +285,7 @@ class PCAReconstruction(_Detector):
         _, singular, vt = np.linalg.svd((X - self.mean_) / self.scale_, full_matrices=False)
         self.components_ = vt[: self.n_components]
         self.explained_variance_ = singular[: self.n_components] ** 2 / X.shape[0]
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         self.threshold_ = float(np.quantile(self.score(X), self.quantile))
         return self
 
