@@ -51,7 +51,14 @@ def as_table(name: str, X: Any, *, allow_nan: bool = False) -> np.ndarray:
             f"{name} has 0 feature(s) (shape={shape}) while a minimum of 1 is required; "
             "pass at least one column."
         )
-    return as_float_array(name, X, ndim=2, allow_nan=allow_nan)
+    arr = as_float_array(name, X, allow_nan=True)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must have 2 dimensions (samples, features); got shape {arr.shape}. Reshape "
+            f"your data: {name}.reshape(-1, 1) for a single feature, {name}.reshape(1, -1) for "
+            "a single sample."
+        )
+    return as_float_array(name, arr, allow_nan=allow_nan)
 
 
 class Estimator:

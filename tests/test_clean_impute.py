@@ -123,7 +123,7 @@ def test_bad_imputer_arguments_are_refused_by_name_in_fit(kwargs, error, message
         (np.array([["a", "b"]], dtype=object), TypeError, r"X must be a floating-point array"),
         ([[1.0, 2.0], [3.0]], TypeError, r"X must be a rectangular numeric array; got ragged"),
         (np.array([[1, 2]]), TypeError, r"X must be a floating-point array.*astype"),
-        (np.array([1.0, 2.0]), ValueError, r"X must have 2 dimension\(s\); got shape \(2,\)"),
+        (np.array([1.0, 2.0]), ValueError, r"X must have 2 dimensions .*; got shape \(2,\)"),
         (np.array([[1.0, np.inf]]), ValueError, r"X contains 1 infinite value\(s\).*np.isinf"),
     ],
 )

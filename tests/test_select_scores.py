@@ -253,7 +253,7 @@ def test_filters_refuse_bad_input_and_do_not_mutate():
         select.SelectKBest("f_regression", k=5).fit(X, y)
     with pytest.raises(select.NotFittedError):
         select.SelectKBest("f_regression", k=2).transform(X)
-    with pytest.raises(ValueError, match="score must be one of"):
+    with pytest.raises(ValueError, match="score_func must be one of"):
         select.SelectKBest("chi2").fit(X, y)  # checked in fit, as scikit-learn does
     with pytest.raises(ValueError, match="no column"):
         select.VarianceThreshold(1e9).fit(X)

@@ -96,7 +96,7 @@ class VarianceThreshold(_Selector):
 
 class SelectKBest(_Selector):
     """Keep the ``k`` columns of highest score (``"f_classif"``, ``"f_regression"`` or a
-    callable ``score(X, y) -> (scores, pvalues)`` or ``-> scores``).
+    callable ``score_func(X, y) -> (scores, pvalues)`` or ``-> scores``; scikit-learn's name).
 
     Ties are broken as scikit-learn breaks them: the columns are sorted by score with a
     stable sort (NaN scores first, as the smallest float) and the last k are kept, so among
@@ -106,23 +106,23 @@ class SelectKBest(_Selector):
 
     def __init__(
         self,
-        score: str | Callable[[Any, Any], Any] = "f_classif",
+        score_func: str | Callable[[Any, Any], Any] = "f_classif",
         k: int | str = 10,
     ) -> None:
-        self.score, self.k = score, k
+        self.score_func, self.k = score_func, k
 
     requires_y = True
 
     def check_params(self) -> None:
-        """Refuse an unknown score name, a score that is not callable and a k < 0."""
-        if isinstance(self.score, str):
-            if self.score not in SCORES:
+        """Refuse an unknown score name, a score_func that is not callable and a k < 0."""
+        if isinstance(self.score_func, str):
+            if self.score_func not in SCORES:
                 raise ValueError(
-                    f"score must be one of {list(SCORES)} or a callable (X, y) -> scores; "
-                    f"got {self.score!r}."
+                    f"score_func must be one of {list(SCORES)} or a callable (X, y) -> scores; "
+                    f"got {self.score_func!r}."
                 )
-        elif not callable(self.score) or isinstance(self.score, type):
-            raise TypeError(f"score must be a name or a callable; got {describe(self.score)}.")
+        elif not callable(self.score_func) or isinstance(self.score_func, type):
+            raise TypeError(f"score_func must be a name or a callable; got {describe(self.score_func)}.")
         if not (isinstance(self.k, str) and self.k == "all"):
             if isinstance(self.k, str):
                 raise ValueError(f"k must be an integer >= 0 or 'all'; got {self.k!r}.")
@@ -137,12 +137,17 @@ class SelectKBest(_Selector):
                 "SelectKBest requires y to be passed, but the target y is None: call fit(X, y)."
             )
         d = X.shape[1]
+        if isinstance(self.score_func, str) and X.shape[0] < 3:
+            raise ValueError(
+                f"SelectKBest({self.score_func!r}) needs at least 3 samples for an F test; X has "
+                f"{X.shape[0]} sample(s)."
+            )
         if self.k != "all" and self.k > d:
             raise ValueError(
                 f"k={self.k} is larger than the number of columns of X ({d}); use k <= {d} "
                 "or k='all'."
             )
-        scorer = SCORES[self.score] if isinstance(self.score, str) else self.score
+        scorer = SCORES[self.score_func] if isinstance(self.score_func, str) else self.score_func
         result = scorer(X, y)
         scores, pvalues = result if isinstance(result, tuple) else (result, None)
         scores = np.asarray(scores, dtype=np.float64)
@@ -153,10 +158,10 @@ class SelectKBest(_Selector):
         support = np.zeros(d, dtype=bool)
         if k > 0:
             support[np.argsort(ranked, kind="mergesort")[-k:]] = True
-        self.scores_, self.pvalues_, self.support_ = scores, pvalues, support
+        self.score_funcs_, self.pvalues_, self.support_ = scores, pvalues, support
         self._set_n_features(X)
         return self
 
     def __repr__(self) -> str:
-        name = self.score if isinstance(self.score, str) else getattr(self.score, "__name__", "?")
-        return f"SelectKBest(score={name!r}, k={self.k!r})"
+        name = self.score_func if isinstance(self.score_func, str) else getattr(self.score_func, "__name__", "?")
+        return f"SelectKBest(score_func={name!r}, k={self.k!r})"
