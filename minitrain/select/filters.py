@@ -122,7 +122,9 @@ class SelectKBest(_Selector):
                     f"got {self.score_func!r}."
                 )
         elif not callable(self.score_func) or isinstance(self.score_func, type):
-            raise TypeError(f"score_func must be a name or a callable; got {describe(self.score_func)}.")
+            raise TypeError(
+                f"score_func must be a name or a callable; got {describe(self.score_func)}."
+            )
         if not (isinstance(self.k, str) and self.k == "all"):
             if isinstance(self.k, str):
                 raise ValueError(f"k must be an integer >= 0 or 'all'; got {self.k!r}.")
@@ -163,5 +165,6 @@ class SelectKBest(_Selector):
         return self
 
     def __repr__(self) -> str:
-        name = self.score_func if isinstance(self.score_func, str) else getattr(self.score_func, "__name__", "?")
+        func = self.score_func
+        name = func if isinstance(func, str) else getattr(func, "__name__", "?")
         return f"SelectKBest(score_func={name!r}, k={self.k!r})"
