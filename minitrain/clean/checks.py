@@ -172,6 +172,8 @@ def _as_bound(name: str, value: Any, default: float) -> float:
 
 def _as_bounds(bounds: Any, n_columns: int) -> tuple[tuple[float, float], ...]:
     """``bounds``: one (low, high) pair of numbers or None per column, as floats (+-inf)."""
+    if isinstance(bounds, np.ndarray) and bounds.ndim == 2 and bounds.dtype.kind in "iuf":
+        bounds = bounds.tolist()
     if isinstance(bounds, (str, bytes, dict)) or not isinstance(bounds, Sequence):
         raise TypeError(f"bounds must be a list of (low, high) pairs, one per column of X; got "
                         f"{describe(bounds)}.")
@@ -180,7 +182,7 @@ def _as_bounds(bounds: Any, n_columns: int) -> tuple[tuple[float, float], ...]:
                          f"got {len(bounds)}.")
     limits = []
     for j, pair in enumerate(bounds):
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        if not (isinstance(pair, (tuple, list, np.ndarray)) and len(pair) == 2):
             raise TypeError(f"bounds[{j}] must be a (low, high) pair; got {describe(pair)}.")
         limits.append((_as_bound(f"bounds[{j}][0]", pair[0], -np.inf),
                        _as_bound(f"bounds[{j}][1]", pair[1], np.inf)))

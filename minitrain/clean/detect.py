@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_in_range, check_int, check_positive, describe
-from ._base import Fitted, observed_or_raise
+from ._base import Fitted, nan_mean, nan_std, observed_or_raise
 
 __all__ = [
     "IQR",
@@ -108,8 +108,8 @@ class ZScore(_Univariate):
     def fit(self, X: Any, y: Any = None) -> ZScore:
         """Learn ``mean_`` and ``std_`` (d,) from the observed training values."""
         X = self._fit_input(X)
-        self.mean_ = np.nanmean(X, axis=0)
-        self.std_ = _safe_scale(np.nanstd(X, axis=0))
+        self.mean_ = nan_mean(X)
+        self.std_ = _safe_scale(nan_std(X))
         self._set_n_features(X)
         return self
 
@@ -332,8 +332,12 @@ def score_detector(pred_mask: Any, true_mask: Any) -> DetectorScore:
     pred, true = np.asarray(pred_mask), np.asarray(true_mask)
     for name, mask in (("pred_mask", pred), ("true_mask", true)):
         if mask.dtype != bool:
-            raise TypeError(f"{name} must be a boolean array; got {describe(mask)}. "
-                            "Compare scores to a threshold first (e.g. score > 3).")
+            sklearn_style = mask.dtype.kind in "iu" and mask.size and np.isin(mask, (-1, 1)).all()
+            hint = (f"scikit-learn's outlier detectors return -1 (outlier) / +1 (inlier): pass "
+                    f"{name} == -1" if sklearn_style
+                    else "compare scores to a threshold first (e.g. score > 3)")
+            raise TypeError(f"{name} must be a boolean array (True = anomaly); got "
+                            f"{describe(mask)}: {hint}.")
     if pred.shape != true.shape:
         raise ValueError(f"pred_mask and true_mask must have one shape; got {pred.shape} and "
                          f"{true.shape}.")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_choice, check_in_range, check_int, describe
-from ._base import Transformer, as_data, as_node_codes, as_time
+from ._base import Transformer, as_data, as_node_codes, as_time, nan_mean
 
 __all__ = ["IMPUTE_STRATEGIES", "Imputer", "drop_missing", "forward_fill", "interpolate"]
 
@@ -77,7 +77,7 @@ class Imputer(Transformer):
         kept = X[:, keep]
         stats = np.full(X.shape[1], np.nan, dtype=X.dtype)
         if self.strategy == "mean":
-            stats[keep] = np.nanmean(kept, axis=0)
+            stats[keep] = nan_mean(kept)
         elif self.strategy == "median":
             stats[keep] = np.nanmedian(kept, axis=0)
         elif self.strategy == "most_frequent":

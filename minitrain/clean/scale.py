@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_in_range
-from ._base import Transformer, check_pair, observed_or_raise
+from ._base import Transformer, check_pair, nan_mean, nan_std, observed_or_raise
 
 __all__ = ["MinMaxScaler", "RobustScaler", "Standardizer"]
 
@@ -53,16 +53,18 @@ class Standardizer(_AffineScaler):
     """Zero mean, unit variance per column, as scikit-learn's StandardScaler.
 
     ``mean_ = nanmean(X, axis=0)``, ``var_ = nanmean((X - mean_)^2, axis=0)`` (population
-    variance, divisor N_observed), ``scale_ = sqrt(var_)`` (1 for a constant column);
+    variance, divisor N_observed; both accumulated in float64, stored in X's dtype),
+    ``scale_ = sqrt(var_)`` (1 for a constant column);
     ``X' = (X - mean_) / scale_``. On the fit data each column of X' has mean 0 and std 1.
     """
 
     def fit(self, X: Any, y: Any = None) -> Standardizer:
         """Learn ``mean_``, ``var_`` and ``scale_`` (d,) from the observed values."""
         X = self._fit_input(X)
-        self.mean_ = np.nanmean(X, axis=0)
-        self.var_ = np.nanvar(X, axis=0)
-        self.center_, self.scale_ = self.mean_, _safe_scale(np.sqrt(self.var_))
+        self.mean_ = nan_mean(X)
+        std = nan_std(X)
+        self.var_ = std * std  # in X's dtype, like mean_
+        self.center_, self.scale_ = self.mean_, _safe_scale(std)
         self._set_n_features(X)
         return self
 

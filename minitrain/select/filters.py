@@ -154,7 +154,10 @@ class SelectKBest(_Selector):
         scores, pvalues = result if isinstance(result, tuple) else (result, None)
         scores = np.asarray(scores, dtype=np.float64)
         if scores.shape != (d,):
-            raise ValueError(f"the score returned shape {scores.shape}; expected ({d},).")
+            raise ValueError(
+                f"score_func returned scores of shape {scores.shape}; expected one per column "
+                f"of X, ({d},)."
+            )
         k = d if self.k == "all" else self.k
         ranked = np.where(np.isnan(scores), np.finfo(np.float64).min, scores)
         support = np.zeros(d, dtype=bool)
