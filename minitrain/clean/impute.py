@@ -83,12 +83,13 @@ class Imputer(Transformer):
         elif self.strategy == "most_frequent":
             stats[keep] = [_most_frequent(column) for column in kept.T]
         else:
-            stats[keep] = 0.0 if self.fill_value is None else self.fill_value
-            if not np.isfinite(stats[keep]).all():
+            fill = 0.0 if self.fill_value is None else float(self.fill_value)
+            if abs(fill) > float(np.finfo(X.dtype).max):
                 raise ValueError(
                     f"fill_value={self.fill_value!r} overflows X's dtype {X.dtype} (largest "
                     f"{np.finfo(X.dtype).max:.3g}); choose a smaller fill_value."
                 )
+            stats[keep] = fill
         self.statistics_ = stats
         self.keep_columns_ = keep
         self._set_n_features(X)
