@@ -72,6 +72,8 @@ class Estimator:
 
     allow_nan: ClassVar[bool] = False
     requires_y: ClassVar[bool] = False
+    #: The attribute ``fit`` always sets: its presence means "fitted".
+    fitted_attribute: ClassVar[str] = "n_features_in_"
 
     @classmethod
     def _get_param_names(cls) -> list[str]:
@@ -114,10 +116,10 @@ class Estimator:
     # ----- fitted state ----------------------------------------------------------------------
 
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "n_features_in_")
+        return hasattr(self, self.fitted_attribute)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "n_features_in_"):
+        if not hasattr(self, self.fitted_attribute):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet; call fit(X_train) first."
             )
@@ -125,14 +127,17 @@ class Estimator:
     def _set_n_features(self, X: np.ndarray) -> None:
         self.n_features_in_ = int(X.shape[1])
 
+    def _n_features_fitted(self) -> int:
+        return self.n_features_in_
+
     def _check_columns(self, X: np.ndarray) -> None:
         """Refuse new data whose number of columns differs from ``fit``'s."""
-        if X.shape[1] != self.n_features_in_:
+        expected = self._n_features_fitted()
+        if X.shape[1] != expected:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input (it was fitted on "
-                f"{self.n_features_in_} columns); pass the same columns, in the same order, "
-                "as in fit."
+                f"{expected} features as input (it was fitted on {expected} columns); pass "
+                "the same columns, in the same order, as in fit."
             )
 
     # ----- what scikit-learn's checks read ----------------------------------------------------

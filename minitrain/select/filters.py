@@ -29,9 +29,14 @@ SCORES: dict[str, Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]] = {
 
 
 class _Selector(Estimator):
-    """Shared ``transform`` and ``get_support`` for a fitted boolean column mask."""
+    """Shared ``transform`` and ``get_support`` for a fitted boolean column mask (``support_``,
+    which every selector's ``fit`` sets)."""
 
     support_: np.ndarray
+    fitted_attribute = "support_"
+
+    def _n_features_fitted(self) -> int:
+        return int(self.support_.size)
 
     def get_support(self, indices: bool = False) -> np.ndarray:
         """Boolean mask (d,) of the kept columns, or their indices with ``indices=True``."""
