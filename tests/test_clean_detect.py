@@ -230,3 +230,20 @@ def test_detectors_do_not_modify_their_input(detector):
     before = X.copy()
     detector().fit(X).predict(X)
     assert np.array_equal(X, before)
+
+
+@pytest.mark.parametrize("detector", ALL)
+@given(seed=seeds)
+def test_scores_come_back_in_the_dtype_of_the_scored_rows(detector, seed):
+    """Fitted on float64, scoring float32 rows gives float32 scores equal to the float64 ones
+    up to float32 rounding (the dtype follows the data being scored)."""
+    rng = np.random.default_rng(seed)
+    X = correlated_gaussian(rng, 60)
+    fitted = detector().fit(X)
+    rows = X[:10].astype(np.float32)
+    scores = fitted.score(rows)
+    assert scores.dtype == np.float32
+    # The rows were rounded to float32 (~6e-8 relative) before scoring; distances of rows a
+    # few std from the mean move by about that much times their size.
+    np.testing.assert_allclose(scores, fitted.score(rows.astype(np.float64)), rtol=1e-4,
+                               atol=1e-5)

@@ -227,3 +227,12 @@ def test_drop_missing_bad_arguments_are_refused():
         drop_missing(X, max_fraction=1.5)
     with pytest.raises(ValueError, match=r"axis must be <= 1; got 2"):
         drop_missing(X, axis=2)
+
+
+def test_the_mean_of_float32_values_near_the_largest_float32_is_not_inf():
+    """The float32 sum of two values of 3e38 overflows; the mean itself fits, and the imputer
+    accumulates in float64 before returning X's dtype."""
+    X = np.array([[3e38], [3e38], [np.nan]], dtype=np.float32)
+    filled = Imputer("mean").fit_transform(X)
+    assert filled.dtype == np.float32
+    np.testing.assert_array_equal(filled, np.full((3, 1), 3e38, dtype=np.float32))

@@ -1,5 +1,7 @@
 """Scalers: fitted moments, exact inverses, ranges, and statistics from the fit data only."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -163,3 +165,16 @@ def test_bad_scaler_arguments_are_refused_by_name_in_fit(make, error, message):
     scaler = make()  # scikit-learn's contract: the constructor only stores
     with pytest.raises(error, match=message):
         scaler.fit(np.zeros((2, 2)))
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(1e10, 1e30))
+def test_float32_columns_of_any_spread_standardize_to_unit_std_in_float32(seed, spread):
+    """A float32 variance above 3.4e38 (a std above 1.8e19) overflows; accumulating in float64
+    keeps mean_ and scale_ exact, so the transformed columns still have std 1."""
+    X = (np.random.default_rng(seed).normal(size=(40, 2)) * spread).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z = Standardizer().fit_transform(X)
+    assert Z.dtype == np.float32
+    # float32 rounding of each of 40 entries (~6e-8 relative) and of the two statistics.
+    np.testing.assert_allclose(Z.astype(np.float64).std(axis=0), 1.0, rtol=1e-5)

@@ -86,13 +86,13 @@ def as_column_names(name: str, columns: Any, n_columns: int) -> list[str] | None
 def nan_mean(X: np.ndarray) -> np.ndarray:
     """(d,) mean of each column's observed values, accumulated in float64 and returned in X's
     dtype (a float32 sum can overflow where the mean itself cannot)."""
-    return np.nanmean(X, axis=0, dtype=np.float64).astype(X.dtype)
+    return np.nanmean(X.astype(np.float64), axis=0).astype(X.dtype)
 
 
 def nan_std(X: np.ndarray) -> np.ndarray:
     """(d,) population std ``sqrt(mean((x - mean)^2))`` of each column's observed values,
     accumulated in float64 and returned in X's dtype."""
-    return np.sqrt(np.nanvar(X, axis=0, dtype=np.float64)).astype(X.dtype)
+    return np.sqrt(np.nanvar(X.astype(np.float64), axis=0)).astype(X.dtype)
 
 
 def observed_or_raise(X: np.ndarray, owner: str) -> None:

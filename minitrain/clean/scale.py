@@ -63,7 +63,8 @@ class Standardizer(_AffineScaler):
         X = self._fit_input(X)
         self.mean_ = nan_mean(X)
         std = nan_std(X)
-        self.var_ = std * std  # in X's dtype, like mean_
+        with np.errstate(over="ignore"):  # a float32 std above 1.8e19 has a variance of inf
+            self.var_ = std * std  # in X's dtype, like mean_
         self.center_, self.scale_ = self.mean_, _safe_scale(std)
         self._set_n_features(X)
         return self
