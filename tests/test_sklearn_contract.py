@@ -277,3 +277,15 @@ def test_grid_search_picks_the_detector_parameter_with_the_best_f1(detector):
     assert search.best_params_ == {f"{step}__{name}": values[int(np.argmax(by_hand))]}
     flags = search.predict(X)
     assert flags.dtype == bool and flags.shape == truth.shape  # True = anomaly, not -1/+1
+
+
+def test_grid_search_without_scoring_names_the_fix_for_a_detector():
+    """scikit-learn falls back to score(X, y) without scoring=; a detector's score is per row,
+    so the search fails with the fix (scoring='f1') instead of a signature error."""
+    X, truth = anomaly_data(2)
+    search = GridSearchCV(
+        make_pipeline(clean.Standardizer(), clean.ZScore()), {"zscore__threshold": [2.0, 3.0]},
+        cv=3, error_score="raise",
+    )
+    with pytest.raises(TypeError, match=r"scoring='f1'"):
+        search.fit(X, truth)

@@ -59,7 +59,21 @@ def _safe_scale(spread: np.ndarray) -> np.ndarray:
 class _Detector(Fitted):
     threshold_: float
 
-    def score(self, X: Any) -> np.ndarray:
+    def score(self, X: Any, y: Any = None) -> np.ndarray:
+        """(N,) anomaly score of each row of X (larger = more anomalous), in X's dtype.
+
+        ``y`` is refused: scikit-learn calls ``score(X, y)`` for one number when model
+        selection is given no ``scoring=``; a detector's score is per row.
+        """
+        if y is not None:
+            raise TypeError(
+                f"{type(self).__name__}.score(X) gives one anomaly score per row and takes no "
+                "y; scikit-learn calls score(X, y) when cross_val_score or GridSearchCV has no "
+                "scoring=: pass scoring='f1' (predict against a boolean truth, True = anomaly)."
+            )
+        return self._score(X)
+
+    def _score(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
     def predict(self, X: Any) -> np.ndarray:
@@ -89,7 +103,7 @@ class _Univariate(_Detector):
     def score_columns(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def score(self, X: Any) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         """(N,) row scores in X's dtype: the largest column score of each row, NaN ignored."""
         return np.fmax.reduce(self.score_columns(X), axis=1)
 
@@ -244,7 +258,7 @@ class Mahalanobis(_Detector):
         self._set_n_features(X)
         return self
 
-    def score(self, X: Any) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         """(N,) Mahalanobis distances of the rows of X."""
         X = self._fitted_input(X, allow_nan=False)
         centered = X - self.mean_
@@ -289,7 +303,7 @@ class PCAReconstruction(_Detector):
         self.threshold_ = float(np.quantile(self.score(X), self.quantile))
         return self
 
-    def score(self, X: Any) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         """(N,) mean squared reconstruction error of the standardized rows."""
         X = self._fitted_input(X, allow_nan=False)
         z = (X - self.mean_) / self.scale_
