@@ -355,7 +355,33 @@ PIPELINE = [
          (X, NODE, TIME[::-1].copy()), error=ValueError, names=("time", "non-decreasing")),
 ]
 
-CATALOGUE = IMPUTE + SCALE + DETECT + CHECKS + PIPELINE
+# The low-precision policy, everywhere data enters: float16 is refused with the conversion.
+TAKES_DATA = {
+    "Imputer.fit": lambda X: Imputer().fit(X),
+    "drop_missing": clean.drop_missing,
+    "interpolate": clean.interpolate,
+    "MinMaxScaler.fit": lambda X: MinMaxScaler().fit(X),
+    "Standardizer.inverse_transform": lambda X: fitted(Standardizer()).inverse_transform(X),
+    "ZScore.fit": lambda X: ZScore().fit(X),
+    "IQR.score": lambda X: fitted(IQR()).score(X),
+    "Mahalanobis.fit": lambda X: Mahalanobis().fit(X),
+    "PCAReconstruction.score": lambda X: fitted(PCAReconstruction(), COMPLETE).score(X),
+    "find_duplicates": clean.find_duplicates,
+    "check_bounds": lambda X: clean.check_bounds(X, [(0, 1)] * 3),
+    "find_stuck": clean.find_stuck,
+    "unit_mismatch": lambda X: clean.unit_mismatch(X, NODE),
+    "fix_units": lambda X: clean.fix_units(X, NODE, REPORT),
+    "DropIncomplete.predict": lambda X: DropIncomplete().predict(X),
+    "ForwardFill.transform": lambda X: ForwardFill().transform(X),
+    "Pipeline.transform": lambda X: FLEET.transform(X, node=NODE, time=TIME),
+}
+FLOAT16 = [
+    Case(f"{name}-float16", call, (COMPLETE.astype(np.float16),), error=TypeError,
+         names=("X", "float16", "X.astype(np.float32)"))
+    for name, call in TAKES_DATA.items()
+]
+
+CATALOGUE = IMPUTE + SCALE + DETECT + CHECKS + PIPELINE + FLOAT16
 
 
 @cases(*CATALOGUE)
