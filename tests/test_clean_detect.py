@@ -202,9 +202,10 @@ def test_detector_used_before_fit_is_refused(detector):
         (lambda: PCAReconstruction(quantile=1.0), r"quantile must lie in \(0.0, 1.0\)"),
     ],
 )
-def test_bad_detector_arguments_are_refused_by_name(make, message):
+def test_bad_detector_arguments_are_refused_by_name_in_fit(make, message):
+    detector = make()  # scikit-learn's contract: the constructor only stores
     with pytest.raises(ValueError, match=message):
-        make()
+        detector.fit(np.random.default_rng(0).normal(size=(10, 3)))
 
 
 def test_bad_data_for_detectors_is_refused():
@@ -213,7 +214,7 @@ def test_bad_data_for_detectors_is_refused():
     with pytest.raises(ValueError, match=r"n_components must be < the number of columns"):
         PCAReconstruction(n_components=2).fit(np.zeros((5, 2)))
     fitted = ZScore().fit(np.zeros((3, 2)))
-    with pytest.raises(ValueError, match=r"X has 3 columns but this ZScore was fitted on 2"):
+    with pytest.raises(ValueError, match=r"X has 3 features, but ZScore is expecting 2 features"):
         fitted.predict(np.zeros((3, 3)))
     with pytest.raises(TypeError, match=r"X must be a floating-point array"):
         MAD().fit(np.array([["a"]], dtype=object))
@@ -229,3 +230,20 @@ def test_detectors_do_not_modify_their_input(detector):
     before = X.copy()
     detector().fit(X).predict(X)
     assert np.array_equal(X, before)
+
+
+@pytest.mark.parametrize("detector", ALL)
+@given(seed=seeds)
+def test_scores_come_back_in_the_dtype_of_the_scored_rows(detector, seed):
+    """Fitted on float64, scoring float32 rows gives float32 scores equal to the float64 ones
+    up to float32 rounding (the dtype follows the data being scored)."""
+    rng = np.random.default_rng(seed)
+    X = correlated_gaussian(rng, 60)
+    fitted = detector().fit(X)
+    rows = X[:10].astype(np.float32)
+    scores = fitted.score(rows)
+    assert scores.dtype == np.float32
+    # The rows were rounded to float32 (~6e-8 relative) before scoring; distances of rows a
+    # few std from the mean move by about that much times their size.
+    np.testing.assert_allclose(scores, fitted.score(rows.astype(np.float64)), rtol=1e-4,
+                               atol=1e-5)

@@ -121,8 +121,45 @@ def test_bad_pipelines_are_refused():
     with pytest.raises(ValueError, match=r"FixUnits needs node="):
         Pipeline([("units", FixUnits())]).fit(np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"threshold must be a finite number > 0"):
-        FixUnits(threshold=-1.0)
+        FixUnits(threshold=-1.0).fit(np.zeros((3, 1)), node=np.arange(3))
 
 
 def test_clean_is_reachable_from_the_top_level_package():
     assert mt.clean.Pipeline is Pipeline and "score_detector" in mt.clean.__all__
+
+
+def _float_outputs(X: np.ndarray, node: np.ndarray, time: np.ndarray) -> dict[str, np.ndarray]:
+    """Every floating array minitrain.clean returns for X, by the callable that returned it."""
+    clean = mt.clean
+    complete = clean.Imputer("median").fit_transform(X)
+    report = clean.unit_mismatch(X, node)
+    out = {
+        "Imputer": complete,
+        "forward_fill": clean.forward_fill(X, node),
+        "interpolate": clean.interpolate(X, node, time),
+        "drop_missing": clean.drop_missing(X)[0],
+        "fix_units": clean.fix_units(X, node, report),
+        "Pipeline": full_pipeline([(None, None)] * X.shape[1]).fit_transform(
+            X, node=node, time=time).X,
+    }
+    for scaler in (clean.Standardizer(), clean.MinMaxScaler(), clean.RobustScaler()):
+        scaled = scaler.fit_transform(X)
+        out[type(scaler).__name__] = scaled
+        out[f"{type(scaler).__name__}.inverse"] = scaler.inverse_transform(scaled)
+    for detector in (clean.ZScore(), clean.MAD(), clean.IQR()):
+        out[type(detector).__name__] = detector.fit(X).score(X)
+        out[f"{type(detector).__name__}.columns"] = detector.score_columns(X)
+    for detector in (clean.Mahalanobis(), clean.PCAReconstruction()):
+        out[type(detector).__name__] = detector.fit(complete).score(complete)
+    return out
+
+
+def test_float32_in_gives_float32_out_from_every_cleaner_and_detector():
+    fleet = make_sensor_fleet(n_nodes=4, n_per_node=60, seed=1)
+    X = fleet.X.astype(np.float32)
+    outputs = _float_outputs(X, fleet.node, fleet.time)
+    wrong = {name: str(out.dtype) for name, out in outputs.items() if out.dtype != np.float32}
+    assert wrong == {}
+    assert fleet.X.dtype == np.float64 and all(
+        out.dtype == np.float64 for out in _float_outputs(fleet.X, fleet.node, fleet.time).values()
+    )

@@ -1,9 +1,15 @@
 """Cleaning dirty edge data: imputation, normalization, consistency checks, anomaly detection.
 
-Everything follows scikit-learn's contract: ``fit`` learns from the training rows only and
-keeps what it learned in attributes ending in ``_``; ``transform``, ``score`` and ``predict``
-never modify their input; ``inverse_transform`` exists where the map can be undone; a step
-used before ``fit`` raises ``NotFittedError``. NaN marks a missing value; inf is refused.
+Everything follows scikit-learn's contract (``minitrain._estimator``, checked by scikit-learn's
+own ``check_estimator``): constructors store their arguments and ``fit`` checks them; ``fit``
+learns from the training rows only and keeps what it learned in attributes ending in ``_``;
+``transform``, ``score`` and ``predict`` never modify their input; ``inverse_transform``
+exists where the map can be undone; a step used before ``fit`` raises ``NotFittedError``;
+``get_params``/``set_params`` make every cleaner, detector and step work with scikit-learn's
+``clone``, ``Pipeline`` and ``GridSearchCV`` (detectors keep a boolean ``predict``, True =
+anomaly: see ``detect``). NaN marks a missing value; inf is refused. float16 is refused with
+the conversion to make; statistics are accumulated in float64 and results come back in the
+dtype of the data (float32 in, float32 out).
 
 - ``impute``: ``Imputer`` (mean, median, most frequent, constant), ``forward_fill`` and
   ``interpolate`` along time within each node, ``drop_missing``.

@@ -8,14 +8,15 @@ the rows (or entries) of X. ``fix_units`` applies what ``unit_mismatch`` found.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, check_positive, describe
-from ._base import as_data, as_node_codes
+from .._validate import check_instance, check_int, check_positive, describe
+from ._base import as_column_names, as_data, as_node_codes, as_time
 
 __all__ = [
     "CONVERSIONS",
@@ -82,11 +83,7 @@ def find_duplicates(X: Any, node: Any = None, time: Any = None) -> DuplicateRepo
     if node is not None:
         key_columns.append(as_node_codes("node", node, n).astype(np.float64)[:, None])
     if time is not None:
-        t = np.asarray(time)
-        if t.ndim != 1 or t.shape[0] != n or t.dtype.kind not in "iuf":
-            raise ValueError(f"time must be a 1-D numeric array of {n} values, one per row of "
-                             f"X; got {describe(t)}.")
-        key_columns.append(t.astype(np.float64)[:, None])
+        key_columns.append(as_time("time", time, n)[:, None])
     rows = np.ascontiguousarray(np.hstack(key_columns))
     keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
     _, first_of_key, key = np.unique(keys, return_index=True, return_inverse=True)
@@ -114,6 +111,7 @@ class ConstantReport:
 def constant_columns(X: Any, columns: Sequence[str] | None = None) -> ConstantReport:
     """Find columns whose observed values are all equal (``nanmax == nanmin``) or absent."""
     X = as_data("X", X)
+    columns = as_column_names("columns", columns, X.shape[1])
     empty = np.isnan(X).all(axis=0)
     filled = np.where(np.isnan(X), X[np.argmax(~np.isnan(X), axis=0), np.arange(X.shape[1])], X)
     constant = ~empty & (filled == filled[0]).all(axis=0)
@@ -153,15 +151,42 @@ def check_bounds(
 ) -> BoundsReport:
     """Flag entries outside ``bounds[j] = (low, high)`` (None: unbounded on that side)."""
     X = as_data("X", X)
-    if len(bounds) != X.shape[1]:
-        raise ValueError(f"bounds must give one (low, high) per column of X ({X.shape[1]}); "
-                         f"got {len(bounds)}.")
-    limits = tuple((-np.inf if lo is None else float(lo), np.inf if hi is None else float(hi))
-                   for lo, hi in bounds)
+    limits = _as_bounds(bounds, X.shape[1])
+    columns = as_column_names("columns", columns, X.shape[1])
     low, high = np.array(limits).T
     if np.any(low > high):
         raise ValueError(f"bounds must have low <= high in every column; got {bounds!r}.")
     return BoundsReport(X < low, X > high, limits, columns)
+
+
+def _as_bound(name: str, value: Any, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number or None (unbounded); got {describe(value)}.")
+    if np.isnan(value):
+        raise ValueError(f"{name} is NaN, which no reading can fall outside of; use None for "
+                         "no bound on that side.")
+    return float(value)
+
+
+def _as_bounds(bounds: Any, n_columns: int) -> tuple[tuple[float, float], ...]:
+    """``bounds``: one (low, high) pair of numbers or None per column, as floats (+-inf)."""
+    if isinstance(bounds, np.ndarray) and bounds.ndim == 2 and bounds.dtype.kind in "iuf":
+        bounds = bounds.tolist()
+    if isinstance(bounds, (str, bytes, dict)) or not isinstance(bounds, Sequence):
+        raise TypeError(f"bounds must be a list of (low, high) pairs, one per column of X; got "
+                        f"{describe(bounds)}.")
+    if len(bounds) != n_columns:
+        raise ValueError(f"bounds must give one (low, high) per column of X ({n_columns}); "
+                         f"got {len(bounds)}.")
+    limits = []
+    for j, pair in enumerate(bounds):
+        if not (isinstance(pair, (tuple, list, np.ndarray)) and len(pair) == 2):
+            raise TypeError(f"bounds[{j}] must be a (low, high) pair; got {describe(pair)}.")
+        limits.append((_as_bound(f"bounds[{j}][0]", pair[0], -np.inf),
+                       _as_bound(f"bounds[{j}][1]", pair[1], np.inf)))
+    return tuple(limits)
 
 
 @dataclass(frozen=True)
@@ -248,6 +273,30 @@ class UnitMismatchReport:
         )
 
 
+def _as_conversions(conversions: Any) -> dict[str, tuple[float, float]]:
+    """``conversions``: a dict name -> (scale, offset), scale finite and != 0, offset finite."""
+    if not isinstance(conversions, Mapping):
+        raise TypeError(f"conversions must be a dict name -> (scale, offset) such as "
+                        f"CONVERSIONS; got {describe(conversions)}.")
+    checked = {}
+    for name, pair in conversions.items():
+        where = f"conversions[{name!r}]"
+        if not isinstance(name, str):
+            raise TypeError(f"conversions must be keyed by names (str); got {describe(name)}.")
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"{where} must be a (scale, offset) pair; got {describe(pair)}.")
+        scale, offset = pair
+        for part, value in (("scale", scale), ("offset", offset)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+                raise TypeError(f"{where}'s {part} must be a number; got {describe(value)}.")
+            if not np.isfinite(value):
+                raise ValueError(f"{where}'s {part} must be finite; got {value!r}.")
+        if scale == 0:
+            raise ValueError(f"{where}'s scale is 0, which cannot be undone; got {pair!r}.")
+        checked[name] = (float(scale), float(offset))
+    return checked
+
+
 def unit_mismatch(
     X: Any, node: Any, *, threshold: float = 4.0, columns: Sequence[str] | None = None,
     conversions: dict[str, tuple[float, float]] = CONVERSIONS,
@@ -266,6 +315,8 @@ def unit_mismatch(
     X = as_data("X", X)
     threshold = check_positive("threshold", threshold)
     codes = as_node_codes("node", node, X.shape[0])
+    columns = as_column_names("columns", columns, X.shape[1])
+    conversions = _as_conversions(conversions)
     nodes = np.unique(np.asarray(node))
     if nodes.size < 3:
         raise ValueError(f"node must hold >= 3 distinct nodes to judge which is off; got "
@@ -295,9 +346,24 @@ def unit_mismatch(
 
 def fix_units(X: Any, node: Any, report: UnitMismatchReport) -> np.ndarray:
     """Undo each explained mismatch: ``true = (reported - offset) / scale`` on that node's
-    column. Mismatches without a known conversion are left as they are. Returns a new array."""
+    column. Mismatches without a known conversion are left as they are. Returns a new array.
+
+    ``node`` (N,) is required and must hold the same kind of ids (integers or strings) as the
+    rows ``report`` was found on: rows of other ids are never converted.
+    """
     X = as_data("X", X)
+    as_node_codes("node", node, X.shape[0])
+    report = check_instance("report", report, UnitMismatchReport, "unit_mismatch(X_train, node)")
     node = np.asarray(node)
+    width = report.node_medians.shape[1] if report.node_medians.ndim == 2 else None
+    if width != X.shape[1]:
+        raise ValueError(f"report was found on {width} columns but X has {X.shape[1]}; pass "
+                         "the columns unit_mismatch saw, in the same order.")
+    kinds = {"i": "integer", "u": "integer", "U": "string", "S": "bytes"}
+    seen = kinds.get(np.asarray(report.nodes).dtype.kind)
+    if report.mismatches and kinds[node.dtype.kind] != seen:
+        raise TypeError(f"node holds {kinds[node.dtype.kind]} ids but report was found with "
+                        f"{seen} ids, so no row would match; pass the ids unit_mismatch saw.")
     fixed = X.copy()
     for m in report.mismatches:
         if m.conversion is not None:

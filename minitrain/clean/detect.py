@@ -10,6 +10,23 @@ need complete rows (impute first).
 
 All of them are unchanged by a per-column map ``x -> a x + b`` with a > 0 (for the learned
 ones, any a != 0): they measure distance in units of the data's own spread.
+
+**scikit-learn.** The detectors follow scikit-learn's estimator contract (``get_params``,
+``set_params``, ``clone``, a last step of a ``Pipeline``, ``GridSearchCV`` over ``threshold``,
+``k``, ``alpha`` ...) but keep their own output convention, which differs from scikit-learn's
+outlier detectors (``IsolationForest``, ``LocalOutlierFactor``) in three ways:
+
+- ``predict`` returns a **boolean per row, True = anomaly**; scikit-learn's returns an int,
+  **-1 = outlier, +1 = inlier**. Convert with ``np.where(flags, -1, 1)`` (and back with
+  ``pred == -1``). Boolean flags index and count directly (``X[~flags]``, ``flags.sum()``)
+  and compare with ground-truth masks (``score_detector``, ``f1_score(truth, flags)``).
+- ``score(X)`` is the anomaly score of each row, **larger = more anomalous**; scikit-learn's
+  ``score_samples`` is larger = more normal, and its ``score`` method (which model selection
+  calls when no ``scoring=`` is given) returns one number. So give ``GridSearchCV`` and
+  ``cross_val_score`` a ``scoring=`` that compares ``predict`` with the truth, e.g.
+  ``scoring="f1"`` with a boolean target (True = anomaly).
+- The threshold is a parameter in the data's units (``threshold``, ``k``) or a false-alarm
+  rate (``alpha``, ``quantile``), not scikit-learn's ``contamination`` fraction.
 """
 
 from __future__ import annotations
@@ -21,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_in_range, check_int, check_positive, describe
-from ._base import Fitted, as_data, observed_or_raise
+from ._base import Fitted, nan_mean, nan_std, observed_or_raise
 
 __all__ = [
     "IQR",
@@ -42,15 +59,29 @@ def _safe_scale(spread: np.ndarray) -> np.ndarray:
 class _Detector(Fitted):
     threshold_: float
 
-    def score(self, X: Any) -> np.ndarray:
+    def score(self, X: Any, y: Any = None) -> np.ndarray:
+        """(N,) anomaly score of each row of X (larger = more anomalous), in X's dtype.
+
+        ``y`` is refused: scikit-learn calls ``score(X, y)`` for one number when model
+        selection is given no ``scoring=``; a detector's score is per row.
+        """
+        if y is not None:
+            raise TypeError(
+                f"{type(self).__name__}.score(X) gives one anomaly score per row and takes no "
+                "y; scikit-learn calls score(X, y) when cross_val_score or GridSearchCV has no "
+                "scoring=: pass scoring='f1' (predict against a boolean truth, True = anomaly)."
+            )
+        return self._score(X)
+
+    def _score(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
     def predict(self, X: Any) -> np.ndarray:
-        """(N,) bool: True for rows whose score exceeds ``threshold_``."""
+        """(N,) bool: True for rows whose score exceeds ``threshold_`` (True = anomaly)."""
         return self.score(X) > self.threshold_
 
-    def fit_predict(self, X: Any) -> np.ndarray:
-        """``fit(X)`` then ``predict(X)``."""
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """``fit(X)`` then ``predict(X)`` (``y`` is ignored, as in scikit-learn)."""
         return self.fit(X).predict(X)  # type: ignore[attr-defined]
 
 
@@ -59,11 +90,12 @@ class _Univariate(_Detector):
 
     threshold: float
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse a threshold that is not a finite number > 0."""
         check_positive("threshold", self.threshold)
 
     def _fit_input(self, X: Any) -> np.ndarray:
-        X = as_data("X", X)
+        X = self._fit_data(X)
         observed_or_raise(X, type(self).__name__)
         self.threshold_ = float(self.threshold)
         return X
@@ -71,8 +103,8 @@ class _Univariate(_Detector):
     def score_columns(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def score(self, X: Any) -> np.ndarray:
-        """(N,) row scores: the largest column score of each row, NaN ignored."""
+    def _score(self, X: Any) -> np.ndarray:
+        """(N,) row scores in X's dtype: the largest column score of each row, NaN ignored."""
         return np.fmax.reduce(self.score_columns(X), axis=1)
 
 
@@ -87,18 +119,18 @@ class ZScore(_Univariate):
 
     threshold: float = 3.0
 
-    def fit(self, X: Any) -> ZScore:
+    def fit(self, X: Any, y: Any = None) -> ZScore:
         """Learn ``mean_`` and ``std_`` (d,) from the observed training values."""
         X = self._fit_input(X)
-        self.mean_ = np.nanmean(X, axis=0)
-        self.std_ = _safe_scale(np.nanstd(X, axis=0))
-        self.n_features_in_ = X.shape[1]
+        self.mean_ = nan_mean(X)
+        self.std_ = _safe_scale(nan_std(X))
+        self._set_n_features(X)
         return self
 
     def score_columns(self, X: Any) -> np.ndarray:
         """(N, d) entry scores ``|x - mean_| / std_``; NaN where X is NaN."""
         X = self._fitted_input(X)
-        return np.abs(X - self.mean_) / self.std_
+        return (np.abs(X - self.mean_) / self.std_).astype(X.dtype, copy=False)
 
 
 @dataclass
@@ -112,18 +144,18 @@ class MAD(_Univariate):
 
     threshold: float = 3.5
 
-    def fit(self, X: Any) -> MAD:
+    def fit(self, X: Any, y: Any = None) -> MAD:
         """Learn ``median_`` and ``mad_`` (d,) from the observed training values."""
         X = self._fit_input(X)
         self.median_ = np.nanmedian(X, axis=0)
         self.mad_ = _safe_scale(np.nanmedian(np.abs(X - self.median_), axis=0))
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def score_columns(self, X: Any) -> np.ndarray:
         """(N, d) entry scores ``0.6745 |x - median_| / mad_``; NaN where X is NaN."""
         X = self._fitted_input(X)
-        return 0.6745 * np.abs(X - self.median_) / self.mad_
+        return (0.6745 * np.abs(X - self.median_) / self.mad_).astype(X.dtype, copy=False)
 
 
 @dataclass
@@ -137,26 +169,27 @@ class IQR(_Univariate):
 
     k: float = 1.5
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse a k that is not a finite number > 0."""
         check_positive("k", self.k)
 
     @property
     def threshold(self) -> float:
         return self.k
 
-    def fit(self, X: Any) -> IQR:
+    def fit(self, X: Any, y: Any = None) -> IQR:
         """Learn ``q1_``, ``q3_`` and ``iqr_`` (d,) from the observed training values."""
         X = self._fit_input(X)
         self.q1_, self.q3_ = np.nanpercentile(X, [25.0, 75.0], axis=0)
         self.iqr_ = _safe_scale(self.q3_ - self.q1_)
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def score_columns(self, X: Any) -> np.ndarray:
         """(N, d) distances beyond the quartiles in IQRs; NaN where X is NaN."""
         X = self._fitted_input(X)
         beyond = np.fmax(np.fmax(self.q1_ - X, X - self.q3_), 0.0)
-        return np.where(np.isnan(X), np.nan, beyond) / self.iqr_
+        return (np.where(np.isnan(X), np.nan, beyond) / self.iqr_).astype(X.dtype, copy=False)
 
 
 def _chi2_cdf(x: float, dof: int) -> float:
@@ -174,6 +207,11 @@ def _chi2_cdf(x: float, dof: int) -> float:
     return math.exp(s * math.log(y) - y - math.lgamma(s + 1)) * total
 
 
+#: Largest dof of ``chi2_quantile``: its series needs about sqrt(40 dof) terms per evaluation,
+#: so a million degrees of freedom (columns of a Mahalanobis detector) take a fraction of a second.
+MAX_DOF = 1_000_000
+
+
 def chi2_quantile(q: float, dof: int) -> float:
     """The q-quantile of the chi-square distribution with ``dof`` degrees of freedom.
 
@@ -183,7 +221,7 @@ def chi2_quantile(q: float, dof: int) -> float:
     float64 resolution of 1 - q limits it).
     """
     q = check_in_range("q", q, 0.0, 1.0, low_inclusive=False)
-    dof = check_int("dof", dof, minimum=1)
+    dof = check_int("dof", dof, minimum=1, maximum=MAX_DOF)
     low, high = 0.0, dof + 10.0 * math.sqrt(2 * dof) + 10.0 * -math.log1p(-q)
     while high - low > 1e-12 * high:
         mid = (low + high) / 2
@@ -204,22 +242,23 @@ class Mahalanobis(_Detector):
 
     alpha: float = 0.001
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse an alpha outside (0, 1)."""
         check_in_range("alpha", self.alpha, 0.0, 1.0, low_inclusive=False)
 
-    def fit(self, X: Any) -> Mahalanobis:
+    def fit(self, X: Any, y: Any = None) -> Mahalanobis:
         """Learn ``mean_`` (d,), ``covariance_`` and ``precision_`` (d, d), ``threshold_``."""
-        X = as_data("X", X, allow_nan=False)
+        X = self._fit_data(X, allow_nan=False)
         if X.shape[0] < 2:
             raise ValueError(f"X must have >= 2 rows to estimate a covariance; got {X.shape}.")
         self.mean_ = X.mean(axis=0)
         self.covariance_ = np.atleast_2d(np.cov(X, rowvar=False))
         self.precision_ = np.linalg.pinv(self.covariance_, hermitian=True)
         self.threshold_ = math.sqrt(chi2_quantile(1 - self.alpha, X.shape[1]))
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
-    def score(self, X: Any) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         """(N,) Mahalanobis distances of the rows of X."""
         X = self._fitted_input(X, allow_nan=False)
         centered = X - self.mean_
@@ -242,13 +281,14 @@ class PCAReconstruction(_Detector):
     n_components: int = 1
     quantile: float = 0.99
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse n_components < 1 and a quantile outside (0, 1)."""
         check_int("n_components", self.n_components, minimum=1)
         check_in_range("quantile", self.quantile, 0.0, 1.0, low_inclusive=False)
 
-    def fit(self, X: Any) -> PCAReconstruction:
+    def fit(self, X: Any, y: Any = None) -> PCAReconstruction:
         """Learn ``mean_``, ``scale_`` (d,), ``components_`` (k, d) and ``threshold_``."""
-        X = as_data("X", X, allow_nan=False)
+        X = self._fit_data(X, allow_nan=False)
         if self.n_components >= X.shape[1]:
             raise ValueError(
                 f"n_components must be < the number of columns of X ({X.shape[1]}), or every "
@@ -259,11 +299,11 @@ class PCAReconstruction(_Detector):
         _, singular, vt = np.linalg.svd((X - self.mean_) / self.scale_, full_matrices=False)
         self.components_ = vt[: self.n_components]
         self.explained_variance_ = singular[: self.n_components] ** 2 / X.shape[0]
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         self.threshold_ = float(np.quantile(self.score(X), self.quantile))
         return self
 
-    def score(self, X: Any) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         """(N,) mean squared reconstruction error of the standardized rows."""
         X = self._fitted_input(X, allow_nan=False)
         z = (X - self.mean_) / self.scale_
@@ -306,8 +346,12 @@ def score_detector(pred_mask: Any, true_mask: Any) -> DetectorScore:
     pred, true = np.asarray(pred_mask), np.asarray(true_mask)
     for name, mask in (("pred_mask", pred), ("true_mask", true)):
         if mask.dtype != bool:
-            raise TypeError(f"{name} must be a boolean array; got {describe(mask)}. "
-                            "Compare scores to a threshold first (e.g. score > 3).")
+            sklearn_style = mask.dtype.kind in "iu" and mask.size and np.isin(mask, (-1, 1)).all()
+            hint = (f"scikit-learn's outlier detectors return -1 (outlier) / +1 (inlier): pass "
+                    f"{name} == -1" if sklearn_style
+                    else "compare scores to a threshold first (e.g. score > 3)")
+            raise TypeError(f"{name} must be a boolean array (True = anomaly); got "
+                            f"{describe(mask)}: {hint}.")
     if pred.shape != true.shape:
         raise ValueError(f"pred_mask and true_mask must have one shape; got {pred.shape} and "
                          f"{true.shape}.")

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_in_range, check_int, describe
-from ._base import Transformer, as_data, as_node_codes
+from .._validate import check_choice, check_in_range, check_int, describe
+from ._base import Transformer, as_data, as_node_codes, as_time, nan_mean
 
 __all__ = ["IMPUTE_STRATEGIES", "Imputer", "drop_missing", "forward_fill", "interpolate"]
 
@@ -47,7 +47,9 @@ class Imputer(Transformer):
     fill_value: float | None = None
     all_missing: str = "raise"
 
-    def __post_init__(self) -> None:
+    def check_params(self) -> None:
+        """Refuse an unknown strategy or all_missing, and a fill_value that is not a finite
+        number or comes without strategy='constant'."""
         check_choice("strategy", self.strategy, IMPUTE_STRATEGIES)
         check_choice("all_missing", self.all_missing, ("raise", "drop"))
         if self.fill_value is not None:
@@ -63,9 +65,9 @@ class Imputer(Transformer):
                     f"fill_value must be a finite number; got {describe(self.fill_value)}."
                 )
 
-    def fit(self, X: Any) -> Imputer:
+    def fit(self, X: Any, y: Any = None) -> Imputer:
         """Learn ``statistics_`` (d,) and ``keep_columns_`` (d,) from the observed values."""
-        X = as_data("X", X)
+        X = self._fit_data(X)
         keep = ~np.isnan(X).all(axis=0)
         if not keep.all() and self.all_missing == "raise":
             raise ValueError(
@@ -75,16 +77,22 @@ class Imputer(Transformer):
         kept = X[:, keep]
         stats = np.full(X.shape[1], np.nan, dtype=X.dtype)
         if self.strategy == "mean":
-            stats[keep] = np.nanmean(kept, axis=0)
+            stats[keep] = nan_mean(kept)
         elif self.strategy == "median":
             stats[keep] = np.nanmedian(kept, axis=0)
         elif self.strategy == "most_frequent":
             stats[keep] = [_most_frequent(column) for column in kept.T]
         else:
-            stats[keep] = 0.0 if self.fill_value is None else self.fill_value
+            fill = 0.0 if self.fill_value is None else float(self.fill_value)
+            if abs(fill) > float(np.finfo(X.dtype).max):
+                raise ValueError(
+                    f"fill_value={self.fill_value!r} overflows X's dtype {X.dtype} (largest "
+                    f"{np.finfo(X.dtype).max:.3g}); choose a smaller fill_value."
+                )
+            stats[keep] = fill
         self.statistics_ = stats
         self.keep_columns_ = keep
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -105,13 +113,7 @@ def _time_order(
     sorted_codes = codes[order]
     first = np.searchsorted(sorted_codes, sorted_codes, side="left")
     last = np.searchsorted(sorted_codes, sorted_codes, side="right") - 1
-    if time is None:
-        t = np.arange(n, dtype=np.float64)
-    else:
-        t = np.asarray(time)
-        t = as_float_array("time", t.astype(np.float64) if t.dtype.kind in "iu" else t, ndim=1)
-        if t.shape[0] != n:
-            raise ValueError(f"time must have one value per row of X ({n}); got {t.shape[0]}.")
+    t = np.arange(n, dtype=np.float64) if time is None else as_time("time", time, n)
     t = t[order]
     backwards = (np.diff(t) < 0) & (sorted_codes[1:] == sorted_codes[:-1])
     if backwards.any():

@@ -28,8 +28,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import check_in_range, check_int, check_positive, describe
-from ._base import NotFittedError, as_data
+from .._estimator import Estimator
+from .._validate import check_flag, check_in_range, check_instance, check_length, describe
+from ._base import as_data
 from .checks import UnitMismatchReport, check_bounds, find_duplicates, find_stuck, fix_units
 from .checks import unit_mismatch as find_unit_mismatch
 from .impute import forward_fill, interpolate
@@ -50,7 +51,7 @@ __all__ = [
 
 
 @dataclass
-class DropDuplicates:
+class DropDuplicates(Estimator):
     """Filter: rows repeating an earlier row of the same node and time bit for bit."""
 
     uses_node: ClassVar[bool] = True
@@ -60,34 +61,29 @@ class DropDuplicates:
 
 
 @dataclass
-class DropIncomplete:
+class DropIncomplete(Estimator):
     """Filter: rows whose fraction of NaN entries is above ``max_fraction`` (0: any NaN)."""
 
     max_fraction: float = 0.0
 
-    def __post_init__(self) -> None:
-        check_in_range("max_fraction", self.max_fraction, 0.0, 1.0, high_inclusive=True)
-
     def predict(self, X: Any) -> np.ndarray:
-        return np.isnan(as_data("X", X)).mean(axis=1) > self.max_fraction
+        limit = check_in_range("max_fraction", self.max_fraction, 0.0, 1.0, high_inclusive=True)
+        return np.isnan(as_data("X", X)).mean(axis=1) > limit
 
 
 @dataclass
-class DropStuck:
+class DropStuck(Estimator):
     """Filter: rows holding a repeat of a stuck run (``find_stuck`` with ``min_run``)."""
 
     min_run: int = 5
     uses_node: ClassVar[bool] = True
-
-    def __post_init__(self) -> None:
-        check_int("min_run", self.min_run, minimum=2)
 
     def predict(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
         return find_stuck(X, node, min_run=self.min_run).rows
 
 
 @dataclass
-class DropOutOfBounds:
+class DropOutOfBounds(Estimator):
     """Filter: rows with an entry outside its physical ``bounds`` (``check_bounds``)."""
 
     bounds: Sequence[tuple[float | None, float | None]]
@@ -97,30 +93,36 @@ class DropOutOfBounds:
 
 
 @dataclass
-class FixUnits:
+class FixUnits(Estimator):
     """Transform: learn in ``fit`` which nodes report a column in another unit
-    (``unit_mismatch``, kept in ``report_``) and convert those back (``fix_units``)."""
+    (``unit_mismatch``, kept in ``report_``) and convert those back (``fix_units``).
+
+    Both ``fit`` and ``transform`` need ``node=`` (the node id of each row): without it no
+    row could be matched to the node whose unit is off.
+    """
 
     threshold: float = 4.0
     uses_node: ClassVar[bool] = True
-
-    def __post_init__(self) -> None:
-        check_positive("threshold", self.threshold)
 
     def fit(self, X: Any, node: Any = None, time: Any = None) -> FixUnits:
         if node is None:
             raise ValueError("FixUnits needs node=, the node id of each row.")
         self.report_: UnitMismatchReport = find_unit_mismatch(X, node, threshold=self.threshold)
+        self.n_features_in_ = int(self.report_.node_medians.shape[1])
         return self
 
     def transform(self, X: Any, node: Any = None, time: Any = None) -> np.ndarray:
-        if not hasattr(self, "report_"):
-            raise NotFittedError("this FixUnits is not fitted yet; call fit(X_train) first.")
+        self._check_fitted()
+        if node is None:
+            raise ValueError(
+                "FixUnits needs node=, the node id of each row, in transform as in fit; "
+                "without it no row can be converted back."
+            )
         return fix_units(X, node, self.report_)
 
 
 @dataclass
-class ForwardFill:
+class ForwardFill(Estimator):
     """Transform: ``forward_fill`` within each node, at most ``limit`` rows ahead."""
 
     limit: int | None = None
@@ -131,7 +133,7 @@ class ForwardFill:
 
 
 @dataclass
-class Interpolate:
+class Interpolate(Estimator):
     """Transform: linear ``interpolate`` in time within each node (edges stay NaN)."""
 
     uses_node: ClassVar[bool] = True
@@ -193,21 +195,26 @@ class Pipeline:
 
     ``fit_transform`` fits each step on the output of the previous ones (training rows only);
     ``transform`` applies the fitted steps to new data, dropping flagged rows unless
-    ``drop_rows=False`` (then filters only report, so every row keeps a prediction).
+    ``drop_rows=False`` (then filters only report, so every row keeps a prediction). A
+    pipeline fitted with ``node=`` needs ``node=`` for new rows too when a step uses it.
+    A filter's ``predict`` must return a boolean per row (True = drop): scikit-learn's
+    outlier detectors return -1/+1 and are refused rather than read as all True.
     """
 
     def __init__(self, steps: Sequence[tuple[str, Any]]) -> None:
-        if not isinstance(steps, Sequence) or not steps:
+        if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence) or not steps:
             raise TypeError(
                 f"steps must be a non-empty list of (name, step); got {describe(steps)}."
             )
         for item in steps:
             if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
                 raise TypeError(f"each step must be a (name, step) tuple; got {item!r}.")
-            if not (hasattr(item[1], "transform") or hasattr(item[1], "predict")):
+            name, step = item
+            check_instance(f"step {name!r}", step, object, "clean.Imputer('median')")
+            if not (hasattr(step, "transform") or hasattr(step, "predict")):
                 raise TypeError(
-                    f"step {item[0]!r} must have transform() or predict(); got "
-                    f"{type(item[1]).__name__}."
+                    f"step {name!r} must have transform() or predict(); got "
+                    f"{type(step).__name__}."
                 )
         names = [name for name, _ in steps]
         if len(set(names)) != len(names):
@@ -235,7 +242,16 @@ class Pipeline:
         drop_rows: bool = True,
     ) -> Cleaned:
         """Apply the fitted steps to new rows (never refitting anything)."""
+        drop_rows = check_flag("drop_rows", drop_rows)
+        if node is None and getattr(self, "needs_node_", False):
+            raise ValueError(
+                "node is required: this Pipeline was fitted with node= and its steps "
+                f"{self._node_steps()} group rows by node; pass node= for the new rows too."
+            )
         return self._run(X, y, node, time, fit=False, drop_rows=drop_rows)
+
+    def _node_steps(self) -> list[str]:
+        return [name for name, step in self.steps if getattr(step, "uses_node", False)]
 
     def _run(self, X: Any, y: Any, node: Any, time: Any, *, fit: bool, drop_rows: bool) -> Cleaned:
         X = as_data("X", X)
@@ -244,11 +260,10 @@ class Pipeline:
         for name, value in (("y", y), ("node", node), ("time", time)):
             if value is not None:
                 value = np.asarray(value)
-                if value.ndim == 0 or value.shape[0] != n:
-                    raise ValueError(
-                        f"{name} must have one entry per row of X ({n}); got {describe(value)}."
-                    )
+                check_length(name, value, n, "X")
             carried[name] = value
+        if fit:
+            self.needs_node_ = node is not None and bool(self._node_steps())
         rows = np.arange(n)
         reports = []
         for name, step in self.steps:
@@ -261,9 +276,15 @@ class Pipeline:
                 step.fit(X, **context)
             rows_in = X.shape[0]
             if hasattr(step, "transform"):
-                new = step.transform(X, **context)
+                new = np.asarray(step.transform(X, **context))
                 keep = getattr(step, "keep_columns_", np.ones(X.shape[1], dtype=bool))
                 old = X[:, keep]
+                if new.shape != old.shape:
+                    raise ValueError(
+                        f"step {name!r} returned shape {new.shape} from transform for X of "
+                        f"shape {X.shape}; a transform keeps the rows (use a filter, with "
+                        "predict, to drop rows)."
+                    )
                 imputed = int(np.sum(np.isnan(old) & ~np.isnan(new)))
                 changed = int(np.sum(~np.isnan(old) & (new != old)))
                 reports.append(StepReport(
@@ -272,7 +293,7 @@ class Pipeline:
                 ))  # fmt: skip
                 X = new
             else:
-                flagged = np.asarray(step.predict(X, **context), dtype=bool)
+                flagged = _row_flags(name, step.predict(X, **context), rows_in)
                 if drop_rows:
                     X, rows = X[~flagged], rows[~flagged]
                     carried = {k: None if v is None else v[~flagged] for k, v in carried.items()}
@@ -283,3 +304,25 @@ class Pipeline:
         return Cleaned(
             X, carried["y"], carried["node"], carried["time"], rows, CleaningReport(tuple(reports))
         )
+
+
+def _row_flags(step: str, flags: Any, n_rows: int) -> np.ndarray:
+    """A filter's ``predict`` output: one bool per row (True = drop), or raise."""
+    flags = np.asarray(flags)
+    if flags.dtype != bool:
+        hint = (
+            " (scikit-learn's outlier detectors return -1 for outliers and +1 for inliers: "
+            "wrap the step so that predict returns pred == -1)"
+            if flags.dtype.kind in "iu" and np.isin(flags, (-1, 1)).all()
+            else ""
+        )
+        raise TypeError(
+            f"step {step!r}'s predict must return a boolean per row (True = drop the row); got "
+            f"{describe(flags)}{hint}."
+        )
+    if flags.shape != (n_rows,):
+        raise ValueError(
+            f"step {step!r}'s predict must return one flag per row of X ({n_rows}); got shape "
+            f"{flags.shape}."
+        )
+    return flags

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_in_range, describe
-from ._base import Transformer, as_data, observed_or_raise
+from .._validate import check_in_range
+from ._base import Transformer, check_pair, nan_mean, nan_std, observed_or_raise
 
 __all__ = ["MinMaxScaler", "RobustScaler", "Standardizer"]
 
@@ -24,27 +24,28 @@ def _safe_scale(spread: np.ndarray) -> np.ndarray:
 
 
 class _AffineScaler(Transformer):
-    """``transform: X' = (X - center_) / scale_ + low``; ``inverse: X = (X' - low) scale_ +
-    center_``. Subclasses set ``center_``, ``scale_`` and ``low`` in ``fit``."""
+    """``transform: X' = (X - center_) / scale_ + low_``; ``inverse: X = (X' - low_) scale_ +
+    center_``. Subclasses set ``center_``, ``scale_`` and ``low_`` in ``fit``."""
 
     center_: np.ndarray
     scale_: np.ndarray
-    _low: float = 0.0
+    low_: float
 
     def _fit_input(self, X: Any) -> np.ndarray:
-        X = as_data("X", X)
+        X = self._fit_data(X)
         observed_or_raise(X, type(self).__name__)
+        self.low_ = 0.0
         return X
 
     def transform(self, X: Any) -> np.ndarray:
         """A new (N, d) array of scaled columns, dtype of X; NaN stays NaN."""
         X = self._fitted_input(X)
-        return ((X - self.center_) / self.scale_ + self._low).astype(X.dtype, copy=False)
+        return ((X - self.center_) / self.scale_ + self.low_).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Undo ``transform``: a new (N, d) array in the original units."""
         X = self._fitted_input(X)
-        return ((X - self._low) * self.scale_ + self.center_).astype(X.dtype, copy=False)
+        return ((X - self.low_) * self.scale_ + self.center_).astype(X.dtype, copy=False)
 
 
 @dataclass
@@ -52,17 +53,20 @@ class Standardizer(_AffineScaler):
     """Zero mean, unit variance per column, as scikit-learn's StandardScaler.
 
     ``mean_ = nanmean(X, axis=0)``, ``var_ = nanmean((X - mean_)^2, axis=0)`` (population
-    variance, divisor N_observed), ``scale_ = sqrt(var_)`` (1 for a constant column);
+    variance, divisor N_observed; both accumulated in float64, stored in X's dtype),
+    ``scale_ = sqrt(var_)`` (1 for a constant column);
     ``X' = (X - mean_) / scale_``. On the fit data each column of X' has mean 0 and std 1.
     """
 
-    def fit(self, X: Any) -> Standardizer:
+    def fit(self, X: Any, y: Any = None) -> Standardizer:
         """Learn ``mean_``, ``var_`` and ``scale_`` (d,) from the observed values."""
         X = self._fit_input(X)
-        self.mean_ = np.nanmean(X, axis=0)
-        self.var_ = np.nanvar(X, axis=0)
-        self.center_, self.scale_ = self.mean_, _safe_scale(np.sqrt(self.var_))
-        self.n_features_in_ = X.shape[1]
+        self.mean_ = nan_mean(X)
+        std = nan_std(X)
+        with np.errstate(over="ignore"):  # a float32 std above 1.8e19 has a variance of inf
+            self.var_ = std * std  # in X's dtype, like mean_
+        self.center_, self.scale_ = self.mean_, _safe_scale(std)
+        self._set_n_features(X)
         return self
 
 
@@ -78,25 +82,23 @@ class MinMaxScaler(_AffineScaler):
 
     feature_range: tuple[float, float] = (0.0, 1.0)
 
-    def __post_init__(self) -> None:
-        if not (isinstance(self.feature_range, tuple) and len(self.feature_range) == 2):
-            raise TypeError(
-                f"feature_range must be a (low, high) tuple; got {describe(self.feature_range)}."
-            )
-        low = check_in_range("feature_range[0]", self.feature_range[0], -np.inf, np.inf)
-        check_in_range("feature_range[1]", self.feature_range[1], low, np.inf, low_inclusive=False)
-        self._low = low
+    def check_params(self) -> None:
+        """Refuse a feature_range that is not a pair of finite numbers with low < high."""
+        low, high = check_pair("feature_range", self.feature_range, "numbers")
+        low = check_in_range("feature_range[0]", low, -np.inf, np.inf)
+        check_in_range("feature_range[1]", high, low, np.inf, low_inclusive=False)
 
-    def fit(self, X: Any) -> MinMaxScaler:
+    def fit(self, X: Any, y: Any = None) -> MinMaxScaler:
         """Learn ``data_min_``, ``data_max_``, ``data_range_`` and ``scale_`` (d,)."""
         X = self._fit_input(X)
-        low, high = self.feature_range
+        low, high = (float(v) for v in self.feature_range)
         self.data_min_ = np.nanmin(X, axis=0)
         self.data_max_ = np.nanmax(X, axis=0)
         self.data_range_ = self.data_max_ - self.data_min_
         self.center_ = self.data_min_
         self.scale_ = (_safe_scale(self.data_range_) / X.dtype.type(high - low)).astype(X.dtype)
-        self.n_features_in_ = X.shape[1]
+        self.low_ = low
+        self._set_n_features(X)
         return self
 
 
@@ -112,23 +114,19 @@ class RobustScaler(_AffineScaler):
 
     quantile_range: tuple[float, float] = (25.0, 75.0)
 
-    def __post_init__(self) -> None:
-        if not (isinstance(self.quantile_range, tuple) and len(self.quantile_range) == 2):
-            raise TypeError(
-                "quantile_range must be a (low, high) tuple of percentiles; got "
-                f"{describe(self.quantile_range)}."
-            )
-        low = check_in_range("quantile_range[0]", self.quantile_range[0], 0.0, 100.0)
+    def check_params(self) -> None:
+        """Refuse a quantile_range that is not a pair of percentiles with low < high."""
+        low, high = check_pair("quantile_range", self.quantile_range, "percentiles")
+        low = check_in_range("quantile_range[0]", low, 0.0, 100.0)
         check_in_range(
-            "quantile_range[1]", self.quantile_range[1], low, 100.0,
-            low_inclusive=False, high_inclusive=True,
+            "quantile_range[1]", high, low, 100.0, low_inclusive=False, high_inclusive=True
         )
 
-    def fit(self, X: Any) -> RobustScaler:
+    def fit(self, X: Any, y: Any = None) -> RobustScaler:
         """Learn ``center_`` (median) and ``scale_`` (interquartile range), both (d,)."""
         X = self._fit_input(X)
-        q1, q3 = np.nanpercentile(X, self.quantile_range, axis=0)
+        q1, q3 = np.nanpercentile(X, [float(v) for v in self.quantile_range], axis=0)
         self.center_ = np.nanmedian(X, axis=0)
         self.scale_ = _safe_scale(q3 - q1).astype(X.dtype)
-        self.n_features_in_ = X.shape[1]
+        self._set_n_features(X)
         return self
