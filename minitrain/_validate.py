@@ -271,3 +271,26 @@ def check_same_keys(
                 raise ValueError(
                     f"{name}[{key!r}] has shape {shape} but the params have {np.shape(ref)}."
                 )
+
+
+def as_float_dtype(name: str, dtype: Any) -> np.dtype:
+    """Return the dtype named by a ``dtype=`` argument if it is float32 or float64, else raise.
+
+    ``None`` is refused (``np.dtype(None)`` would silently mean float64), so is a name NumPy
+    cannot read, an integer dtype and float16 (the package's low-precision policy).
+    """
+    if dtype is None or isinstance(dtype, (bool, np.bool_)):
+        raise TypeError(f"{name} must be np.float32 or np.float64; got {describe(dtype)}.")
+    try:
+        resolved = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be np.float32 or np.float64; got {describe(dtype)}, not a dtype."
+        ) from None
+    if resolved not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} must be a floating dtype, np.float32 or np.float64; got {resolved}. "
+            "minitrain computes in "
+            "float32 or float64 only (float16 sums overflow above 65504); pass np.float32."
+        )
+    return resolved
