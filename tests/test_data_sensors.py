@@ -172,9 +172,10 @@ def test_float32_fleet_is_the_float64_fleet_rounded():
         ({"spike_size": 0}, ValueError, r"spike_size must be a finite number > 0"),
         ({"dropout_length": (5, 2)}, ValueError, r"dropout_length\[1\] must be >= 5; got 2"),
         ({"stuck_length": 5}, TypeError, r"stuck_length must be a \(shortest, longest\) tuple"),
-        ({"n_fahrenheit_nodes": 3, "n_kpa_nodes": 2}, ValueError, r"n_kpa_nodes must be <= 1"),
+        ({"n_fahrenheit_nodes": 3, "n_kpa_nodes": 2}, ValueError,
+         r"n_fahrenheit_nodes \+ n_kpa_nodes must be <= n_nodes \(4\)"),
         ({"node_spread": -1.0}, ValueError, r"node_spread must be a finite number >= 0"),
-        ({"dtype": np.int32}, ValueError, r"dtype must be one of 'float64', 'float32'"),
+        ({"dtype": np.int32}, TypeError, r"dtype must be a floating dtype, np.float32 or np"),
     ],
 )
 def test_bad_arguments_are_refused_by_name(kwargs, error, message):

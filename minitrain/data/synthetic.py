@@ -15,16 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_in_range, check_int, check_positive, describe
+from .._validate import (
+    as_float_dtype,
+    check_flag,
+    check_float_dtype,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_seed,
+    describe,
+)
 
 __all__ = ["make_blobs", "make_linear", "minibatches", "train_test_split"]
-
-
-def _float_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype such as np.float32; got {dtype}.")
-    return dtype
 
 
 def _finite(name: str, value: Any) -> float:
@@ -53,8 +55,8 @@ def make_linear(
     coef = _finite("coef", coef)
     intercept = _finite("intercept", intercept)
     noise = check_positive("noise", noise, allow_zero=True)
-    dtype = _float_dtype(dtype)
-    rng = np.random.default_rng(seed)
+    dtype = as_float_dtype("dtype", dtype)
+    rng = np.random.default_rng(check_seed("seed", seed))
     X = rng.uniform(-1.0, 1.0, size=(n, 1))
     y = coef * X + intercept + noise * rng.standard_normal((n, 1))
     return X.astype(dtype), y.astype(dtype)
@@ -79,8 +81,8 @@ def make_blobs(
     n_samples = check_int("n_samples", n_samples, minimum=n_classes)
     n_features = check_int("n_features", n_features, minimum=1)
     spread = check_positive("spread", spread, allow_zero=True)
-    dtype = _float_dtype(dtype)
-    rng = np.random.default_rng(seed)
+    dtype = as_float_dtype("dtype", dtype)
+    rng = np.random.default_rng(check_seed("seed", seed))
     centres = rng.uniform(-10.0, 10.0, size=(n_classes, n_features))
     y = rng.permutation(np.arange(n_samples) % n_classes)
     X = centres[y] + spread * rng.standard_normal((n_samples, n_features))
@@ -126,12 +128,15 @@ def train_test_split(
             raise TypeError(f"{name} must be an ndarray; got {describe(array)}.")
         if array.ndim == 0:
             raise ValueError(f"{name} must have one row per sample; got a 0-d array.")
+        if array.dtype.kind == "f":
+            check_float_dtype(name, array.dtype)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
     n = check_int("len(X)", len(X), minimum=2)
     test_fraction = check_in_range("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False)
+    seed = check_seed("seed", seed)
     labels = None
-    if stratify:
+    if check_flag("stratify", stratify):
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise ValueError(
                 f"stratify=True needs integer class labels y of shape (N,); got {describe(y)}."
@@ -164,7 +169,7 @@ def minibatches(
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or None; "
             f"got {describe(rng)}."
         )
-    if drop_last and batch_size is not None and batch_size > n_samples:
+    if check_flag("drop_last", drop_last) and batch_size is not None and batch_size > n_samples:
         raise ValueError(
             f"drop_last=True with batch_size={batch_size} > n_samples={n_samples} would yield "
             "no batch; lower batch_size or set drop_last=False."
