@@ -13,7 +13,7 @@ import numpy as np
 from .._types import Params
 from .._validate import check_positive
 from ..train import Callback, TrainingRun
-from .prune import check_finite_params, select_keys
+from .prune import check_finite_params, check_key_list, select_keys
 
 __all__ = ["WeightClipping", "clip_by_global_norm", "clip_values", "global_norm"]
 
@@ -77,7 +77,7 @@ class WeightClipping(Callback):
             )
         self.bound = None if bound is None else check_positive("bound", bound)
         self.max_norm = None if max_norm is None else check_positive("max_norm", max_norm)
-        self.keys = None if keys is None else list(keys)
+        self.keys = None if keys is None else check_key_list(keys)
 
     def clip(self, params: Mapping[str, np.ndarray]) -> Params:
         out = dict(params)
@@ -88,6 +88,7 @@ class WeightClipping(Callback):
         return out
 
     def on_train_begin(self, run: TrainingRun) -> None:
+        select_keys(run.params, self.keys)  # fail before training if keys are wrong
         run.params = self.clip(run.params)
 
     def on_step_end(self, run: TrainingRun) -> None:

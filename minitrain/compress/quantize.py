@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_int, describe
+from .._validate import as_float_array, check_choice, check_int, describe
 from .prune import check_finite_params, select_keys
 
 __all__ = [
@@ -77,7 +77,13 @@ def _integer_range(bits: int, scheme: str) -> tuple[int, int]:
 def quantize_array(
     w: np.ndarray, bits: int = 8, scheme: str = "symmetric", granularity: str = "tensor"
 ) -> QuantizedTensor:
-    """Quantize one float array (see the module docstring for the formulas)."""
+    """Quantize one float32 or float64 array (see the module docstring for the formulas)."""
+    if not isinstance(w, np.ndarray):
+        raise TypeError(f"w must be a float ndarray (one parameter array); got {describe(w)}.")
+    as_float_array("w", w)
+    bits = check_int("bits", bits, minimum=2, maximum=8)
+    check_choice("scheme", scheme, SCHEMES)
+    check_choice("granularity", granularity, GRANULARITIES)
     q_min, q_max = _integer_range(bits, scheme)
     axes = tuple(range(w.ndim - 1)) if granularity == "channel" else None
     dtype = w.dtype.type
@@ -156,6 +162,5 @@ def fake_quantize(
     """Float params that hold exactly the values int ``bits`` storage can represent:
     ``dequantize(quantize(params, ...))``, with keys not quantized passed through. Predicting
     with them, ``model.predict(fake_quantize(params), X)``, simulates the quantized model."""
-    out = dict(params)
-    out.update(dequantize(quantize(params, bits, scheme, granularity, keys)))
-    return out
+    quantized = dequantize(quantize(params, bits, scheme, granularity, keys))
+    return {key: quantized.get(key, value) for key, value in params.items()}
