@@ -46,6 +46,8 @@ def _next_dense(model: Sequential, i: int) -> int | None:
 def prunable_layers(model: Sequential) -> list[int]:
     """Indices of the Dense layers whose units can be removed: those followed by another Dense
     layer with only parameter-free elementwise layers (activations) in between."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
     return [
         i
         for i, layer in enumerate(model.layers)

@@ -180,7 +180,7 @@ def _check_drift(drift: Sequence[Drift], n_nodes: int) -> tuple[Drift, ...]:
         check_int(f"drift[{i}].period", d.period, minimum=1 if d.kind == "recurring" else 0)
         check_in_range(f"drift[{i}].size", d.size, -1e3, 1e3)
         if d.nodes is not None and (
-            not isinstance(d.nodes, (tuple, list))
+            not isinstance(d.nodes, (tuple, list, np.ndarray))
             or not all(
                 isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 0 <= k < n_nodes
                 for k in d.nodes
