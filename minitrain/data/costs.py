@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_keys
+from .._validate import check_int, check_keys, check_positive, describe
 from .sensors import COLUMNS
 
 __all__ = ["SENSOR_COSTS", "SensorCost", "sensor_costs"]
@@ -41,6 +41,13 @@ class SensorCost:
     bytes: int
     energy_mj: float
     sensor: str
+
+    def __post_init__(self) -> None:
+        for name in ("column", "sensor"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str; got {describe(getattr(self, name))}.")
+        check_int("bytes", self.bytes, minimum=1)
+        check_positive("energy_mj", self.energy_mj, allow_zero=True)
 
 
 SENSOR_COSTS: dict[str, SensorCost] = {

@@ -79,6 +79,9 @@ class Drift:
     duration: int = 1
     period: int = 0
 
+    def __post_init__(self) -> None:
+        _check_change(self, "Drift")
+
 
 @dataclass(frozen=True)
 class DriftEvent:
@@ -168,17 +171,27 @@ class SensorFleet:
         ) + (f"\n  drift events: {len(self.drift_events)}" if self.drift_events else "")
 
 
+def _check_change(d: Drift, name: str) -> None:
+    """A ``Drift``'s own fields (its nodes are checked against the fleet by ``_check_drift``)."""
+    check_choice(f"{name}.kind", d.kind, DRIFT_KINDS)
+    check_int(f"{name}.start", d.start, minimum=0)
+    check_int(f"{name}.duration", d.duration, minimum=1)
+    check_int(f"{name}.period", d.period, minimum=1 if d.kind == "recurring" else 0)
+    check_in_range(f"{name}.size", d.size, -1e3, 1e3)
+    if d.nodes is not None and not isinstance(d.nodes, (tuple, list, np.ndarray)):
+        raise TypeError(
+            f"{name}.nodes must be a tuple of node ids such as (0, 2), or None for every node; "
+            f"got {describe(d.nodes)}."
+        )
+
+
 def _check_drift(drift: Sequence[Drift], n_nodes: int) -> tuple[Drift, ...]:
     if isinstance(drift, Drift) or not isinstance(drift, Sequence):
         raise TypeError(f"drift must be a list of Drift(...) (or empty); got {drift!r}.")
     for i, d in enumerate(drift):
         if not isinstance(d, Drift):
             raise TypeError(f"drift[{i}] must be a Drift(kind, start, ...); got {d!r}.")
-        check_choice(f"drift[{i}].kind", d.kind, DRIFT_KINDS)
-        check_int(f"drift[{i}].start", d.start, minimum=0)
-        check_int(f"drift[{i}].duration", d.duration, minimum=1)
-        check_int(f"drift[{i}].period", d.period, minimum=1 if d.kind == "recurring" else 0)
-        check_in_range(f"drift[{i}].size", d.size, -1e3, 1e3)
+        _check_change(d, f"drift[{i}]")
         if d.nodes is not None and (
             not isinstance(d.nodes, (tuple, list, np.ndarray))
             or not all(
