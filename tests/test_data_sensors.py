@@ -244,13 +244,16 @@ def test_drift_events_are_per_node_and_within_each_stream():
 
 
 @pytest.mark.parametrize("drift, error, message", [
-    ([Drift("sudden", 10)], ValueError, "kind"),
-    ([Drift("abrupt", 10, nodes=(7,))], ValueError, "nodes"),
-    ([Drift("recurring", 10)], ValueError, "period"),
-    ([Drift("gradual", 10, duration=0)], ValueError, "duration"),
-    (Drift("abrupt", 10), TypeError, "list of Drift"),
-    (["abrupt"], TypeError, "drift\\[0\\]"),
+    (lambda: [Drift("sudden", 10)], ValueError, "Drift.kind"),
+    (lambda: [Drift("abrupt", 10, nodes=(7,))], ValueError, "drift\\[0\\].nodes"),
+    (lambda: [Drift("recurring", 10)], ValueError, "Drift.period"),
+    (lambda: [Drift("gradual", 10, duration=0)], ValueError, "Drift.duration"),
+    (lambda: [Drift("abrupt", 10, nodes=3)], TypeError, "Drift.nodes"),
+    (lambda: Drift("abrupt", 10), TypeError, "list of Drift"),
+    (lambda: ["abrupt"], TypeError, "drift\\[0\\]"),
 ])
 def test_bad_drift_is_refused_by_name(drift, error, message):
+    """A change that is wrong by itself fails where it is written (Drift(...)); one that does
+    not fit the fleet (a node it does not have) when the fleet is simulated."""
     with pytest.raises(error, match=message):
-        make_sensor_fleet(3, 100, drift=drift)
+        make_sensor_fleet(3, 100, drift=drift())
