@@ -257,3 +257,15 @@ def test_bad_drift_is_refused_by_name(drift, error, message):
     not fit the fleet (a node it does not have) when the fleet is simulated."""
     with pytest.raises(error, match=message):
         make_sensor_fleet(3, 100, drift=drift())
+
+
+@pytest.mark.parametrize("n_nodes", [1, 2, 3])
+@pytest.mark.parametrize("n_per_node", [2, 3, 5, 6, 7])
+def test_a_fleet_of_very_few_readings_per_node_is_simulated(n_nodes, n_per_node):
+    """n_per_node >= 2 is documented; the 6-reading moving average of the machine load must
+    not need more readings than that."""
+    fleet = make_sensor_fleet(n_nodes, n_per_node, seed=1, n_fahrenheit_nodes=1,
+                              n_kpa_nodes=min(1, n_nodes - 1), duplicate_rate=0.0)  # fmt: skip
+    assert fleet.X.shape == (n_nodes * n_per_node, 4)
+    assert np.array_equal(np.bincount(fleet.node), np.full(n_nodes, n_per_node))
+    assert np.isfinite(fleet.X_clean).all()
