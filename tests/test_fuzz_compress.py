@@ -47,6 +47,11 @@ def fuzz_table(table: dict[str, tuple[Callable[..., Any], dict[str, Any]]]) -> A
     return test
 
 
+def printed(function: Callable[..., Any]) -> Callable[..., str]:
+    """Call ``function`` and print its result, so a report that cannot be printed fails too."""
+    return lambda **kwargs: str(function(**kwargs))
+
+
 MODEL = mt.Sequential([mt.Dense(3, 4), mt.ReLU(), mt.Dense(4, 2)])
 PARAMS = MODEL.init(0)
 PARAMS32 = MODEL.init(0, dtype=np.float32)
@@ -72,11 +77,15 @@ CLIP = {
 }
 FOOTPRINT_CASES = {
     "footprint": (
-        compress.footprint,
+        printed(compress.footprint),
         {"model": MODEL, "params": PARAMS, "opt": OPT, "batch_size": 4, "bits": 4,
          "trainable": ["2.W"]},
     ),
-    "fits": (compress.fits, {"footprint": FOOTPRINT, "device": "cortex-m4"}),
+    "fits": (printed(compress.fits), {"footprint": FOOTPRINT, "device": "cortex-m4"}),
+    "fits on a Device": (
+        lambda **kw: str(compress.fits(FOOTPRINT, compress.Device(**kw))),
+        {"name": "mcu", "ram_bytes": 1024, "storage_bytes": 0, "macs_per_second": 1e6},
+    ),
     "FitReport.fits": (
         compress.fits(FOOTPRINT).fits, {"device": "phone", "item": "storage: int8"}
     ),
@@ -162,7 +171,9 @@ TRAINING_MEMORY = {
     "backward_plan": (
         compress.backward_plan, {"model": MODEL, "params": PARAMS, "trainable": ["2.W"]}
     ),
-    "training_fits": (compress.training_fits, {"memories": MEMORIES, "device": "cortex-m7"}),
+    "training_fits": (
+        printed(compress.training_fits), {"memories": MEMORIES, "device": "cortex-m7"}
+    ),
     "TrainingFitReport.fits": (
         compress.training_fits(MEMORIES).fits, {"strategy": "all", "device": "phone"}
     ),

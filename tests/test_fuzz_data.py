@@ -47,6 +47,11 @@ def fuzz_table(table: dict[str, tuple[Callable[..., Any], dict[str, Any]]]) -> A
     return test
 
 
+def printed(function: Callable[..., Any]) -> Callable[..., str]:
+    """Call ``function`` and print its result, so a report that cannot be printed fails too."""
+    return lambda **kwargs: str(function(**kwargs))
+
+
 def consume(function: Callable[..., Any]) -> Callable[..., Any]:
     """Call ``function`` and run the iterator it returns, so lazy errors surface too."""
     return lambda **kwargs: list(function(**kwargs))
@@ -77,11 +82,11 @@ PARTITION = {
     "by_node": (
         data.partition, {"y": Y_INT, "n_parts": 2, "scheme": "by_node", "seed": 0, "node": NODE}
     ),
-    "partition_report": (data.partition_report, {"parts": PARTS, "y": Y_INT}),
+    "partition_report": (printed(data.partition_report), {"parts": PARTS, "y": Y_INT}),
 }
 SENSORS = {
     "make_sensor_fleet": (
-        data.make_sensor_fleet,
+        printed(data.make_sensor_fleet),
         {
             "n_nodes": 3, "n_per_node": 8, "seed": 0, "task": "classification",
             "node_spread": 1.0, "missing_rate": 0.1, "dropout_rate": 0.01,

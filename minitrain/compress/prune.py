@@ -213,12 +213,14 @@ def mask_state(state: Any, masks: Mapping[str, np.ndarray]) -> Any:
     out: dict[str, Any] = {}
     for name, value in state.items():
         if isinstance(value, Mapping):
+            for key, slot in value.items():
+                if key in masks and np.shape(slot) != masks[key].shape:
+                    raise ValueError(
+                        f"state[{name!r}][{key!r}] has shape {np.shape(slot)} but masks[{key!r}] "
+                        f"has shape {masks[key].shape}; the state belongs to other params."
+                    )
             value = {
-                key: (
-                    np.where(masks[key], slot, slot.dtype.type(0))
-                    if key in masks and np.shape(slot) == masks[key].shape
-                    else slot
-                )
+                key: np.where(masks[key], slot, slot.dtype.type(0)) if key in masks else slot
                 for key, slot in value.items()
             }
         out[name] = value
