@@ -301,7 +301,7 @@ training_memory = (
     Case("memory trainable repeated", compress.training_memory, (MODEL, PARAMS, OPT, 4),
          {"trainable": ["2.b", "2.b"]}, error=ValueError, names=("trainable", "2.b")),
     Case("memory trainable unknown", compress.training_memory, (MODEL, PARAMS, OPT, 4),
-         {"trainable": ["7.b"]}, error=ValueError, names=("trainable", "7.b")),
+         {"trainable": ["7.b"]}, error=ValueError, names=("trainable keys ['7.b']",)),
     Case("memory penalty='no'", compress.training_memory, (MODEL, PARAMS, OPT, 4),
          {"penalty": "no"}, error=TypeError, names=("penalty",)),
     Case("memory penalty=1", compress.training_memory, (MODEL, PARAMS, OPT, 4),

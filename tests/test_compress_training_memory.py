@@ -95,7 +95,7 @@ def test_each_strategy_is_checked_against_each_device():
 
 def test_bad_arguments_are_refused_by_name():
     params = MODEL.init(0)
-    with pytest.raises(ValueError, match=re.escape("trainable has unknown key(s) ['7.b']")):
+    with pytest.raises(ValueError, match=re.escape("trainable keys ['7.b']")):
         training_memory(MODEL, params, trainable=["7.b"])
     with pytest.raises(ValueError, match="batch_size"):
         training_memory(MODEL, params, batch_size=0)

@@ -83,7 +83,7 @@ def backward_plan(model: Sequential, params: Mapping[str, np.ndarray],
     )
     if model.n_in is None:
         raise ValueError(f"model {model!r} has no Dense layer; its input width is unknown.")
-    keys = tuple(params) if trainable is None else tuple(check_keys("trainable", trainable, params))
+    keys = tuple(params) if trainable is None else _check_trainable(trainable, params)
     layers = model.layers
     for i, layer in enumerate(layers):
         if not isinstance(layer, Dense) and layer.param_shapes():
@@ -99,6 +99,17 @@ def backward_plan(model: Sequential, params: Mapping[str, np.ndarray],
         for i, layer in enumerate(layers)
     )
     return BackwardPlan(first, keep, need_dx, tuple(k for k in params if k in set(keys)))
+
+
+def _check_trainable(trainable: Iterable[str], params: Mapping[str, np.ndarray]) -> tuple:
+    """Distinct key names (a bare string or a repeated key is refused), each a key of params."""
+    keys = check_keys("trainable", trainable)
+    unknown = [k for k in keys if k not in params]
+    if unknown:
+        raise ValueError(
+            f"trainable keys {unknown} are not parameters; the params have {list(params)}."
+        )
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
