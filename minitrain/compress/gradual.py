@@ -234,7 +234,6 @@ def iterative_pruning(
     s_f = check_in_range("final_sparsity", final_sparsity, 0.0, 1.0)
     rounds = check_int("rounds", rounds, minimum=1)
     rewind = check_flag("rewind", rewind)
-    check_choice("scope", scope, SCOPES)
     magnitude_masks(params, 0.0, scope, keys)  # fail before training: params, keys, scope
     initial = dict(params)
     history = fit(model, loss, opt, X, y, params=initial, **fit_kwargs)

@@ -254,11 +254,15 @@ def training_fits(memories: Mapping[str, TrainingMemory],
                   device: Any = None) -> TrainingFitReport:
     """Whether each strategy's training memory fits each device's RAM (None: every preset)."""
     if not isinstance(memories, Mapping) or not all(
-        isinstance(m, TrainingMemory) for m in memories.values()
+        isinstance(name, str) and isinstance(m, TrainingMemory) for name, m in memories.items()
     ):
         raise TypeError(
             "memories must map strategy names to training_memory(...) results; "
             f"got {describe(memories)}."
+        )
+    if not memories:
+        raise ValueError(
+            "memories is empty; pass {strategy name: training_memory(...)} for at least one."
         )
     from .footprint import DEVICES
 
