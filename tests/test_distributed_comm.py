@@ -162,11 +162,14 @@ def test_qsgd_needs_at_least_one_level():
 # ----- TopK's k: the fraction as written --------------------------------------------------------
 
 
-@given(st.integers(1, 6), st.data(), st.integers(1, 10**6))
-def test_topk_k_is_the_ceiling_of_the_decimal_fraction_written(digits, data, n):
-    """k = min(n, max(1, ceil(m n / 10^d))) for the fraction written "m e-d", in integers."""
+@given(st.integers(1, 6), st.data(), st.integers(1, 10**6), st.sampled_from([float, np.float32]))
+def test_topk_k_is_the_ceiling_of_the_decimal_fraction_written(digits, data, n, kind):
+    """k = min(n, max(1, ceil(m n / 10^d))) for the fraction written "m e-d", in integers.
+
+    m <= 10^d has at most 6 significant digits, so the fraction reads back exactly from a
+    float64 (15 digits) and from a float32 (6 digits) alike."""
     m = data.draw(st.integers(1, 10**digits))
-    fraction = float(f"{m}e-{digits}")
+    fraction = kind(f"{m}e-{digits}")
     expected = min(n, max(1, -(-m * n // 10**digits)))
     top = dist.TopK(fraction)
     assert top.k_of(n) == expected

@@ -96,9 +96,11 @@ class TopK(Compressor):
     def k_of(self, n: int) -> int:
         """k for a tensor of n entries (class docstring): ceil(f n) in exact rational arithmetic.
 
-        A float's ``str`` is the shortest decimal that reads back as the same float; any
-        decimal of at most 15 significant digits (6 for a NumPy float32) reads back from its
-        float unchanged, so ``Fraction(str(f))`` is exactly the fraction the user typed.
+        Why ``Fraction(str(f))`` is the fraction typed, s: ``str`` gives the shortest decimal
+        t that reads back as the same float. Two different decimals of at most 15 significant
+        digits never read as the same float64 (6 digits and float32 for a NumPy float32), so
+        when s has at most that many digits, t (no longer than s) equals s. Then
+        ceil(t n) = ceil(m n / 10^d) for s = m / 10^d, an integer computation.
         """
         exact = (
             Fraction(str(self.fraction))
