@@ -262,6 +262,15 @@ def _runs(
     return starts, np.cumsum(depth, axis=0)[:n] > 0
 
 
+def _at_most(name: str, value: float, largest: float) -> float:
+    if value > largest:
+        raise ValueError(
+            f"{name} must be <= {largest:g} (larger values leave every plausible range of the "
+            f"sensors); got {value!r}."
+        )
+    return value
+
+
 def _check_sizes(n_per_node: Any, n_nodes: int) -> np.ndarray:
     """(n_nodes,) int64 readings per node from one int or one int per node, each >= 2."""
     try:
@@ -351,7 +360,9 @@ def make_sensor_fleet(
         n_per_node: readings per node [500] (>= 2), one int or one per node.
         seed: seed of the ``numpy.random.Generator`` [0]; same seed, bit-identical fleet.
         task: "regression" [default] (power in W) or "classification" (fault 0/1).
-        node_spread: scale of the node offsets and drifts [1.0] (0 gives IID nodes).
+        node_spread: scale of the node offsets and drifts [1.0], in [0, 100] (0 gives IID
+            nodes).
+        spike_size: spike height in fleet standard deviations [8.0], in (0, 1000].
         dtype: float64 [default] or float32 for X, X_clean and a regression y (computed in
             float64, then cast).
         drift: ``Drift`` changes after deployment [none]; they draw no random numbers.
@@ -365,11 +376,12 @@ def make_sensor_fleet(
     n_nodes = check_int("n_nodes", n_nodes, minimum=1)
     sizes = _check_sizes(n_per_node, n_nodes)
     node_spread = check_positive("node_spread", node_spread, allow_zero=True)
+    node_spread = _at_most("node_spread", node_spread, 100.0)
     rates = dict(missing_rate=missing_rate, dropout_rate=dropout_rate, spike_rate=spike_rate,
                  stuck_rate=stuck_rate, duplicate_rate=duplicate_rate)
     for name, rate in rates.items():
         check_in_range(name, rate, 0.0, 1.0)
-    spike_size = check_positive("spike_size", spike_size)
+    spike_size = _at_most("spike_size", check_positive("spike_size", spike_size), 1000.0)
     dropout_length = _check_lengths("dropout_length", dropout_length)
     stuck_length = _check_lengths("stuck_length", stuck_length)
     n_f = check_int("n_fahrenheit_nodes", n_fahrenheit_nodes, minimum=0, maximum=n_nodes)

@@ -37,6 +37,20 @@ def _finite(name: str, value: Any) -> float:
     return float(value)
 
 
+def _representable(names: str, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``values`` (drawn in float64) cast to ``dtype``, or a ValueError naming the arguments
+    that made them too large for it."""
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    if not np.isfinite(cast).all():
+        wider = " or dtype=np.float64" if dtype == np.float32 else ""
+        raise ValueError(
+            f"the values drawn exceed the range of {dtype} (largest "
+            f"{np.finfo(dtype).max:.3g}); choose a smaller {names}{wider}."
+        )
+    return cast
+
+
 def make_linear(
     n: int = 100,
     coef: float = 2.0,
@@ -58,8 +72,9 @@ def make_linear(
     dtype = as_float_dtype("dtype", dtype)
     rng = np.random.default_rng(check_seed("seed", seed))
     X = rng.uniform(-1.0, 1.0, size=(n, 1))
-    y = coef * X + intercept + noise * rng.standard_normal((n, 1))
-    return X.astype(dtype), y.astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = coef * X + intercept + noise * rng.standard_normal((n, 1))
+    return X.astype(dtype), _representable("coef, intercept or noise", y, dtype)
 
 
 def make_blobs(
@@ -85,8 +100,9 @@ def make_blobs(
     rng = np.random.default_rng(check_seed("seed", seed))
     centres = rng.uniform(-10.0, 10.0, size=(n_classes, n_features))
     y = rng.permutation(np.arange(n_samples) % n_classes)
-    X = centres[y] + spread * rng.standard_normal((n_samples, n_features))
-    return X.astype(dtype), y.astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = centres[y] + spread * rng.standard_normal((n_samples, n_features))
+    return _representable("spread", X, dtype), y.astype(np.int64)
 
 
 def _split_indices(
