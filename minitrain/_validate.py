@@ -285,18 +285,19 @@ def check_dtype(name: str, dtype: Any) -> np.dtype:
     """Return a dtype *argument* (``model.init(seed, dtype=...)``) as the ``np.dtype`` it names,
     if minitrain computes in it (float32 or float64), else raise TypeError.
 
-    ``None``, names NumPy does not understand and every other dtype (float16 included, see
-    ``FLOAT_DTYPES``) are refused with the two dtypes to choose from.
+    ``None`` (``np.dtype(None)`` would silently mean float64), names NumPy does not understand
+    and every other dtype (float16 included, see ``FLOAT_DTYPES``) are refused with the two
+    dtypes to choose from.
     """
     try:
-        resolved = None if dtype is None or isinstance(dtype, bool) else np.dtype(dtype)
+        resolved = None if dtype is None or isinstance(dtype, (bool, np.bool_)) else np.dtype(dtype)
     except (TypeError, ValueError):
         resolved = None
     if resolved is None or resolved not in FLOAT_DTYPES:
         got = f"dtype {resolved}" if resolved is not None else describe(dtype)
         low = " (float16 sums overflow above 65504 and keep about 3 significant digits)"
         raise TypeError(
-            f"{name} must be np.float32 or np.float64, the dtypes minitrain computes in; got "
-            f"{got}{low if resolved == np.float16 else ''}."
+            f"{name} must be a floating dtype, np.float32 or np.float64, the dtypes minitrain "
+            f"computes in; got {got}{low if resolved == np.float16 else ''}."
         )
     return resolved

@@ -1,5 +1,7 @@
 """Properties of weight clipping: by value to [-c, c] and by global L2 norm."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -74,3 +76,33 @@ def test_clipping_bound_must_be_positive(c):
 def test_clipping_callback_needs_a_bound():
     with pytest.raises(ValueError, match="bound"):
         WeightClipping()
+
+
+@given(params_st, st.integers(-300, 300))
+def test_global_norm_scales_with_the_weights_without_overflow_or_underflow(params, exponent):
+    """||s w|| = s ||w|| for any power of ten s a float64 holds (squares of 1e300 would overflow,
+    of 1e-300 underflow, in the plain sqrt(sum w^2))."""
+    scale = 10.0**exponent
+    scaled = {k: v * scale for k, v in params.items()}
+    tiny = np.finfo(np.float64).tiny
+    if not all(np.isfinite(v).all() and (np.abs(v[v != 0]) >= tiny).all()
+               for v in scaled.values()):  # fmt: skip
+        return  # beyond float64 (5e300) or below its normal range: the tree itself is rounded
+    # w / max|w| and the sum of squares each round once per entry: 1e-14 relative.
+    assert global_norm(scaled) == pytest.approx(scale * global_norm(params), rel=1e-14)
+
+
+def test_norm_clipping_of_huge_float32_weights_is_not_a_division_by_infinity():
+    params = {"0.W": np.array([[3e19, 4e19]], dtype=np.float32)}  # squares overflow float32
+    assert global_norm(params) == pytest.approx(5e19, rel=1e-7)  # float32 entries: 1e-7
+    out = clip_by_global_norm(params, 1.0)
+    np.testing.assert_allclose(out["0.W"], [[0.6, 0.8]], rtol=1e-6)  # float32 rounding
+    assert out["0.W"].dtype == np.float32
+
+
+def test_a_value_bound_beyond_the_dtype_clips_nothing_and_warns_nothing():
+    params = {"0.W": np.array([[1.0, -2.0]], dtype=np.float32)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = clip_values(params, 1e300)
+    np.testing.assert_array_equal(out["0.W"], params["0.W"])

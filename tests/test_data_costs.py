@@ -17,7 +17,9 @@ def test_every_fleet_column_has_a_positive_cost_in_the_fleets_order():
 
 
 def test_unknown_columns_are_refused():
-    with pytest.raises(ValueError, match="fleet columns"):
+    with pytest.raises(ValueError, match=r"columns has unknown key\(s\) \['co2'\]"):
         mt.data.sensor_costs(["co2"])
-    with pytest.raises(ValueError, match="fleet columns"):
+    with pytest.raises(TypeError, match="columns must be a list"):  # not read letter by letter
         mt.data.sensor_costs("temperature")
+    with pytest.raises(ValueError, match="columns names \\['humidity'\\] more than once"):
+        mt.data.sensor_costs(["humidity", "humidity"])  # it would be paid twice

@@ -58,7 +58,7 @@ def test_checksum_sees_one_changed_bit_and_ignores_byte_order():
 
 
 def test_unknown_dtype_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match=r"dtype must be one of 'float64', 'float32'; got 'int64'"):
+    with pytest.raises(TypeError, match=r"dtype must be a floating dtype, np.float32 or np.f"):
         mt.data.load_digits(dtype=np.int64)
 
 

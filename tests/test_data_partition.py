@@ -144,7 +144,8 @@ def test_inputs_are_not_modified():
         ({"scheme": "dirichlet", "min_size": 6}, ValueError, r"min_size must be <= N / n_parts"),
         ({"scheme": "shards", "shards_per_part": 6}, ValueError, r"n_parts \* shards_per_part"),
         ({"scheme": "by_node"}, ValueError, r"needs node="),
-        ({"scheme": "by_node", "node": np.arange(9)}, ValueError, r"node must have shape \(10,\)"),
+        ({"scheme": "by_node", "node": np.arange(9)}, ValueError,
+         r"node must have one entry per row of y \(10\); got 9"),
         ({"scheme": "by_node", "node": np.zeros(10, int)}, ValueError, r"distinct nodes"),
     ],
 )

@@ -172,9 +172,10 @@ def test_float32_fleet_is_the_float64_fleet_rounded():
         ({"spike_size": 0}, ValueError, r"spike_size must be a finite number > 0"),
         ({"dropout_length": (5, 2)}, ValueError, r"dropout_length\[1\] must be >= 5; got 2"),
         ({"stuck_length": 5}, TypeError, r"stuck_length must be a \(shortest, longest\) tuple"),
-        ({"n_fahrenheit_nodes": 3, "n_kpa_nodes": 2}, ValueError, r"n_kpa_nodes must be <= 1"),
+        ({"n_fahrenheit_nodes": 3, "n_kpa_nodes": 2}, ValueError,
+         r"n_fahrenheit_nodes \+ n_kpa_nodes must be <= n_nodes \(4\)"),
         ({"node_spread": -1.0}, ValueError, r"node_spread must be a finite number >= 0"),
-        ({"dtype": np.int32}, ValueError, r"dtype must be one of 'float64', 'float32'"),
+        ({"dtype": np.int32}, TypeError, r"dtype must be a floating dtype, np.float32 or np"),
     ],
 )
 def test_bad_arguments_are_refused_by_name(kwargs, error, message):
@@ -243,13 +244,28 @@ def test_drift_events_are_per_node_and_within_each_stream():
 
 
 @pytest.mark.parametrize("drift, error, message", [
-    ([Drift("sudden", 10)], ValueError, "kind"),
-    ([Drift("abrupt", 10, nodes=(7,))], ValueError, "nodes"),
-    ([Drift("recurring", 10)], ValueError, "period"),
-    ([Drift("gradual", 10, duration=0)], ValueError, "duration"),
-    (Drift("abrupt", 10), TypeError, "list of Drift"),
-    (["abrupt"], TypeError, "drift\\[0\\]"),
+    (lambda: [Drift("sudden", 10)], ValueError, "Drift.kind"),
+    (lambda: [Drift("abrupt", 10, nodes=(7,))], ValueError, "drift\\[0\\].nodes"),
+    (lambda: [Drift("recurring", 10)], ValueError, "Drift.period"),
+    (lambda: [Drift("gradual", 10, duration=0)], ValueError, "Drift.duration"),
+    (lambda: [Drift("abrupt", 10, nodes=3)], TypeError, "Drift.nodes"),
+    (lambda: Drift("abrupt", 10), TypeError, "list of Drift"),
+    (lambda: ["abrupt"], TypeError, "drift\\[0\\]"),
 ])
 def test_bad_drift_is_refused_by_name(drift, error, message):
+    """A change that is wrong by itself fails where it is written (Drift(...)); one that does
+    not fit the fleet (a node it does not have) when the fleet is simulated."""
     with pytest.raises(error, match=message):
-        make_sensor_fleet(3, 100, drift=drift)
+        make_sensor_fleet(3, 100, drift=drift())
+
+
+@pytest.mark.parametrize("n_nodes", [1, 2, 3])
+@pytest.mark.parametrize("n_per_node", [2, 3, 5, 6, 7])
+def test_a_fleet_of_very_few_readings_per_node_is_simulated(n_nodes, n_per_node):
+    """n_per_node >= 2 is documented; the 6-reading moving average of the machine load must
+    not need more readings than that."""
+    fleet = make_sensor_fleet(n_nodes, n_per_node, seed=1, n_fahrenheit_nodes=1,
+                              n_kpa_nodes=min(1, n_nodes - 1), duplicate_rate=0.0)  # fmt: skip
+    assert fleet.X.shape == (n_nodes * n_per_node, 4)
+    assert np.array_equal(np.bincount(fleet.node), np.full(n_nodes, n_per_node))
+    assert np.isfinite(fleet.X_clean).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -156,3 +157,37 @@ def test_topk_with_a_fraction_outside_zero_one_is_refused(fraction):
 def test_qsgd_needs_at_least_one_level():
     with pytest.raises(ValueError, match="levels must be >= 1"):
         dist.QSGD(0)
+
+
+# ----- TopK's k: the fraction as written --------------------------------------------------------
+
+
+@given(st.integers(1, 6), st.data(), st.integers(1, 10**6), st.sampled_from([float, np.float32]))
+def test_topk_k_is_the_ceiling_of_the_decimal_fraction_written(digits, data, n, kind):
+    """k = min(n, max(1, ceil(m n / 10^d))) for the fraction written "m e-d", in integers.
+
+    m <= 10^d has at most 6 significant digits, so the fraction reads back exactly from a
+    float64 (15 digits) and from a float32 (6 digits) alike."""
+    m = data.draw(st.integers(1, 10**digits))
+    fraction = kind(f"{m}e-{digits}")
+    expected = min(n, max(1, -(-m * n // 10**digits)))
+    top = dist.TopK(fraction)
+    assert top.k_of(n) == expected
+    itemsize = 4
+    dense = n * itemsize
+    assert top.nbytes((n,), np.float32) == (dense if expected == n else expected * (itemsize + 4))
+
+
+@pytest.mark.parametrize("percent", range(1, 101))
+def test_topk_of_p_percent_of_100_entries_keeps_p(percent):
+    x = np.arange(1.0, 101.0)[None, :]  # distinct magnitudes, so exactly k entries survive
+    top = dist.TopK(percent / 100)
+    assert top.k_of(100) == percent
+    assert np.count_nonzero(top.encode(x, rngs(1))) == percent
+
+
+def test_topk_reads_float32_and_exact_fractions_as_written():
+    assert dist.TopK(0.07).k_of(100) == 7  # floating point: ceil(7.000000000000001) = 8
+    assert dist.TopK(np.float32(0.07)).k_of(100) == 7
+    assert dist.TopK(Fraction(1, 3)).k_of(3) == 1
+    assert dist.TopK(0.07).nbytes((100,), np.float64) == 7 * (8 + 4)

@@ -9,6 +9,10 @@
     print(fits(footprint(model, params, opt, batch_size=32), "cortex-m4"))  # footprint.py
 
 Knowledge distillation is a loss: ``mt.losses.Distillation(temperature, alpha)``.
+
+Params are float32 or float64 (float16 is refused with the conversion to make) and every
+array returned keeps their dtype. ``keys=`` (and ``trainable=``) is a list of distinct keys of
+the params: a bare string or a repeated key is refused, since it would change what is counted.
 """
 
 from .clip import *  # noqa: F403

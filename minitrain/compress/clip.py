@@ -13,7 +13,7 @@ import numpy as np
 from .._types import Params
 from .._validate import check_positive
 from ..train import Callback, TrainingRun
-from .prune import check_finite_params, select_keys
+from .prune import check_finite_params, check_key_list, select_keys
 
 __all__ = ["WeightClipping", "clip_by_global_norm", "clip_values", "global_norm"]
 
@@ -26,18 +26,26 @@ def clip_values(
     check_finite_params("params", params)
     c = check_positive("bound", bound)
     chosen = set(select_keys(params, keys))
-    return {
-        k: np.clip(v, v.dtype.type(-c), v.dtype.type(c)) if k in chosen else v
-        for k, v in params.items()
-    }
+
+    def clip(v: np.ndarray) -> np.ndarray:
+        bound = v.dtype.type(min(c, float(np.finfo(v.dtype).max)))  # beyond the dtype: no clip
+        return np.clip(v, -bound, bound)
+
+    return {k: clip(v) if k in chosen else v for k, v in params.items()}
 
 
 def global_norm(params: Mapping[str, np.ndarray], keys: Iterable[str] | None = None) -> float:
-    """||w||_2 over all entries of ``keys`` together: sqrt(sum_k sum_i w_{k,i}^2)."""
+    """||w||_2 over all entries of ``keys`` together: sqrt(sum_k sum_i w_{k,i}^2).
+
+    Computed in float64 as m sqrt(sum (w / m)^2) with m = max |w| (as BLAS's nrm2 scales), so
+    the squares neither overflow (|w| > 1e19 in float32, 1e154 in float64) nor underflow.
+    """
     check_finite_params("params", params)
-    return float(
-        np.sqrt(sum(float(np.vdot(params[k], params[k])) for k in select_keys(params, keys)))
-    )
+    chosen = [params[k].astype(np.float64, copy=False) for k in select_keys(params, keys)]
+    m = max(float(np.abs(w).max()) for w in chosen)
+    if m == 0.0:
+        return 0.0
+    return m * float(np.sqrt(sum(float(np.vdot(w / m, w / m)) for w in chosen)))
 
 
 def clip_by_global_norm(
@@ -77,7 +85,7 @@ class WeightClipping(Callback):
             )
         self.bound = None if bound is None else check_positive("bound", bound)
         self.max_norm = None if max_norm is None else check_positive("max_norm", max_norm)
-        self.keys = None if keys is None else list(keys)
+        self.keys = None if keys is None else check_key_list(keys)
 
     def clip(self, params: Mapping[str, np.ndarray]) -> Params:
         out = dict(params)
@@ -88,6 +96,7 @@ class WeightClipping(Callback):
         return out
 
     def on_train_begin(self, run: TrainingRun) -> None:
+        select_keys(run.params, self.keys)  # fail before training if keys are wrong
         run.params = self.clip(run.params)
 
     def on_step_end(self, run: TrainingRun) -> None:

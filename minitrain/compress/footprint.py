@@ -34,7 +34,7 @@ from .._validate import (
     describe,
 )
 from ..layers import Dense, Sequential
-from .prune import Masked, check_finite_params
+from .prune import Masked, check_finite_params, check_opt
 
 __all__ = [
     "DEVICES",
@@ -75,6 +75,12 @@ class Device:
     availability: float = 1.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(
+                f"name must be a non-empty str such as 'my-mcu'; got {describe(self.name)}."
+            )
+        if not isinstance(self.example, str):
+            raise TypeError(f"example must be a str (a description); got {describe(self.example)}.")
         check_int("ram_bytes", self.ram_bytes, minimum=1)
         check_int("storage_bytes", self.storage_bytes, minimum=0)
         check_positive("macs_per_second", self.macs_per_second)
@@ -148,8 +154,15 @@ def _index_bytes(largest: int) -> int:
     return 1 if largest < 2**8 else 2 if largest < 2**16 else 4
 
 
+def _check_stored(array: Any) -> None:
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        raise TypeError(f"array must be a numeric ndarray; got {describe(array)}.")
+
+
 def sparse_nbytes(array: np.ndarray, value_bytes: int) -> int:
     """Bytes of ``array`` in the smallest of dense, bitmap and CSR storage (module docstring)."""
+    _check_stored(array)
+    check_int("value_bytes", value_bytes, minimum=1)
     n, nnz = array.size, int(np.count_nonzero(array))
     rows, cols = array.shape if array.ndim == 2 else (1, n)
     dense = n * value_bytes
@@ -161,6 +174,8 @@ def sparse_nbytes(array: np.ndarray, value_bytes: int) -> int:
 def packed_nbytes(array: np.ndarray, bits: int) -> int:
     """Bytes of ``array``'s ``bits``-bit integers in the smallest of dense, bitmap and CSR
     storage, the values packed (ceil(count bits / 8) bytes); at 8 bits, sparse_nbytes(a, 1)."""
+    _check_stored(array)
+    check_int("bits", bits, minimum=1, maximum=32)
     n, nnz = array.size, int(np.count_nonzero(array))
     rows, cols = array.shape if array.ndim == 2 else (1, n)
     values = -(-nnz * bits // 8)
@@ -269,9 +284,8 @@ def footprint(
     check_same_keys(
         "params", params, {k: np.broadcast_to(0.0, s) for k, s in model.param_shapes().items()}
     )
-    if opt is not None and not (callable(getattr(opt, "init", None))
-                                and callable(getattr(opt, "step", None))):  # fmt: skip
-        raise TypeError(f"opt must be a stepper such as mt.optim.Adam(); got {describe(opt)}.")
+    if opt is not None:
+        check_opt("opt", opt)
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, minimum=1)
     bits = check_int("bits", bits, minimum=2, maximum=8)
@@ -344,7 +358,9 @@ class FitReport:
     latency: tuple[tuple[str, float, float], ...]
 
     def fits(self, device: str, item: str) -> bool:
-        return next(r.fits for r in self.rows if r.device == device and r.item == item)
+        """Whether ``item`` (a row's requirement, e.g. "RAM: inference, one sample") fits
+        ``device`` (a device name in the report)."""
+        return _lookup(self.rows, device, item).fits
 
     def __str__(self) -> str:
         lines = [f"{'device':<13} {'what':<34} {'needs':>9} {'has':>9}  verdict"]
@@ -352,7 +368,8 @@ class FitReport:
             verdict = (
                 f"fits, {r.budget / max(r.needed, 1):.1f}x headroom"
                 if r.fits
-                else f"over by {_bytes(-r.margin)} ({r.needed / r.budget:.1f}x)"
+                else f"over by {_bytes(-r.margin)}"
+                + (f" ({r.needed / r.budget:.1f}x)" if r.budget else " (no budget)")
             )
             lines.append(
                 f"{r.device:<13} {r.item:<34} {_bytes(r.needed):>9} {_bytes(r.budget):>9}  "
@@ -362,6 +379,17 @@ class FitReport:
         lines += [f"  {d:<13} {dense * 1e3:.3g} ms / {sparse * 1e3:.3g} ms"
                   for d, dense, sparse in self.latency]  # fmt: skip
         return "\n".join(lines)
+
+
+def _lookup(rows: tuple[FitRow, ...], device: Any, item: Any) -> FitRow:
+    """The row of ``device`` and ``item``, or a ValueError listing the ones there are."""
+    devices = list(dict.fromkeys(r.device for r in rows))
+    if device not in devices:
+        raise ValueError(f"device must be one of the report's devices {devices}; got {device!r}.")
+    items = [r.item for r in rows if r.device == device]
+    if item not in items:
+        raise ValueError(f"item must be one of the report's items {items}; got {item!r}.")
+    return next(r for r in rows if r.device == device and r.item == item)
 
 
 def fits(footprint: Footprint, device: str | Device | None = None) -> FitReport:

@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_in_range, check_int
+from .._validate import check_choice, check_flag, check_in_range, check_int
 from ..layers import Sequential
 from ..losses import Loss
 from ..train import Callback, History, TrainingRun, fit
 from .prune import (
     SCOPES,
     apply_masks,
+    check_key_list,
     magnitude_masks,
     mask_state,
     masked,
@@ -118,7 +119,7 @@ class GradualPruning(Callback):
             self.every,
         ) = _check_schedule(final_sparsity, initial_sparsity, begin_step, n_events, every)
         self.scope = check_choice("scope", scope, SCOPES)
-        self.keys = None if keys is None else list(keys)
+        self.keys = None if keys is None else check_key_list(keys)
         self.masks_: Params | None = None
         self.events_: list[tuple[int, float]] = []
 
@@ -232,8 +233,8 @@ def iterative_pruning(
     """
     s_f = check_in_range("final_sparsity", final_sparsity, 0.0, 1.0)
     rounds = check_int("rounds", rounds, minimum=1)
-    if not isinstance(rewind, bool):
-        raise TypeError(f"rewind must be True or False; got {rewind!r}.")
+    rewind = check_flag("rewind", rewind)
+    magnitude_masks(params, 0.0, scope, keys)  # fail before training: params, keys, scope
     initial = dict(params)
     history = fit(model, loss, opt, X, y, params=initial, **fit_kwargs)
     histories = [history]

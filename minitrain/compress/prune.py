@@ -24,7 +24,11 @@ from .._validate import (
     as_float_array,
     check_choice,
     check_in_range,
+    check_instance,
+    check_keys,
     check_params,
+    check_same_keys,
+    check_stepper,
     describe,
 )
 
@@ -50,8 +54,14 @@ def check_finite_params(name: str, params: Any) -> None:
         as_float_array(f"{name}[{key!r}]", value)
 
 
-def select_keys(params: Mapping[str, np.ndarray], keys: Iterable[str] | None) -> list[str]:
-    """The keys to compress: the given ones (checked), or every weight (key ending in ".W")."""
+def select_keys(
+    params: Mapping[str, np.ndarray], keys: Iterable[str] | None, name: str = "keys"
+) -> list[str]:
+    """The keys to compress: the given ones (checked), or every weight (key ending in ".W").
+
+    ``keys`` must be a non-empty list of distinct keys of ``params`` (a repeated key would
+    count its entries twice; a bare string would be read letter by letter).
+    """
     if keys is None:
         chosen = [k for k in params if k.endswith(".W")]
         if not chosen:
@@ -60,15 +70,24 @@ def select_keys(params: Mapping[str, np.ndarray], keys: Iterable[str] | None) ->
                 "pass keys=[...] to say which arrays to compress."
             )
         return chosen
-    if isinstance(keys, str):
-        raise TypeError(f"keys must be a list of parameter names; got the string {keys!r}.")
-    chosen = list(keys)
-    unknown = [k for k in chosen if k not in params]
-    if unknown or not chosen:
-        raise ValueError(
-            f"keys must be a non-empty list of keys of the params {list(params)}; "
-            f"got {chosen} (unknown: {unknown})."
-        )
+    chosen = check_keys(name, keys, params)
+    if not chosen:
+        raise ValueError(f"{name} is empty; name at least one key of the params {list(params)}.")
+    return chosen
+
+
+def check_opt(name: str, opt: Any) -> Any:
+    """A stepper instance (init and step); a stepper class is refused with the call to make."""
+    check_instance(name, opt, object, "mt.optim.Adam(lr=1e-3)")
+    return check_stepper(name, opt)
+
+
+def check_key_list(keys: Iterable[str]) -> list[str]:
+    """``keys`` of a callback, checked when it is built: a non-empty list of distinct names
+    (checked against the params when training starts, by ``select_keys``)."""
+    chosen = check_keys("keys", keys)
+    if not chosen:
+        raise ValueError("keys is empty; name at least one key, or pass None for the weights.")
     return chosen
 
 
@@ -188,17 +207,20 @@ def mask_state(state: Any, masks: Mapping[str, np.ndarray]) -> Any:
     ...). Zeroing them means the optimizer keeps no memory (momentum, running averages) that
     would move a pruned weight away from 0. Other state entries are passed through.
     """
+    check_masks("masks", masks, masks)
     if not isinstance(state, Mapping):
         return state
     out: dict[str, Any] = {}
     for name, value in state.items():
         if isinstance(value, Mapping):
+            for key, slot in value.items():
+                if key in masks and np.shape(slot) != masks[key].shape:
+                    raise ValueError(
+                        f"state[{name!r}][{key!r}] has shape {np.shape(slot)} but masks[{key!r}] "
+                        f"has shape {masks[key].shape}; the state belongs to other params."
+                    )
             value = {
-                key: (
-                    np.where(masks[key], slot, slot.dtype.type(0))
-                    if key in masks and np.shape(slot) == masks[key].shape
-                    else slot
-                )
+                key: np.where(masks[key], slot, slot.dtype.type(0)) if key in masks else slot
                 for key, slot in value.items()
             }
         out[name] = value
@@ -233,10 +255,13 @@ class Masked:
     masks: Params
 
     def init(self, params: Params) -> State:
+        check_params("params", params)
         check_masks("masks", self.masks, params)
         return mask_state(self.opt.init(apply_masks(params, self.masks)), self.masks)
 
     def step(self, params: Params, grads: Params, state: State) -> tuple[Params, State]:
+        check_params("params", params)
+        check_same_keys("grads", grads, params)
         new_params, new_state = self.opt.step(
             apply_masks(params, self.masks), apply_masks(grads, self.masks), state
         )
@@ -256,11 +281,7 @@ def masked(opt: Any, masks: Mapping[str, np.ndarray]) -> Masked:
 
     ``masks`` is checked against the params when ``init`` is called (keys and shapes).
     """
-    if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
-        raise TypeError(
-            f"opt must be a stepper with init(params) and step(params, grads, state), such as "
-            f"mt.optim.Adam(lr=1e-3); got {describe(opt)}."
-        )
+    check_opt("opt", opt)
     if not isinstance(masks, Mapping) or not masks:
         raise TypeError(
             f"masks must be a non-empty dict of boolean arrays (e.g. from magnitude_masks); "

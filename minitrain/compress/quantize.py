@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_int, describe
+from .._validate import as_float_array, check_choice, check_int, describe
 from .prune import check_finite_params, select_keys
 
 __all__ = [
@@ -77,7 +77,20 @@ def _integer_range(bits: int, scheme: str) -> tuple[int, int]:
 def quantize_array(
     w: np.ndarray, bits: int = 8, scheme: str = "symmetric", granularity: str = "tensor"
 ) -> QuantizedTensor:
-    """Quantize one float array (see the module docstring for the formulas)."""
+    """Quantize one float32 or float64 array (see the module docstring for the formulas)."""
+    if not isinstance(w, np.ndarray):
+        raise TypeError(f"w must be a float ndarray (one parameter array); got {describe(w)}.")
+    as_float_array("w", w)
+    bits = check_int("bits", bits, minimum=2, maximum=8)
+    check_choice("scheme", scheme, SCHEMES)
+    check_choice("granularity", granularity, GRANULARITIES)
+    return _quantize(w, bits, scheme, granularity, "w")
+
+
+def _quantize(
+    w: np.ndarray, bits: int, scheme: str, granularity: str, name: str
+) -> QuantizedTensor:
+    """``quantize_array`` on checked arguments; ``name`` is what an error calls ``w``."""
     q_min, q_max = _integer_range(bits, scheme)
     axes = tuple(range(w.ndim - 1)) if granularity == "channel" else None
     dtype = w.dtype.type
@@ -86,7 +99,14 @@ def quantize_array(
     if scheme == "symmetric":
         scale = np.maximum(-lo, hi) / dtype(q_max)
     else:
-        scale = (hi - lo) / dtype(q_max - q_min)
+        with np.errstate(over="ignore"):
+            span = hi - lo
+        if not np.isfinite(span).all():
+            raise ValueError(
+                f"{name} spans [{np.min(lo)}, {np.max(hi)}], a range wider than {w.dtype} "
+                'holds, so no affine scale exists; use scheme="symmetric" or rescale it.'
+            )
+        scale = span / dtype(q_max - q_min)
     # An all-zero channel is exact with any scale; the smallest normal float keeps every
     # channel's scale <= the tensor's.
     scale = np.where(scale > 0, scale, np.finfo(w.dtype).tiny).astype(w.dtype)
@@ -126,7 +146,7 @@ def quantize(
     check_choice("scheme", scheme, SCHEMES)
     check_choice("granularity", granularity, GRANULARITIES)
     chosen = list(params) if keys is None else select_keys(params, keys)
-    return {k: quantize_array(params[k], bits, scheme, granularity) for k in chosen}
+    return {k: _quantize(params[k], bits, scheme, granularity, f"params[{k!r}]") for k in chosen}
 
 
 def _check_quantized(q: Any) -> None:
@@ -156,6 +176,5 @@ def fake_quantize(
     """Float params that hold exactly the values int ``bits`` storage can represent:
     ``dequantize(quantize(params, ...))``, with keys not quantized passed through. Predicting
     with them, ``model.predict(fake_quantize(params), X)``, simulates the quantized model."""
-    out = dict(params)
-    out.update(dequantize(quantize(params, bits, scheme, granularity, keys)))
-    return out
+    quantized = dequantize(quantize(params, bits, scheme, granularity, keys))
+    return {key: quantized.get(key, value) for key, value in params.items()}

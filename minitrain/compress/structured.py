@@ -46,6 +46,8 @@ def _next_dense(model: Sequential, i: int) -> int | None:
 def prunable_layers(model: Sequential) -> list[int]:
     """Indices of the Dense layers whose units can be removed: those followed by another Dense
     layer with only parameter-free elementwise layers (activations) in between."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
     return [
         i
         for i, layer in enumerate(model.layers)
@@ -59,6 +61,21 @@ def _activation_of_zero(model: Sequential, i: int, j: int, width: int, dtype: np
     for layer in model.layers[i + 1 : j]:
         out = layer.forward({}, out)[0]
     return out[0]
+
+
+def _check_layers(layers: Iterable[int]) -> list[int]:
+    """Distinct layer indices (ints), sorted; a bare int or a repeated index is refused."""
+    if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Iterable):
+        raise TypeError(
+            f"layers must be a list of layer indices such as [0]; got {describe(layers)}."
+        )
+    chosen = list(layers)
+    for i in chosen:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"layers must hold layer indices (int); got {describe(i)} in it.")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"layers names a layer more than once ({chosen}); list each once.")
+    return sorted(int(i) for i in chosen)
 
 
 def prune_units(
@@ -93,7 +110,7 @@ def prune_units(
     )
     fraction = check_in_range("fraction", fraction, 0.0, 1.0)
     allowed = prunable_layers(model)
-    chosen = allowed if layers is None else sorted(set(layers))
+    chosen = allowed if layers is None else _check_layers(layers)
     bad = [i for i in chosen if i not in allowed]
     if bad:
         raise ValueError(

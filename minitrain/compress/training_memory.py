@@ -42,8 +42,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, check_params, describe
+from .._validate import (
+    check_flag,
+    check_int,
+    check_keys,
+    check_params,
+    check_same_keys,
+    describe,
+)
 from ..layers import Dense, Sequential
+from .prune import check_opt
 
 __all__ = ["TrainingFitReport", "TrainingMemory", "backward_plan", "training_fits",
            "training_memory"]
@@ -70,6 +78,11 @@ def backward_plan(model: Sequential, params: Mapping[str, np.ndarray],
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
     check_params("params", params)
+    check_same_keys(
+        "params", params, {k: np.broadcast_to(0.0, s) for k, s in model.param_shapes().items()}
+    )
+    if model.n_in is None:
+        raise ValueError(f"model {model!r} has no Dense layer; its input width is unknown.")
     keys = tuple(params) if trainable is None else _check_trainable(trainable, params)
     layers = model.layers
     for i, layer in enumerate(layers):
@@ -89,18 +102,14 @@ def backward_plan(model: Sequential, params: Mapping[str, np.ndarray],
 
 
 def _check_trainable(trainable: Iterable[str], params: Mapping[str, np.ndarray]) -> tuple:
-    if isinstance(trainable, str) or not isinstance(trainable, Iterable):
-        raise TypeError(
-            f"trainable must be a list of parameter keys (e.g. ['2.W', '2.b']) or None for "
-            f"all; got {describe(trainable)}."
-        )
-    keys = tuple(trainable)
+    """Distinct key names (a bare string or a repeated key is refused), each a key of params."""
+    keys = check_keys("trainable", trainable)
     unknown = [k for k in keys if k not in params]
     if unknown:
         raise ValueError(
             f"trainable keys {unknown} are not parameters; the params have {list(params)}."
         )
-    return keys
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -172,8 +181,9 @@ def training_memory(
     plan = backward_plan(model, params, trainable)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     buffer_bytes = check_int("buffer_bytes", buffer_bytes, minimum=0)
-    if opt is not None and not all(callable(getattr(opt, m, None)) for m in ("init", "step")):
-        raise TypeError(f"opt must be a stepper such as mt.optim.SGD(); got {describe(opt)}.")
+    penalty = check_flag("penalty", penalty)
+    if opt is not None:
+        check_opt("opt", opt)
     train = {k: params[k] for k in plan.trainable}
     grad_bytes = sum(int(a.nbytes) for a in train.values())
     dtype = next(iter(params.values())).dtype
@@ -204,21 +214,12 @@ def training_memory(
     )
 
 
-def _device_registry() -> Mapping[str, Any]:
-    """The device classes by name: the one place this module reads the registry."""
-    from .footprint import DEVICES
-
-    return DEVICES
-
-
 def _device_ram(device: Any) -> tuple[str, int]:
-    """(name, RAM bytes) of a device preset name or a device object."""
-    registry = _device_registry()
-    if isinstance(device, str) and device in registry:
-        return device, int(registry[device].ram_bytes)
-    if hasattr(device, "ram_bytes") and hasattr(device, "name"):
-        return device.name, int(device.ram_bytes)
-    raise ValueError(f"device must be one of {list(registry)} or a Device(...); got {device!r}.")
+    """(name, RAM bytes) of a device preset name or a ``Device`` (a checked record)."""
+    from .footprint import get_device
+
+    checked = get_device(device)
+    return checked.name, checked.ram_bytes
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,13 @@ class TrainingFitReport:
     rows: tuple[tuple[str, str, int, int], ...]
 
     def fits(self, strategy: str, device: str) -> bool:
+        """Whether ``strategy`` (a key of the memories) fits ``device`` (a name in the report)."""
+        strategies = list(dict.fromkeys(s for s, _, _, _ in self.rows))
+        devices = list(dict.fromkeys(d for _, d, _, _ in self.rows))
+        if strategy not in strategies:
+            raise ValueError(f"strategy must be one of {strategies}; got {strategy!r}.")
+        if device not in devices:
+            raise ValueError(f"device must be one of {devices}; got {device!r}.")
         return next(n <= b for s, d, n, b in self.rows if s == strategy and d == device)
 
     def __str__(self) -> str:
@@ -246,13 +254,19 @@ def training_fits(memories: Mapping[str, TrainingMemory],
                   device: Any = None) -> TrainingFitReport:
     """Whether each strategy's training memory fits each device's RAM (None: every preset)."""
     if not isinstance(memories, Mapping) or not all(
-        isinstance(m, TrainingMemory) for m in memories.values()
+        isinstance(name, str) and isinstance(m, TrainingMemory) for name, m in memories.items()
     ):
         raise TypeError(
             "memories must map strategy names to training_memory(...) results; "
             f"got {describe(memories)}."
         )
-    names = list(_device_registry()) if device is None else [device]
+    if not memories:
+        raise ValueError(
+            "memories is empty; pass {strategy name: training_memory(...)} for at least one."
+        )
+    from .footprint import DEVICES
+
+    names = list(DEVICES) if device is None else [device]
     devices = [_device_ram(d) for d in names]
     return TrainingFitReport(tuple(
         (name, dev, m.total_bytes, ram) for name, m in memories.items() for dev, ram in devices

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validate import check_int, check_keys, check_positive, describe
 from .sensors import COLUMNS
 
 __all__ = ["SENSOR_COSTS", "SensorCost", "sensor_costs"]
@@ -41,6 +42,13 @@ class SensorCost:
     energy_mj: float
     sensor: str
 
+    def __post_init__(self) -> None:
+        for name in ("column", "sensor"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str; got {describe(getattr(self, name))}.")
+        check_int("bytes", self.bytes, minimum=1)
+        check_positive("energy_mj", self.energy_mj, allow_zero=True)
+
 
 SENSOR_COSTS: dict[str, SensorCost] = {
     "temperature": SensorCost("temperature", 2, 0.007, "digital temperature sensor, TMP117 class"),
@@ -52,12 +60,11 @@ assert tuple(SENSOR_COSTS) == COLUMNS  # one cost per fleet column, in the fleet
 
 
 def sensor_costs(columns: Sequence[str] = COLUMNS) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes, energy_mj) per reading of each named column, as (k,) int64 and float64 arrays."""
-    unknown = [c for c in columns if c not in SENSOR_COSTS]
-    if isinstance(columns, str) or unknown:
-        raise ValueError(
-            f"columns must be a list of fleet columns {list(SENSOR_COSTS)}; got {columns!r}."
-        )
+    """(bytes, energy_mj) per reading of each named column, as (k,) int64 and float64 arrays.
+
+    ``columns``: distinct names of fleet columns (a repeated column would be paid twice).
+    """
+    columns = check_keys("columns", columns, SENSOR_COSTS)
     costs = [SENSOR_COSTS[c] for c in columns]
     return (np.array([c.bytes for c in costs], dtype=np.int64),
             np.array([c.energy_mj for c in costs]))  # fmt: skip

@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from .._validate import check_choice
+from .._validate import check_dtype, check_flag, describe
 
 __all__ = ["IRIS_CLASSES", "IRIS_FEATURES", "array_sha256", "load_digits", "load_iris"]
 
@@ -39,6 +39,8 @@ def array_sha256(a: np.ndarray) -> str:
     Two arrays of the same dtype and shape have the same checksum exactly when they are equal
     bit for bit, on any platform.
     """
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "biufc":
+        raise TypeError(f"a must be a numeric ndarray; got {describe(a)}.")
     little_endian = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
     return hashlib.sha256(little_endian.tobytes()).hexdigest()
 
@@ -62,8 +64,8 @@ def _verify(name: str, X: np.ndarray, y: np.ndarray) -> None:
 def _finish(
     name: str, X: np.ndarray, y: np.ndarray, dtype: type, verify: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    check_choice("dtype", np.dtype(dtype).name, ("float64", "float32"))
-    if verify:
+    dtype = check_dtype("dtype", dtype)
+    if check_flag("verify", verify):
         _verify(name, X, y)
     return X.astype(dtype, copy=False), y
 

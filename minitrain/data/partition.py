@@ -13,7 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_positive, describe
+from .._validate import (
+    check_choice,
+    check_int,
+    check_length,
+    check_positive,
+    check_seed,
+    describe,
+)
 
 __all__ = ["SCHEMES", "PartitionReport", "partition", "partition_report"]
 
@@ -98,7 +105,7 @@ def partition(
             f"n_parts must be <= the number of samples; got n_parts={n_parts} for {n} "
             "samples. Use fewer parts or more data."
         )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     if scheme == "iid":
         parts = np.array_split(rng.permutation(n), n_parts)
     elif scheme == "dirichlet":
@@ -124,8 +131,7 @@ def partition(
         if node is None:
             raise ValueError('scheme="by_node" needs node=, the (N,) node id of each row.')
         node = _as_labels("node", node, 'for scheme="by_node"')
-        if node.shape != y.shape:
-            raise ValueError(f"node must have shape {y.shape} like y; got {node.shape}.")
+        check_length("node", node, n, "y")
         parts = _by_node(node, n_parts, rng)
     return [np.sort(part).astype(np.int64) for part in parts]
 
@@ -219,11 +225,18 @@ def partition_report(parts: list[np.ndarray], y: np.ndarray | None = None) -> Pa
     ``str(report)`` is a table: one line per part with its size, number of labels, label skew
     (total-variation distance to the global label mix) and count per class.
     """
+    parts = _check_parts(parts)
     sizes = np.array([np.size(part) for part in parts], dtype=np.int64)
     if y is None:
         empty = np.zeros((len(parts), 0), dtype=np.int64)
         return PartitionReport(sizes, np.zeros(0, np.int64), empty, np.full(len(parts), np.nan))
     labels = _as_labels("y", y, "for a label histogram (pass y=None for sizes only)")
+    for k, part in enumerate(parts):
+        if part.size and not 0 <= part.min() <= part.max() < labels.size:
+            raise ValueError(
+                f"parts[{k}] holds row indices outside [0, {labels.size}), the rows of y; "
+                "pass the partition of this y."
+            )
     classes, codes = np.unique(labels, return_inverse=True)
     counts = np.stack([np.bincount(codes[part], minlength=classes.size) for part in parts])
     overall = np.bincount(codes, minlength=classes.size) / labels.size
@@ -231,3 +244,26 @@ def partition_report(parts: list[np.ndarray], y: np.ndarray | None = None) -> Pa
         local = counts / sizes[:, None]
     skew = 0.5 * np.abs(local - overall).sum(axis=1)
     return PartitionReport(sizes, classes, counts, skew)
+
+
+def _check_parts(parts: Any) -> list[np.ndarray]:
+    """A list of 1-D integer index arrays (as ``partition`` returns), else raise naming parts."""
+    if isinstance(parts, (str, bytes, np.ndarray)) or not isinstance(parts, (list, tuple)):
+        raise TypeError(
+            f"parts must be a list of index arrays, as partition(...) returns; got "
+            f"{describe(parts)}."
+        )
+    if not parts:
+        raise ValueError("parts is empty; pass the list partition(...) returned.")
+    checked = []
+    for k, part in enumerate(parts):
+        try:
+            arr = np.asarray(part) if isinstance(part, (list, tuple, np.ndarray)) else None
+        except ValueError:  # ragged nested lists
+            arr = None
+        if arr is None or arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise TypeError(
+                f"parts[{k}] must be a 1-D array of integer row indices; got {describe(part)}."
+            )
+        checked.append(arr.astype(np.int64))
+    return checked

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .._validate import check_choice, check_in_range, check_int, check_positive
+from .._validate import (
+    check_choice,
+    check_dtype,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_seed,
+    describe,
+)
 
 __all__ = [
     "BOUNDS",
@@ -69,6 +78,9 @@ class Drift:
     nodes: tuple[int, ...] | None = None
     duration: int = 1
     period: int = 0
+
+    def __post_init__(self) -> None:
+        _check_change(self, "Drift")
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class SensorFleet:
 
     def stream(self, node: int) -> np.ndarray:
         """Row indices of ``node``'s readings in time order (a duplicate follows its original)."""
+        node = check_int("node", node)
         rows = np.flatnonzero(self.node == node)
         if rows.size == 0:
             raise ValueError(f"node must be one of {np.unique(self.node).tolist()}; got {node!r}.")
@@ -158,19 +171,33 @@ class SensorFleet:
         ) + (f"\n  drift events: {len(self.drift_events)}" if self.drift_events else "")
 
 
+def _check_change(d: Drift, name: str) -> None:
+    """A ``Drift``'s own fields (its nodes are checked against the fleet by ``_check_drift``)."""
+    check_choice(f"{name}.kind", d.kind, DRIFT_KINDS)
+    check_int(f"{name}.start", d.start, minimum=0)
+    check_int(f"{name}.duration", d.duration, minimum=1)
+    check_int(f"{name}.period", d.period, minimum=1 if d.kind == "recurring" else 0)
+    check_in_range(f"{name}.size", d.size, -1e3, 1e3)
+    if d.nodes is not None and not isinstance(d.nodes, (tuple, list, np.ndarray)):
+        raise TypeError(
+            f"{name}.nodes must be a tuple of node ids such as (0, 2), or None for every node; "
+            f"got {describe(d.nodes)}."
+        )
+
+
 def _check_drift(drift: Sequence[Drift], n_nodes: int) -> tuple[Drift, ...]:
     if isinstance(drift, Drift) or not isinstance(drift, Sequence):
         raise TypeError(f"drift must be a list of Drift(...) (or empty); got {drift!r}.")
     for i, d in enumerate(drift):
         if not isinstance(d, Drift):
             raise TypeError(f"drift[{i}] must be a Drift(kind, start, ...); got {d!r}.")
-        check_choice(f"drift[{i}].kind", d.kind, DRIFT_KINDS)
-        check_int(f"drift[{i}].start", d.start, minimum=0)
-        check_int(f"drift[{i}].duration", d.duration, minimum=1)
-        check_int(f"drift[{i}].period", d.period, minimum=1 if d.kind == "recurring" else 0)
-        check_in_range(f"drift[{i}].size", d.size, -1e3, 1e3)
-        if d.nodes is not None and not all(
-            isinstance(k, (int, np.integer)) and 0 <= k < n_nodes for k in d.nodes
+        _check_change(d, f"drift[{i}]")
+        if d.nodes is not None and (
+            not isinstance(d.nodes, (tuple, list, np.ndarray))
+            or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 0 <= k < n_nodes
+                for k in d.nodes
+            )
         ):
             raise ValueError(
                 f"drift[{i}].nodes must be node ids in [0, {n_nodes}) or None (every node); "
@@ -233,6 +260,31 @@ def _runs(
     np.add.at(depth, (rows, cols), 1)
     np.add.at(depth, (ends, cols), -1)
     return starts, np.cumsum(depth, axis=0)[:n] > 0
+
+
+def _at_most(name: str, value: float, largest: float) -> float:
+    if value > largest:
+        raise ValueError(
+            f"{name} must be <= {largest:g} (larger values leave every plausible range of the "
+            f"sensors); got {value!r}."
+        )
+    return value
+
+
+def _check_sizes(n_per_node: Any, n_nodes: int) -> np.ndarray:
+    """(n_nodes,) int64 readings per node from one int or one int per node, each >= 2."""
+    try:
+        sizes = np.asarray(n_per_node)
+    except ValueError:  # ragged nested lists
+        sizes = np.asarray(None)
+    if sizes.ndim == 0:
+        sizes = np.full(n_nodes, sizes)
+    if sizes.shape != (n_nodes,) or sizes.dtype.kind not in "iu" or sizes.min() < 2:
+        raise ValueError(
+            f"n_per_node must be an int >= 2 or {n_nodes} such ints (one per node); "
+            f"got {describe(n_per_node) if isinstance(n_per_node, np.ndarray) else n_per_node!r}."
+        )
+    return sizes.astype(np.int64)
 
 
 def _check_lengths(name: str, lengths: tuple[int, int]) -> tuple[int, int]:
@@ -308,7 +360,9 @@ def make_sensor_fleet(
         n_per_node: readings per node [500] (>= 2), one int or one per node.
         seed: seed of the ``numpy.random.Generator`` [0]; same seed, bit-identical fleet.
         task: "regression" [default] (power in W) or "classification" (fault 0/1).
-        node_spread: scale of the node offsets and drifts [1.0] (0 gives IID nodes).
+        node_spread: scale of the node offsets and drifts [1.0], in [0, 100] (0 gives IID
+            nodes).
+        spike_size: spike height in fleet standard deviations [8.0], in (0, 1000].
         dtype: float64 [default] or float32 for X, X_clean and a regression y (computed in
             float64, then cast).
         drift: ``Drift`` changes after deployment [none]; they draw no random numbers.
@@ -317,26 +371,26 @@ def make_sensor_fleet(
         A ``SensorFleet`` with the dirty data and its ground truth.
     """
     task = check_choice("task", task, ("regression", "classification"))
-    check_choice("dtype", np.dtype(dtype).name, ("float64", "float32"))
+    dtype = check_dtype("dtype", dtype)
+    seed = check_seed("seed", seed)
     n_nodes = check_int("n_nodes", n_nodes, minimum=1)
-    sizes = np.asarray(n_per_node)
-    if sizes.ndim == 0:
-        sizes = np.full(n_nodes, sizes)
-    if sizes.shape != (n_nodes,) or sizes.dtype.kind not in "iu" or sizes.min() < 2:
-        raise ValueError(
-            f"n_per_node must be an int >= 2 or {n_nodes} such ints (one per node); "
-            f"got {n_per_node!r}."
-        )
+    sizes = _check_sizes(n_per_node, n_nodes)
     node_spread = check_positive("node_spread", node_spread, allow_zero=True)
+    node_spread = _at_most("node_spread", node_spread, 100.0)
     rates = dict(missing_rate=missing_rate, dropout_rate=dropout_rate, spike_rate=spike_rate,
                  stuck_rate=stuck_rate, duplicate_rate=duplicate_rate)
     for name, rate in rates.items():
         check_in_range(name, rate, 0.0, 1.0)
-    spike_size = check_positive("spike_size", spike_size)
+    spike_size = _at_most("spike_size", check_positive("spike_size", spike_size), 1000.0)
     dropout_length = _check_lengths("dropout_length", dropout_length)
     stuck_length = _check_lengths("stuck_length", stuck_length)
-    n_f = check_int("n_fahrenheit_nodes", n_fahrenheit_nodes, minimum=0)
-    n_kpa = check_int("n_kpa_nodes", n_kpa_nodes, minimum=0, maximum=n_nodes - n_f)
+    n_f = check_int("n_fahrenheit_nodes", n_fahrenheit_nodes, minimum=0, maximum=n_nodes)
+    n_kpa = check_int("n_kpa_nodes", n_kpa_nodes, minimum=0)
+    if n_f + n_kpa > n_nodes:
+        raise ValueError(
+            f"n_fahrenheit_nodes + n_kpa_nodes must be <= n_nodes ({n_nodes}): each faulty "
+            f"node has one unit fault; got {n_f} + {n_kpa}. Lower n_kpa_nodes or raise n_nodes."
+        )
     changes = _check_drift(drift, n_nodes)
 
     rng = np.random.default_rng(seed)
@@ -351,7 +405,8 @@ def make_sensor_fleet(
     drift = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_DRIFT
     phase = rng.uniform(0, 2 * np.pi, (n_nodes, 3))
     period = rng.uniform(8.0, 48.0, n_nodes)
-    wobble = np.convolve(rng.normal(0, 0.25, node.size), np.ones(6) / 6, mode="same")
+    # a centred 6-reading moving average (np.convolve's "same" window, for any length)
+    wobble = np.convolve(rng.normal(0, 0.25, node.size), np.ones(6) / 6)[2 : 2 + node.size]
     level = 0.5 + 0.35 * np.sin(2 * np.pi * t / period[node] + phase[node, 0]) + wobble
     load = np.clip(level + load_shift if changes else level, 0.0, 1.0)
     daily = 4.0 * np.sin(2 * np.pi * t / 24 + phase[node, 1])

@@ -15,16 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_in_range, check_int, check_positive, describe
+from .._validate import (
+    check_dtype,
+    check_flag,
+    check_float_dtype,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_seed,
+    describe,
+)
 
 __all__ = ["make_blobs", "make_linear", "minibatches", "train_test_split"]
-
-
-def _float_dtype(dtype: Any) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype such as np.float32; got {dtype}.")
-    return dtype
 
 
 def _finite(name: str, value: Any) -> float:
@@ -33,6 +35,20 @@ def _finite(name: str, value: Any) -> float:
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value!r}.")
     return float(value)
+
+
+def _representable(names: str, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``values`` (drawn in float64) cast to ``dtype``, or a ValueError naming the arguments
+    that made them too large for it."""
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    if not np.isfinite(cast).all():
+        wider = " or dtype=np.float64" if dtype == np.float32 else ""
+        raise ValueError(
+            f"the values drawn exceed the range of {dtype} (largest "
+            f"{np.finfo(dtype).max:.3g}); choose a smaller {names}{wider}."
+        )
+    return cast
 
 
 def make_linear(
@@ -53,11 +69,12 @@ def make_linear(
     coef = _finite("coef", coef)
     intercept = _finite("intercept", intercept)
     noise = check_positive("noise", noise, allow_zero=True)
-    dtype = _float_dtype(dtype)
-    rng = np.random.default_rng(seed)
+    dtype = check_dtype("dtype", dtype)
+    rng = np.random.default_rng(check_seed("seed", seed))
     X = rng.uniform(-1.0, 1.0, size=(n, 1))
-    y = coef * X + intercept + noise * rng.standard_normal((n, 1))
-    return X.astype(dtype), y.astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = coef * X + intercept + noise * rng.standard_normal((n, 1))
+    return X.astype(dtype), _representable("coef, intercept or noise", y, dtype)
 
 
 def make_blobs(
@@ -79,12 +96,13 @@ def make_blobs(
     n_samples = check_int("n_samples", n_samples, minimum=n_classes)
     n_features = check_int("n_features", n_features, minimum=1)
     spread = check_positive("spread", spread, allow_zero=True)
-    dtype = _float_dtype(dtype)
-    rng = np.random.default_rng(seed)
+    dtype = check_dtype("dtype", dtype)
+    rng = np.random.default_rng(check_seed("seed", seed))
     centres = rng.uniform(-10.0, 10.0, size=(n_classes, n_features))
     y = rng.permutation(np.arange(n_samples) % n_classes)
-    X = centres[y] + spread * rng.standard_normal((n_samples, n_features))
-    return X.astype(dtype), y.astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = centres[y] + spread * rng.standard_normal((n_samples, n_features))
+    return _representable("spread", X, dtype), y.astype(np.int64)
 
 
 def _split_indices(
@@ -126,12 +144,15 @@ def train_test_split(
             raise TypeError(f"{name} must be an ndarray; got {describe(array)}.")
         if array.ndim == 0:
             raise ValueError(f"{name} must have one row per sample; got a 0-d array.")
+        if array.dtype.kind == "f":
+            check_float_dtype(name, array.dtype)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
     n = check_int("len(X)", len(X), minimum=2)
     test_fraction = check_in_range("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False)
+    seed = check_seed("seed", seed)
     labels = None
-    if stratify:
+    if check_flag("stratify", stratify):
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise ValueError(
                 f"stratify=True needs integer class labels y of shape (N,); got {describe(y)}."
@@ -164,7 +185,7 @@ def minibatches(
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or None; "
             f"got {describe(rng)}."
         )
-    if drop_last and batch_size is not None and batch_size > n_samples:
+    if check_flag("drop_last", drop_last) and batch_size is not None and batch_size > n_samples:
         raise ValueError(
             f"drop_last=True with batch_size={batch_size} > n_samples={n_samples} would yield "
             "no batch; lower batch_size or set drop_last=False."

@@ -6,7 +6,8 @@ tensor of an update is compressed on its own, with n = its size and b = its item
 (4 for float32, 8 for float64):
 
 - ``Uncompressed()``: the values, ``n b`` bytes.
-- ``TopK(fraction)``: the k = ceil(fraction n) entries largest in magnitude, as (value, int32
+- ``TopK(fraction)``: the k = ceil(fraction n) entries largest in magnitude (the product taken
+  exactly for the decimal written, so 7% of 100 keeps 7; see ``TopK.k_of``), as (value, int32
   index) pairs: ``k (b + 4)`` bytes (``n b`` when k = n: then the dense tensor is sent).
 - ``Int8()``: symmetric 8-bit quantization, ``s = max|x| / 127``, ``q = round(x / s)`` in
   [-127, 127], decoded ``q s``: ``n + b`` bytes (the codes and the scale). |error| <= s / 2.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -74,7 +76,15 @@ class Uncompressed(Compressor):
 
 @dataclass(frozen=True)
 class TopK(Compressor):
-    """Keep the k = ceil(fraction n) largest-magnitude entries of each tensor, zero the rest."""
+    """Keep the k largest-magnitude entries of each tensor of n entries, zero the rest, where
+
+        k = min(n, max(1, ceil(f n)))      with f n computed exactly, f the decimal written
+
+    ``f`` is the fraction as the user wrote it: a float stands for the shortest decimal that
+    gives that float (its ``repr``: 0.07 is 7/100, not the double 0.07000000000000000666...),
+    a ``fractions.Fraction`` or an int for itself. So 7% of 100 entries keeps 7 (floating point
+    gives 0.07 * 100 = 7.000000000000001 and would keep 8), and every byte count uses this k.
+    """
 
     fraction: float = 0.01
     error_feedback: bool = True
@@ -84,7 +94,20 @@ class TopK(Compressor):
                        high_inclusive=True)  # fmt: skip
 
     def k_of(self, n: int) -> int:
-        return min(n, max(1, math.ceil(self.fraction * n)))
+        """k for a tensor of n entries (class docstring): ceil(f n) in exact rational arithmetic.
+
+        Why ``Fraction(str(f))`` is the fraction typed, s: ``str`` gives the shortest decimal
+        t that reads back as the same float. Two different decimals of at most 15 significant
+        digits never read as the same float64 (6 digits and float32 for a NumPy float32), so
+        when s has at most that many digits, t (no longer than s) equals s. Then
+        ceil(t n) = ceil(m n / 10^d) for s = m / 10^d, an integer computation.
+        """
+        exact = (
+            Fraction(str(self.fraction))
+            if isinstance(self.fraction, (float, np.floating))
+            else Fraction(self.fraction)
+        )
+        return min(n, max(1, math.ceil(exact * n)))
 
     def encode(self, x: np.ndarray, rngs: Sequence[np.random.Generator]) -> np.ndarray:
         m = x.shape[0]
