@@ -35,7 +35,7 @@ from .comm import (
 )
 from .devices import DEVICES, Device, Topology, make_topology
 from .executors import seed_of
-from .faults import Faults, WorkerError
+from .faults import ExecutorError, Faults, WorkerError
 from .fedavg import FedAvg, fedavg
 from .history import DistributedHistory, RoundRecord
 from .pipeline import PipelineReport, check_stages, gpipe_schedule, pipeline_value_and_grad
@@ -59,6 +59,7 @@ __all__ = [
     "Compressor",
     "Device",
     "DistributedHistory",
+    "ExecutorError",
     "Faults",
     "FedAvg",
     "Int8",

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import describe
 from ..layers import Sequential
+from ._common import check_amounts, check_workers
 from .devices import Topology
 
 __all__ = ["arrival_times", "round_time", "training_macs", "transfer_time"]
@@ -31,13 +33,24 @@ def transfer_time(
     nbytes: np.ndarray | float, bandwidth_bps: np.ndarray | float, latency_s: np.ndarray | float
 ) -> np.ndarray:
     """``latency + 8 bytes / bandwidth`` seconds, 0 where nothing is sent; broadcasts."""
-    nbytes = np.asarray(nbytes, dtype=np.float64)
+    nbytes = check_amounts("nbytes", nbytes)
+    bandwidth_bps = check_amounts("bandwidth_bps", bandwidth_bps, positive=True)
+    latency_s = check_amounts("latency_s", latency_s)
     return np.where(nbytes > 0, latency_s + 8.0 * nbytes / bandwidth_bps, 0.0)
 
 
 def training_macs(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
     """Multiply-adds of forward + backward over ``n_samples`` rows: ``3 * MACs(1 row) * n``."""
-    return 3.0 * model.macs(1) * np.asarray(n_samples, dtype=np.float64)
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
+    return 3.0 * model.macs(1) * check_amounts("n_samples", n_samples)
+
+
+def _check_topology(topology: object) -> None:
+    if not isinstance(topology, Topology):
+        raise TypeError(
+            f"topology must be a Topology (see make_topology); got {describe(topology)}."
+        )
 
 
 def arrival_times(
@@ -51,6 +64,15 @@ def arrival_times(
 
     ``workers`` (m,) worker ids; ``update_bytes`` and ``macs`` (m,) per worker.
     """
+    _check_topology(topology)
+    workers = check_workers("workers", workers, topology.n_workers)
+    check_amounts("model_bytes", model_bytes, ndim=0)
+    for name, values in (("update_bytes", update_bytes), ("macs", macs)):
+        if np.shape(check_amounts(name, values)) != workers.shape:
+            raise ValueError(
+                f"{name} must have one entry per worker in workers ({workers.size}); got shape "
+                f"{np.shape(values)}."
+            )
     a = topology.arrays
     g = a["gateway_of"][workers]
     to_gateway = transfer_time(model_bytes, a["gateway_downlink_bps"][g], a["gateway_latency_s"][g])
@@ -73,6 +95,19 @@ def round_time(
     ``workers`` (m,) the workers sent the model, ``arrival`` (m,) their arrival times, ``late``
     (m,) True for those cut by the deadline; ``backhaul_bytes`` (G,) what each gateway forwards.
     """
+    _check_topology(topology)
+    workers = check_workers("workers", workers, topology.n_workers)
+    if np.shape(check_amounts("arrival", arrival)) != workers.shape:
+        raise ValueError(f"arrival must have one time per worker ({workers.size}); got shape "
+                         f"{np.shape(arrival)}.")  # fmt: skip
+    if not (isinstance(late, np.ndarray) and late.dtype == bool and late.shape == workers.shape):
+        raise TypeError(f"late must be a boolean array of shape {workers.shape}; got "
+                        f"{describe(late)}.")  # fmt: skip
+    if np.shape(check_amounts("backhaul_bytes", backhaul_bytes)) != (len(topology.gateways),):
+        raise ValueError(f"backhaul_bytes must have one entry per gateway "
+                         f"({len(topology.gateways)}); got shape {np.shape(backhaul_bytes)}.")
+    if deadline is not None:
+        check_amounts("deadline", deadline, positive=True, ndim=0)
     a = topology.arrays
     gateways = a["gateway_of"][workers]
     collect = np.zeros(len(topology.gateways))

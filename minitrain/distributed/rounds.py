@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
+from .._validate import check_int, check_params, check_seed, describe
+from ._common import check_amounts, check_fraction
 from .algorithm import Algorithm
 from .clock import arrival_times, round_time
 from .cluster import Cluster
@@ -76,6 +78,13 @@ class Results:
 
 def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) -> np.ndarray:
     """The round's clients: m = max(1, round(C K)) distinct workers, sorted; all when C = 1."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+            f"{describe(rng)}."
+        )
+    n_workers = check_int("n_workers", n_workers, minimum=1)
+    fraction = check_fraction(fraction)
     if fraction >= 1.0:
         return np.arange(n_workers)
     m = max(1, round(fraction * n_workers))
@@ -84,6 +93,16 @@ def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) ->
 
 def weighted_average(updates: Params, weights: np.ndarray) -> Params:
     """``sum_k (n_k / sum_j n_j) u_k`` over the leading axis: {key: (m, *s)}, (m,) -> {key: s}."""
+    weights = check_amounts("weights", weights, ndim=1)
+    if not weights.sum() > 0:
+        raise ValueError(f"weights must have a positive sum (sample counts); got {weights}.")
+    check_params("updates", updates)
+    for key, u in updates.items():
+        if u.ndim == 0 or u.shape[0] != weights.size:
+            raise ValueError(
+                f"updates[{key!r}] must stack one update per weight ({weights.size}) along its "
+                f"first axis; got shape {u.shape}."
+            )
     share = weights / weights.sum()
     out = {}
     for key, u in updates.items():
@@ -182,6 +201,12 @@ def available_clients(
     with its chance (K,) of taking part (availability times 1 - dropout). Flower's server
     (``minitrain.distributed.flower``) picks its clients with this function too.
     """
+    chance = check_amounts("chance", chance, ndim=1)
+    if chance.size == 0 or (chance > 1).any():
+        raise ValueError(f"chance must hold one probability in [0, 1] per worker; got {chance}.")
+    fraction = check_fraction(fraction)
+    check_seed("seed", seed)
+    r = check_int("r", r, minimum=0)
     if fraction >= 1.0 and np.all(chance >= 1.0):
         return np.arange(chance.size), {}  # everyone: no server randomness is drawn
     server_rng = np.random.default_rng(seed_of(seed, r, 0))
