@@ -36,6 +36,12 @@ def transfer_time(
     nbytes = check_amounts("nbytes", nbytes)
     bandwidth_bps = check_amounts("bandwidth_bps", bandwidth_bps, positive=True)
     latency_s = check_amounts("latency_s", latency_s)
+    return _transfer_time(nbytes, bandwidth_bps, latency_s)
+
+
+def _transfer_time(nbytes, bandwidth_bps, latency_s) -> np.ndarray:
+    """``transfer_time`` on checked numbers (the simulator's own calls)."""
+    nbytes = np.asarray(nbytes, dtype=np.float64)
     return np.where(nbytes > 0, latency_s + 8.0 * nbytes / bandwidth_bps, 0.0)
 
 
@@ -73,12 +79,18 @@ def arrival_times(
                 f"{name} must have one entry per worker in workers ({workers.size}); got shape "
                 f"{np.shape(values)}."
             )
+    return _arrival_times(topology, workers, model_bytes, update_bytes, macs)
+
+
+def _arrival_times(topology, workers, model_bytes, update_bytes, macs) -> np.ndarray:
+    """``arrival_times`` on checked inputs (the simulator's own calls)."""
     a = topology.arrays
     g = a["gateway_of"][workers]
-    to_gateway = transfer_time(model_bytes, a["gateway_downlink_bps"][g], a["gateway_latency_s"][g])
-    to_worker = transfer_time(model_bytes, a["downlink_bps"][workers], a["latency_s"][workers])
+    to_gateway = _transfer_time(model_bytes, a["gateway_downlink_bps"][g],
+                                a["gateway_latency_s"][g])  # fmt: skip
+    to_worker = _transfer_time(model_bytes, a["downlink_bps"][workers], a["latency_s"][workers])
     compute = np.asarray(macs, dtype=np.float64) / a["macs_per_second"][workers]
-    upload = transfer_time(update_bytes, a["uplink_bps"][workers], a["latency_s"][workers])
+    upload = _transfer_time(update_bytes, a["uplink_bps"][workers], a["latency_s"][workers])
     return to_gateway + to_worker + compute + upload
 
 
@@ -108,6 +120,11 @@ def round_time(
                          f"({len(topology.gateways)}); got shape {np.shape(backhaul_bytes)}.")
     if deadline is not None:
         check_amounts("deadline", deadline, positive=True, ndim=0)
+    return _round_time(topology, workers, arrival, late, backhaul_bytes, deadline)
+
+
+def _round_time(topology, workers, arrival, late, backhaul_bytes, deadline) -> float:
+    """``round_time`` on checked inputs (the simulator's own calls)."""
     a = topology.arrays
     gateways = a["gateway_of"][workers]
     collect = np.zeros(len(topology.gateways))
@@ -116,5 +133,5 @@ def round_time(
         np.maximum.at(collect, gateways[late], deadline)
     active = np.zeros(len(topology.gateways), dtype=bool)
     active[gateways] = True
-    forward = transfer_time(backhaul_bytes, a["gateway_uplink_bps"], a["gateway_latency_s"])
+    forward = _transfer_time(backhaul_bytes, a["gateway_uplink_bps"], a["gateway_latency_s"])
     return float(np.max(np.where(active, collect + forward, 0.0), initial=0.0))

@@ -34,8 +34,9 @@ def seed_of(seed: int, *path: int) -> np.random.SeedSequence:
 
     ``seed_of(s, r, k)`` equals ``SeedSequence(s).spawn(r + 1)[r].spawn(k + 1)[k]``.
     """
-    seed = check_seed("seed", seed)
-    path = tuple(check_int(f"path[{i}]", step, minimum=0) for i, step in enumerate(path))
+    if not (type(seed) is int and seed >= 0 and all(type(p) is int and p >= 0 for p in path)):
+        seed = check_seed("seed", seed)
+        path = tuple(check_int(f"path[{i}]", step, minimum=0) for i, step in enumerate(path))
     return np.random.SeedSequence(seed, spawn_key=path)
 
 

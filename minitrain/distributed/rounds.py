@@ -29,7 +29,7 @@ from .._types import Params
 from .._validate import check_int, check_params, check_seed, describe
 from ._common import check_amounts, check_fraction
 from .algorithm import Algorithm
-from .clock import arrival_times, round_time
+from .clock import _arrival_times, _round_time
 from .cluster import Cluster
 from .comm import QSGD, Compressor, Uncompressed, compress_stacked, dense_nbytes, update_nbytes
 from .executors import run_tasks, seed_of
@@ -103,6 +103,11 @@ def weighted_average(updates: Params, weights: np.ndarray) -> Params:
                 f"updates[{key!r}] must stack one update per weight ({weights.size}) along its "
                 f"first axis; got shape {u.shape}."
             )
+    return _weighted_average(updates, weights)
+
+
+def _weighted_average(updates: Params, weights: np.ndarray) -> Params:
+    """``weighted_average`` on checked inputs (the simulator's own calls)."""
     share = weights / weights.sum()
     out = {}
     for key, u in updates.items():
@@ -114,12 +119,12 @@ def weighted_average(updates: Params, weights: np.ndarray) -> Params:
 def _average(updates: Params, weights: np.ndarray, gateways: np.ndarray | None) -> Params:
     """Flat weighted average, or per gateway first and then over gateways (hierarchical)."""
     if gateways is None:
-        return weighted_average(updates, weights)
+        return _weighted_average(updates, weights)
     groups = np.unique(gateways)
-    partial = [weighted_average({k: u[gateways == g] for k, u in updates.items()},
+    partial = [_weighted_average({k: u[gateways == g] for k, u in updates.items()},
                                 weights[gateways == g]) for g in groups]  # fmt: skip
     stacked = {key: np.stack([p[key] for p in partial]) for key in updates}
-    return weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
+    return _weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
 
 
 def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> Results:
@@ -133,7 +138,7 @@ def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> R
     weights, everyone = np.full(m, rows), np.ones(m, dtype=bool)
     suspects = set(np.flatnonzero(~np.isfinite(losses)))
     if plain and not suspects:
-        average = weighted_average(grads, weights)
+        average = _weighted_average(grads, weights)
         if all(np.isfinite(a).all() for a in average.values()):
             return Results(updates=grads, losses=losses, metrics=metrics, weights=weights,
                            ok=everyone, reasons={}, errors={}, returned=everyone,
@@ -234,7 +239,7 @@ def run_round(
 
     model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
     macs = algorithm.local_macs(model, cluster.sizes[available])
-    arrival = arrival_times(topology, available, model_bytes,
+    arrival = _arrival_times(topology, available, model_bytes,
                             np.full(available.size, up_bytes), macs)  # fmt: skip
     late = np.zeros(available.size, dtype=bool)
     if faults.deadline is not None:
@@ -278,7 +283,7 @@ def run_round(
         topology, available=available, sent_up=sent_up, survivors=survivors,
         model_bytes=model_bytes, up_bytes=up_bytes, hierarchical=algorithm.hierarchical,
     )  # fmt: skip
-    elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
+    elapsed = _round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
     record = RoundRecord(
         round=r,
         loss=_weighted_mean(results.losses, results.weights),

@@ -43,7 +43,7 @@ from .._validate import (
 )
 from ..layers import Sequential
 from ..losses import Loss
-from ..train import Steps, backprop, check_model_and_loss, epoch_batches
+from ..train import Steps, backprop, check_data, check_model_and_loss, epoch_batches
 
 __all__ = [
     "FAILURE_KINDS",
@@ -150,8 +150,8 @@ def local_training(
 
 
 def _check_work_inputs(params: Any, X: Any, y: Any, config: Any, rng: Any) -> None:
-    """What every worker function is given: params, a shard (X, y) and a config (O(1) checks:
-    the shard's values were checked when the cluster was built)."""
+    """What every worker function is given: params (the model's keys and shapes), a shard
+    (X, y) that fits the model and loss, and a config; O(shard) work, less than one epoch."""
     check_params("params", params)
     if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype.kind != "f" or len(X) == 0:
         raise TypeError(f"X must be a non-empty 2-D floating ndarray (a shard); got {describe(X)}.")
@@ -161,6 +161,7 @@ def _check_work_inputs(params: Any, X: Any, y: Any, config: Any, rng: Any) -> No
                          f"{describe(y)}.")  # fmt: skip
     if not isinstance(config, WorkerConfig):
         raise TypeError(f"config must be a WorkerConfig; got {describe(config)}.")
+    check_data(config.model, config.loss, params, X, y)
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {describe(rng)}.")
 
