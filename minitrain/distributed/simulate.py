@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_flag, check_int, check_params, check_seed, describe
+from .._validate import (
+    check_flag,
+    check_int,
+    check_params,
+    check_same_keys,
+    check_seed,
+    describe,
+)
 from ..compress import footprint
 from ..train import check_data, check_model_and_loss
 from ._common import check_validation, rows_per_step
@@ -63,6 +70,19 @@ def check_target(loss: Any, validation: Any, target: Any) -> float | None:
     return float(target)
 
 
+def check_resumable(algorithm: Any, state: ServerState) -> None:
+    """The state's stepper slots and residuals fit this algorithm and these params."""
+    expected = algorithm.init(state.params)
+    if list(state.opt_state) != list(expected):
+        raise ValueError(
+            f"state.opt_state has the slots {list(state.opt_state)} but this algorithm's server "
+            f"stepper keeps {list(expected)}; resume with the stepper the state came from."
+        )
+    for k, residual in state.residuals.items():
+        check_params(f"state.residuals[{k}]", residual)
+        check_same_keys(f"state.residuals[{k}]", residual, state.params)
+
+
 def check_state(state: Any, n_workers: int) -> None:
     """A ``ServerState`` to resume from (``history.state``), its bookkeeping checked."""
     if not isinstance(state, ServerState):
@@ -83,11 +103,15 @@ def check_state(state: Any, n_workers: int) -> None:
         )
 
 
-def initial_params(model: Any, loss: Any, cluster: Cluster, params: Any, seed: int) -> Params:
-    """``params`` (checked against the model and the cluster's data) or a fresh init."""
+def initial_params(
+    model: Any, loss: Any, cluster: Cluster, params: Any, seed: int, name: str = "params"
+) -> Params:
+    """``params`` (checked against the model and the cluster's data, and named ``name`` in a
+    message) or a fresh init."""
     if params is None:
         params = model.init(seed, dtype=cluster.X.dtype)
-    check_params("params", params)
+    check_params(name, params)
+    model.check_params(params, name)
     check_data(model, loss, params, cluster.X, cluster.y, ("cluster.X", "cluster.y"))
     return params
 
@@ -160,7 +184,8 @@ def run(
                 "a state carries its own params."
             )
         check_state(state, cluster.n_workers)
-        initial_params(model, loss, cluster, state.params, seed)
+        initial_params(model, loss, cluster, state.params, seed, "state.params")
+        check_resumable(algorithm, state)
     config = algorithm.worker_config(model, loss)
     check_memory(model, state.params, cluster, rows_per_step(cluster.sizes, config.batch_size),
                  config.opt)  # fmt: skip
