@@ -135,7 +135,7 @@ def make_topology(
     if isinstance(devices, (str, Device)):
         workers = (linked_device(devices, "devices"),) * n_workers
     else:
-        if not isinstance(devices, Sequence):
+        if not isinstance(devices, (Sequence, np.ndarray)):
             raise TypeError(
                 "devices must be a device name such as 'raspberry-pi', a Device, or a list of "
                 f"one per worker; got {describe(devices)}."

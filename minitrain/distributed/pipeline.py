@@ -152,7 +152,7 @@ def pipeline_value_and_grad(
     S = len(ranges)
     if isinstance(devices, (str, Device)):
         on = [linked_device(devices, "devices")] * S
-    elif not isinstance(devices, Sequence):
+    elif not isinstance(devices, (Sequence, np.ndarray)):
         raise TypeError(
             "devices must be a device name such as 'raspberry-pi', a Device, or a list of one "
             f"per stage; got {describe(devices)}."
