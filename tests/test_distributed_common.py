@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import minitrain as mt
+from minitrain import distributed as dist
 from minitrain.distributed import _common
 
 
@@ -25,3 +26,5 @@ def test_bad_shared_arguments_are_refused_with_the_argument_named():
     model = mt.Sequential([mt.Dense(2, 1)])
     with pytest.raises(TypeError, match=r"validation must be a tuple \(X_val, y_val\)"):
         _common.check_validation(model, mt.losses.MSE(), model.init(0), [np.zeros((2, 2))])
+    with pytest.raises(TypeError, match="hierarchical must be True or False"):
+        dist.SyncSGD(opt=mt.optim.SGD(lr=0.1), hierarchical=1)

@@ -1,10 +1,15 @@
 """The same worker code on every executor: in process, a process pool and a dask cluster give
-bit-identical Histories for the same seed; shut-down executors are refused before any work."""
+bit-identical Histories for the same seed; shut-down executors are refused before any work; an
+executor that breaks mid-run (a killed pool process, a lost connection) ends the run with the
+completed rounds and a state that resumes it bit for bit."""
 
 from __future__ import annotations
 
+import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+import signal
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pytest
@@ -133,3 +138,118 @@ def test_dask_is_not_imported_by_the_package():
     code = "import sys, minitrain.distributed; print('distributed' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ----- an executor that breaks: nothing of the completed rounds is lost -----------------------
+
+
+def _die() -> None:
+    """Runs in a pool process and kills it, as the OOM killer or a crash would."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class KillsAPoolProcess:
+    """A real ProcessPoolExecutor whose process is killed just before the ``at``-th task."""
+
+    def __init__(self, at: int) -> None:
+        self.pool, self.at, self.submitted = ProcessPoolExecutor(1), at, 0
+
+    def submit(self, fn, *args, **kwargs):
+        if self.submitted == self.at:
+            self.pool.submit(_die).exception()  # the pool is broken once this returns
+        self.submitted += 1
+        return self.pool.submit(fn, *args, **kwargs)
+
+
+class BreaksAt:
+    """A stub executor: runs tasks in this process, until the ``at``-th, where ``submit`` or
+    the future's ``result`` raises ``error`` (a dask cluster's lost connection, a pool gone)."""
+
+    def __init__(self, at: int, error: BaseException, where: str) -> None:
+        self.at, self.error, self.where, self.submitted = at, error, where, 0
+
+    def submit(self, fn, *args, **kwargs):
+        broken, self.submitted = self.submitted >= self.at, self.submitted + 1
+        if broken and self.where == "submit":
+            raise self.error
+        future = Future()
+        if broken:
+            future.set_exception(self.error)
+        else:
+            future.set_result(fn(*args))
+        return future
+
+
+def fedavg_run(executor, rounds, faults, **options):
+    X, y, model, loss = problem()
+    cluster = dist.make_cluster(X[:120], y[:120], 4, seed=1)
+    return dist.fedavg(model, loss, cluster, rounds=rounds, local_opt=mt.optim.SGD(lr=0.1),
+                       epochs=1, batch_size=10, fraction=0.75, faults=faults, seed=7,
+                       executor=executor, compression=dist.TopK(0.2), **options)  # fmt: skip
+
+
+def assert_resumes_bit_for_bit(error, faults, rounds=5):
+    """The error's history holds the rounds before the failure; resuming from its state gives
+    the params and per-round records of the uninterrupted run, bit for bit."""
+    done = error.history.rounds_run
+    assert error.state.round == done == error.round
+    whole = fedavg_run(None, rounds, faults)
+    rest = fedavg_run(None, rounds - done, faults, state=error.state)
+    for key in whole.params:
+        assert np.array_equal(rest.params[key], whole.params[key])
+    assert repr(error.history.loss + rest.loss) == repr(whole.loss)
+    assert error.history.participants + rest.participants == whole.participants
+    assert error.history.dropped + rest.dropped == whole.dropped
+
+
+@pytest.mark.parametrize("policy", ["drop", "raise"])
+def test_a_killed_pool_process_ends_the_run_with_its_history_and_a_resumable_state(policy):
+    faults = dist.Faults(policy=policy, failures={(0, 1): "nan"} if policy == "drop" else {})
+    executor = KillsAPoolProcess(at=7)  # rounds of 3 tasks: dies in round 2
+    try:
+        with pytest.raises(dist.ExecutorError, match="executor failed in round 2") as raised:
+            fedavg_run(executor, 5, faults)
+    finally:
+        executor.pool.shutdown()
+    assert isinstance(raised.value.__cause__, BrokenProcessPool)
+    assert raised.value.history.rounds_run == 2
+    assert_resumes_bit_for_bit(raised.value, faults)
+
+
+@pytest.mark.parametrize(
+    ("error", "where"),
+    [(ConnectionError("lost the scheduler"), "result"), (BrokenProcessPool("gone"), "submit"),
+     (OSError("stream closed"), "result"), (CancelledError(), "result")],
+    ids=["connection-on-result", "broken-pool-on-submit", "oserror-on-result", "cancelled"],
+)
+def test_an_executor_failure_is_never_taken_for_a_worker_failure(error, where):
+    faults = dist.Faults(policy="drop")  # a worker failure would be dropped and the run go on
+    with pytest.raises(dist.ExecutorError) as raised:
+        fedavg_run(BreaksAt(10, error, where), 5, faults)
+    assert raised.value.__cause__ is error
+    assert raised.value.history.rounds_run == 3  # 3 tasks a round: the 11th is in round 3
+    assert_resumes_bit_for_bit(raised.value, faults)
+
+
+def test_a_workers_own_exception_on_an_executor_is_still_a_worker_failure():
+    faults = dist.Faults(policy="drop", failures={2: "raise"})
+    with ThreadPoolExecutor(2) as threads:
+        history = fedavg_run(threads, 2, faults)
+    assert history.rounds_run == 2
+    reasons = [why for d in history.dropped for k, why in d.items() if k == 2]
+    assert reasons
+    assert all(why.startswith("failed: raised SimulatedWorkerFailure") for why in reasons)
+
+
+def test_async_sgd_keeps_its_arrivals_when_the_executor_breaks():
+    X, y, model, loss = problem()
+    cluster = dist.make_cluster(X[:120], y[:120], 3, seed=1)
+    with pytest.raises(dist.ExecutorError) as raised:
+        dist.async_sgd(model, loss, cluster, opt=mt.optim.SGD(lr=0.1), updates=10,
+                       max_staleness=2, batch_size=8, seed=5,
+                       executor=BreaksAt(6, ConnectionError("lost"), "result"))  # fmt: skip
+    reference = dist.async_sgd(model, loss, cluster, opt=mt.optim.SGD(lr=0.1), updates=10,
+                               max_staleness=2, batch_size=8, seed=5)  # fmt: skip
+    done = raised.value.history.rounds_run
+    assert 0 < done < 10
+    assert repr(raised.value.history.loss) == repr(reference.loss[:done])

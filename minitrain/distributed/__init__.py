@@ -17,6 +17,12 @@ algorithm follows), ``rounds`` (one synchronous round), ``sync`` (data-parallel 
 SGD), ``faults``, ``comm`` (bytes, compression), ``clock``, ``pipeline`` (model
 parallelism), ``executors``, ``history``, ``simulate`` (validation and the run loop); the
 checks and helpers they share are in ``_common``.
+
+Failures: under ``Faults(policy="drop")`` a failed worker is left out of its round; under
+"raise" the run stops with ``WorkerError``; an executor that breaks (a killed pool process, a
+lost cluster connection) stops it with ``ExecutorError`` under either policy. Both carry the
+completed rounds (``history``) and the state to resume from (``state=error.state``), which
+continues bit for bit as if nothing had happened.
 """
 
 from .algorithm import Algorithm
@@ -35,7 +41,7 @@ from .comm import (
 )
 from .devices import DEVICES, Device, Topology, make_topology
 from .executors import seed_of
-from .faults import Faults, WorkerError
+from .faults import ExecutorError, Faults, WorkerError
 from .fedavg import FedAvg, fedavg
 from .history import DistributedHistory, RoundRecord
 from .pipeline import PipelineReport, check_stages, gpipe_schedule, pipeline_value_and_grad
@@ -59,6 +65,7 @@ __all__ = [
     "Compressor",
     "Device",
     "DistributedHistory",
+    "ExecutorError",
     "Faults",
     "FedAvg",
     "Int8",

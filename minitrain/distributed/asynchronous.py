@@ -28,16 +28,16 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_stepper
-from ._common import check_validation, rows_per_step
+from .._validate import check_int, describe
+from ._common import check_amounts, check_opt, check_validation, rows_per_step
 from .clock import training_macs, transfer_time
 from .cluster import Cluster
 from .comm import dense_nbytes
-from .executors import run_tasks, seed_of
-from .faults import Faults, WorkerError, check_update
+from .executors import ExecutorFailure, collect, run_tasks, seed_of, submit
+from .faults import ExecutorError, Faults, WorkerError, check_update
 from .history import DistributedHistory, RoundRecord
 from .rounds import ServerState
-from .simulate import check_common, check_memory, evaluate, finish, initial_params
+from .simulate import check_common, check_memory, check_target, evaluate, finish, initial_params
 from .workers import WorkerConfig, WorkerResult, minibatch_gradient, worker_update
 
 __all__ = ["async_sgd", "cycle_times"]
@@ -45,6 +45,12 @@ __all__ = ["async_sgd", "cycle_times"]
 
 def cycle_times(cluster: Cluster, model_bytes: int, macs: np.ndarray) -> np.ndarray:
     """(K,) seconds of one fetch-compute-send cycle of each worker (see the module doc)."""
+    if not isinstance(cluster, Cluster):
+        raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
+    check_amounts("model_bytes", model_bytes, ndim=0)
+    if np.shape(check_amounts("macs", macs)) != (cluster.n_workers,):
+        raise ValueError(f"macs must give one count per worker ({cluster.n_workers}); got "
+                         f"shape {np.shape(macs)}.")  # fmt: skip
     a = cluster.topology.arrays
     g = a["gateway_of"]
     down = transfer_time(model_bytes, a["gateway_downlink_bps"][g], a["gateway_latency_s"][g])
@@ -66,8 +72,6 @@ def _failure(outcome: Any, params: Params) -> str | None:
     return why
 
 
-
-
 class _Pending:
     """Jobs in flight: submitted to the executor (or computed lazily in process)."""
 
@@ -78,16 +82,20 @@ class _Pending:
         if self.executor is None:
             self.jobs[worker] = task
         else:
-            self.jobs[worker] = self.executor.submit(worker_update, *task)
+            self.jobs[worker] = submit(self.executor, worker_update, task)
 
     def result(self, worker: int) -> Any:
+        """The job's outcome; ``ExecutorFailure`` if the executor itself failed."""
         job = self.jobs.pop(worker)
         if self.executor is None:
             return run_tasks(None, worker_update, [job])[0]
-        try:
-            return job.result()
-        except Exception as error:
-            return error
+        return collect(self.executor, job)
+
+    def cancel(self) -> None:
+        for job in self.jobs.values():
+            if self.executor is not None:
+                job.cancel()
+        self.jobs.clear()
 
 
 def async_sgd(
@@ -114,10 +122,11 @@ def async_sgd(
     if discarded or failed, ``staleness`` [tau], ``round_time`` the clock advance since the
     previous arrival. Validation every ``eval_every`` arrivals (NaN in between). ``faults``
     may inject failures (policy "drop" or "raise"; a key (j, k) is worker k's j-th job);
-    deadlines and dropouts are round notions and are refused here.
+    deadlines and dropouts are round notions and are refused here. An ``ExecutorError`` (the
+    executor itself broke) carries the arrivals recorded before it as ``history``.
     """
     _, faults = check_common(model, loss, cluster, None, faults, executor, seed)
-    check_stepper("opt", opt)
+    check_opt("opt", opt)
     updates = check_int("updates", updates, minimum=1)
     max_staleness = check_int("max_staleness", max_staleness, minimum=0)
     eval_every = check_int("eval_every", eval_every, minimum=1)
@@ -132,6 +141,7 @@ def async_sgd(
     rows = rows_per_step(cluster.sizes, batch_size)
     check_memory(model, params, cluster, rows)
     validation = check_validation(model, loss, params, validation)
+    target = check_target(loss, validation, target)
 
     model_bytes = dense_nbytes(params)
     cycle = cycle_times(cluster, model_bytes, training_macs(model, rows))
@@ -150,45 +160,53 @@ def async_sgd(
         pending.start(k, task)
         heapq.heappush(events, (now + float(cycle[k]), k))
 
-    for k in range(cluster.n_workers):
-        start(k, 0.0, 0, params)
-    for event in range(updates):
-        now, k = heapq.heappop(events)
-        outcome = pending.result(k)
-        jobs_done[k] += 1
-        tau = state.round - fetched[k]
-        reason = _failure(outcome, state.params)
-        if reason is not None and faults.policy == "raise":
-            error = WorkerError(k, event, reason, state)
-            error.history = finish(history, state, "a worker failed (policy='raise')")
-            raise error from (outcome if isinstance(outcome, BaseException) else None)
-        if reason is None and tau > max_staleness:
-            reason = f"stale: computed {tau} updates ago > max_staleness {max_staleness}"
-        applied = reason is None
-        if applied:
-            w, opt_state = opt.step(state.params, outcome.update, state.opt_state)
-            state = replace(state, params=w, opt_state=opt_state, round=state.round + 1)
-        state = replace(state, clock=now)
-        link, gateway = f"worker {k}", f"gateway {cluster.topology.gateway_of[k]}"
-        sent_up = not isinstance(outcome, BaseException)
-        record = RoundRecord(
-            round=event,
-            loss=outcome.loss if applied else float("nan"),
-            metric=loss.metric_from_average(outcome.metric) if applied else float("nan"),
-            time=now - (history.elapsed[-1] if history.elapsed else 0.0),
-            bytes_up={link: model_bytes, gateway: model_bytes} if sent_up else {},
-            bytes_down={link: model_bytes, gateway: model_bytes},
-            participants=(k,) if applied else (),
-            dropped={} if applied else {k: reason},
-            staleness=(tau,),
-        )
-        history.record(record, now)
-        if validation is not None:
-            evaluated = (event + 1) % eval_every == 0 or event == updates - 1
-            val = evaluate(model, loss, state.params, validation) if evaluated else (np.nan,) * 2
-            history.val_loss.append(val[0])
-            history.val_metric.append(val[1])
-            if target is not None and loss.reaches(val[1], target):
-                return finish(history, state, f"reached the target {loss.metric} {target}")
-        start(k, now, state.round, state.params)
+    event = 0
+    try:
+        for k in range(cluster.n_workers):
+            start(k, 0.0, 0, params)
+        for event in range(updates):
+            now, k = heapq.heappop(events)
+            outcome = pending.result(k)
+            jobs_done[k] += 1
+            tau = state.round - fetched[k]
+            reason = _failure(outcome, state.params)
+            if reason is not None and faults.policy == "raise":
+                error = WorkerError(k, event, reason, state)
+                error.history = finish(history, state, "a worker failed (policy='raise')")
+                raise error from (outcome if isinstance(outcome, BaseException) else None)
+            if reason is None and tau > max_staleness:
+                reason = f"stale: computed {tau} updates ago > max_staleness {max_staleness}"
+            applied = reason is None
+            if applied:
+                w, opt_state = opt.step(state.params, outcome.update, state.opt_state)
+                state = replace(state, params=w, opt_state=opt_state, round=state.round + 1)
+            state = replace(state, clock=now)
+            link, gateway = f"worker {k}", f"gateway {cluster.topology.gateway_of[k]}"
+            sent_up = not isinstance(outcome, BaseException)
+            record = RoundRecord(
+                round=event,
+                loss=outcome.loss if applied else float("nan"),
+                metric=loss.metric_from_average(outcome.metric) if applied else float("nan"),
+                time=now - (history.elapsed[-1] if history.elapsed else 0.0),
+                bytes_up={link: model_bytes, gateway: model_bytes} if sent_up else {},
+                bytes_down={link: model_bytes, gateway: model_bytes},
+                participants=(k,) if applied else (),
+                dropped={} if applied else {k: reason},
+                staleness=(tau,),
+            )
+            history.record(record, now)
+            if validation is not None:
+                evaluated = (event + 1) % eval_every == 0 or event == updates - 1
+                val = (evaluate(model, loss, state.params, validation) if evaluated
+                       else (np.nan, np.nan))  # fmt: skip
+                history.val_loss.append(val[0])
+                history.val_metric.append(val[1])
+                if target is not None and loss.reaches(val[1], target):
+                    return finish(history, state, f"reached the target {loss.metric} {target}")
+            start(k, now, state.round, state.params)
+    except ExecutorFailure as failure:
+        pending.cancel()
+        error = ExecutorError(event, str(failure), state)
+        error.history = finish(history, state, "the executor failed")
+        raise error from failure.__cause__
     return finish(history, state, "")

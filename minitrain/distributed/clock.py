@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import describe
 from ..layers import Sequential
+from ._common import check_amounts, check_workers
 from .devices import Topology
 
 __all__ = ["arrival_times", "round_time", "training_macs", "transfer_time"]
@@ -31,13 +33,30 @@ def transfer_time(
     nbytes: np.ndarray | float, bandwidth_bps: np.ndarray | float, latency_s: np.ndarray | float
 ) -> np.ndarray:
     """``latency + 8 bytes / bandwidth`` seconds, 0 where nothing is sent; broadcasts."""
+    nbytes = check_amounts("nbytes", nbytes)
+    bandwidth_bps = check_amounts("bandwidth_bps", bandwidth_bps, positive=True)
+    latency_s = check_amounts("latency_s", latency_s)
+    return _transfer_time(nbytes, bandwidth_bps, latency_s)
+
+
+def _transfer_time(nbytes, bandwidth_bps, latency_s) -> np.ndarray:
+    """``transfer_time`` on checked numbers (the simulator's own calls)."""
     nbytes = np.asarray(nbytes, dtype=np.float64)
     return np.where(nbytes > 0, latency_s + 8.0 * nbytes / bandwidth_bps, 0.0)
 
 
 def training_macs(model: Sequential, n_samples: np.ndarray | int) -> np.ndarray:
     """Multiply-adds of forward + backward over ``n_samples`` rows: ``3 * MACs(1 row) * n``."""
-    return 3.0 * model.macs(1) * np.asarray(n_samples, dtype=np.float64)
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
+    return 3.0 * model.macs(1) * check_amounts("n_samples", n_samples)
+
+
+def _check_topology(topology: object) -> None:
+    if not isinstance(topology, Topology):
+        raise TypeError(
+            f"topology must be a Topology (see make_topology); got {describe(topology)}."
+        )
 
 
 def arrival_times(
@@ -51,12 +70,27 @@ def arrival_times(
 
     ``workers`` (m,) worker ids; ``update_bytes`` and ``macs`` (m,) per worker.
     """
+    _check_topology(topology)
+    workers = check_workers("workers", workers, topology.n_workers)
+    check_amounts("model_bytes", model_bytes, ndim=0)
+    for name, values in (("update_bytes", update_bytes), ("macs", macs)):
+        if np.shape(check_amounts(name, values)) != workers.shape:
+            raise ValueError(
+                f"{name} must have one entry per worker in workers ({workers.size}); got shape "
+                f"{np.shape(values)}."
+            )
+    return _arrival_times(topology, workers, model_bytes, update_bytes, macs)
+
+
+def _arrival_times(topology, workers, model_bytes, update_bytes, macs) -> np.ndarray:
+    """``arrival_times`` on checked inputs (the simulator's own calls)."""
     a = topology.arrays
     g = a["gateway_of"][workers]
-    to_gateway = transfer_time(model_bytes, a["gateway_downlink_bps"][g], a["gateway_latency_s"][g])
-    to_worker = transfer_time(model_bytes, a["downlink_bps"][workers], a["latency_s"][workers])
+    to_gateway = _transfer_time(model_bytes, a["gateway_downlink_bps"][g],
+                                a["gateway_latency_s"][g])  # fmt: skip
+    to_worker = _transfer_time(model_bytes, a["downlink_bps"][workers], a["latency_s"][workers])
     compute = np.asarray(macs, dtype=np.float64) / a["macs_per_second"][workers]
-    upload = transfer_time(update_bytes, a["uplink_bps"][workers], a["latency_s"][workers])
+    upload = _transfer_time(update_bytes, a["uplink_bps"][workers], a["latency_s"][workers])
     return to_gateway + to_worker + compute + upload
 
 
@@ -73,6 +107,24 @@ def round_time(
     ``workers`` (m,) the workers sent the model, ``arrival`` (m,) their arrival times, ``late``
     (m,) True for those cut by the deadline; ``backhaul_bytes`` (G,) what each gateway forwards.
     """
+    _check_topology(topology)
+    workers = check_workers("workers", workers, topology.n_workers)
+    if np.shape(check_amounts("arrival", arrival)) != workers.shape:
+        raise ValueError(f"arrival must have one time per worker ({workers.size}); got shape "
+                         f"{np.shape(arrival)}.")  # fmt: skip
+    if not (isinstance(late, np.ndarray) and late.dtype == bool and late.shape == workers.shape):
+        raise TypeError(f"late must be a boolean array of shape {workers.shape}; got "
+                        f"{describe(late)}.")  # fmt: skip
+    if np.shape(check_amounts("backhaul_bytes", backhaul_bytes)) != (len(topology.gateways),):
+        raise ValueError(f"backhaul_bytes must have one entry per gateway "
+                         f"({len(topology.gateways)}); got shape {np.shape(backhaul_bytes)}.")
+    if deadline is not None:
+        check_amounts("deadline", deadline, positive=True, ndim=0)
+    return _round_time(topology, workers, arrival, late, backhaul_bytes, deadline)
+
+
+def _round_time(topology, workers, arrival, late, backhaul_bytes, deadline) -> float:
+    """``round_time`` on checked inputs (the simulator's own calls)."""
     a = topology.arrays
     gateways = a["gateway_of"][workers]
     collect = np.zeros(len(topology.gateways))
@@ -81,5 +133,5 @@ def round_time(
         np.maximum.at(collect, gateways[late], deadline)
     active = np.zeros(len(topology.gateways), dtype=bool)
     active[gateways] = True
-    forward = transfer_time(backhaul_bytes, a["gateway_uplink_bps"], a["gateway_latency_s"])
+    forward = _transfer_time(backhaul_bytes, a["gateway_uplink_bps"], a["gateway_latency_s"])
     return float(np.max(np.where(active, collect + forward, 0.0), initial=0.0))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, describe
+from .._validate import as_float_array, check_int, check_seed, describe
 from .devices import Topology, make_topology
 
 __all__ = ["Cluster", "make_cluster"]
@@ -29,7 +29,10 @@ def _check_shards(shards: Any, n_rows: int) -> list[np.ndarray]:
         raise ValueError("shards must hold at least one shard (n_workers >= 1); got none.")
     out = []
     for k, shard in enumerate(shards):
-        shard = np.asarray(shard)
+        try:
+            shard = np.asarray(shard)
+        except ValueError:  # ragged nested lists
+            shard = np.asarray(None)
         if shard.ndim != 1 or shard.dtype.kind not in "iu":
             raise TypeError(
                 f"shards[{k}] must be a 1-D array of integer row indices; got {describe(shard)}."
@@ -62,8 +65,8 @@ class Cluster:
 
     def __init__(self, X: Any, y: Any, shards: Any, topology: Topology | None = None) -> None:
         self.X = as_float_array("X", X, ndim=2)
-        if not isinstance(y, np.ndarray):
-            raise TypeError(f"y must be an ndarray of targets; got {describe(y)}.")
+        if not isinstance(y, np.ndarray) or y.ndim == 0:
+            raise TypeError(f"y must be an ndarray of targets, one per row; got {describe(y)}.")
         if len(y) != len(self.X):
             raise ValueError(f"X has {len(self.X)} rows but y has {len(y)}; they must match.")
         self.y = y
@@ -120,7 +123,13 @@ def make_cluster(
     from ..data import partition
 
     n_workers = check_int("n_workers", n_workers, minimum=1)
-    n_rows = len(y) if hasattr(y, "__len__") else 0
+    check_seed("seed", seed)
+    if not isinstance(y, np.ndarray) or y.ndim == 0:
+        raise TypeError(f"y must be an ndarray of targets, one per row; got {describe(y)}.")
+    as_float_array("X", X, ndim=2)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
+    n_rows = len(y)
     if n_workers > n_rows:
         raise ValueError(
             f"n_workers must be <= the number of samples; got n_workers={n_workers} for "

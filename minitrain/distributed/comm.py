@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from .._types import Params
-from .._validate import check_in_range, check_int
+from .._validate import check_in_range, check_int, check_params, describe
 
 __all__ = [
     "QSGD",
@@ -172,13 +172,29 @@ class QSGD(Compressor):
         return math.ceil(math.prod(shape) * bits / 8) + np.dtype(dtype).itemsize
 
 
+def _check_compressor(compressor: object) -> None:
+    if isinstance(compressor, type):
+        raise TypeError(
+            f"compressor must be an instance such as TopK(0.01); got the class "
+            f"{compressor.__name__} itself: call it, {compressor.__name__}(...)."
+        )
+    if not isinstance(compressor, Compressor):
+        raise TypeError(
+            f"compressor must be a Compressor such as TopK(0.01), Int8(), QSGD(16); got "
+            f"{describe(compressor)}."
+        )
+
+
 def dense_nbytes(params: Mapping[str, np.ndarray]) -> int:
     """Bytes of the dense parameters (what the server broadcasts): sum of n * itemsize."""
+    check_params("params", params)
     return int(sum(p.nbytes for p in params.values()))
 
 
 def update_nbytes(compressor: Compressor, params: Mapping[str, np.ndarray]) -> int:
     """Bytes one worker sends for one update shaped like ``params``."""
+    _check_compressor(compressor)
+    check_params("params", params)
     return int(sum(compressor.nbytes(p.shape, p.dtype) for p in params.values()))
 
 
@@ -193,6 +209,32 @@ def compress_stacked(
     With error feedback, ``c = u + e`` is compressed and ``e' = c - C(c)`` is returned
     (``residuals`` None means e = 0); without it the residuals stay None. Inputs are unchanged.
     """
+    _check_compressor(compressor)
+    check_params("updates", updates)
+    m = {u.shape[0] if u.ndim else None for u in updates.values()}
+    if not updates or len(m) != 1 or None in m:
+        raise ValueError(
+            "updates must be a non-empty dict of stacked arrays {key: (m, *shape)} with the "
+            f"same m for every key; got leading sizes {sorted(map(str, m))}."
+        )
+    if residuals is not None:
+        check_params("residuals", residuals)
+        for key, u in updates.items():
+            if key not in residuals or residuals[key].shape != u.shape:
+                raise ValueError(
+                    f"residuals[{key!r}] must have the shape of updates[{key!r}] {u.shape}; got "
+                    f"{describe(residuals.get(key))}."
+                )
+    if isinstance(rngs, (str, bytes)) or not isinstance(rngs, Sequence) or not all(
+        isinstance(rng, np.random.Generator) for rng in rngs
+    ):
+        raise TypeError(
+            "rngs must be a list of numpy.random.Generator, one per worker (QSGD draws from "
+            f"them; others may get []); got {describe(rngs)}."
+        )
+    if isinstance(compressor, QSGD) and len(rngs) != next(iter(m)):
+        raise ValueError(f"rngs must hold one Generator per worker ({next(iter(m))}) for QSGD; "
+                         f"got {len(rngs)}.")  # fmt: skip
     sent: Params = {}
     carried: Params | None = {} if compressor.error_feedback else None
     for key, u in updates.items():

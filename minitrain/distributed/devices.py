@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_int, describe
 from ..compress.footprint import DEVICES, Device, get_device
 
 __all__ = ["DEVICES", "Device", "Topology", "linked_device", "make_topology"]
@@ -66,6 +66,13 @@ class Topology:
     cloud: Device
 
     def __post_init__(self) -> None:
+        for name in ("workers", "gateway_of", "gateways"):
+            value = getattr(self, name)
+            if not isinstance(value, Sequence) or isinstance(value, str):
+                raise TypeError(
+                    f"{name} must be a tuple (one entry per worker or gateway); got "
+                    f"{describe(value)}."
+                )
         if len(self.workers) < 1:
             raise ValueError("workers must hold at least one Device; got none.")
         if len(self.gateways) < 1:
@@ -128,6 +135,11 @@ def make_topology(
     if isinstance(devices, (str, Device)):
         workers = (linked_device(devices, "devices"),) * n_workers
     else:
+        if not isinstance(devices, (Sequence, np.ndarray)):
+            raise TypeError(
+                "devices must be a device name such as 'raspberry-pi', a Device, or a list of "
+                f"one per worker; got {describe(devices)}."
+            )
         devices = list(devices)
         if len(devices) != n_workers:
             raise ValueError(

@@ -10,6 +10,11 @@ Seeds: round r's randomness is the child ``(r,)`` of ``np.random.SeedSequence(se
 sampling, dropouts) and child k + 1 worker k: its local work uses the child ``(r, k + 1, 0)``
 and its compression ``(r, k + 1, 1)``. A worker's stream depends on nothing but (seed, r, k),
 so the same seed gives bit-identical results on every executor.
+
+Failures: a worker's own exception is caught where it runs and comes back as a value
+(``WorkerRaised``), so that anything raised by ``submit`` or by waiting for a result is the
+executor's (a killed pool process, a lost cluster connection) and raises ``ExecutorFailure``;
+the run turns it into ``ExecutorError`` with the history and the state to resume from.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import describe
+from .._validate import check_int, check_seed, describe
 
-__all__ = ["check_executor", "run_tasks", "seed_of"]
+__all__ = ["ExecutorFailure", "WorkerRaised", "check_executor", "run_tasks", "seed_of"]
 
 
 def seed_of(seed: int, *path: int) -> np.random.SeedSequence:
@@ -29,7 +34,59 @@ def seed_of(seed: int, *path: int) -> np.random.SeedSequence:
 
     ``seed_of(s, r, k)`` equals ``SeedSequence(s).spawn(r + 1)[r].spawn(k + 1)[k]``.
     """
-    return np.random.SeedSequence(seed, spawn_key=tuple(path))
+    if not (type(seed) is int and seed >= 0 and all(type(p) is int and p >= 0 for p in path)):
+        seed = check_seed("seed", seed)
+        path = tuple(check_int(f"path[{i}]", step, minimum=0) for i, step in enumerate(path))
+    return np.random.SeedSequence(seed, spawn_key=path)
+
+
+class ExecutorFailure(RuntimeError):
+    """The executor itself failed (not a worker's update): nothing of the round can be trusted."""
+
+
+class WorkerRaised:
+    """A worker's exception, returned as a value from where the worker ran."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def guarded(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, or ``WorkerRaised(error)`` if it raises (runs on the executor)."""
+    try:
+        return fn(*args)
+    except Exception as error:  # a worker's failure is data for the fault policy
+        return WorkerRaised(error)
+
+
+def _executor_failure(executor: Any, error: BaseException, doing: str) -> ExecutorFailure:
+    reason = f"{doing} raised {type(error).__name__}: {error}"
+    if _shut_down(executor):
+        reason += " (the executor has been shut down)"
+    failure = ExecutorFailure(reason)
+    failure.__cause__ = error
+    return failure
+
+
+def submit(executor: Any, fn: Callable[..., Any], task: tuple) -> Any:
+    """Start ``fn(*task)`` on ``executor`` (guarded); ``ExecutorFailure`` if it cannot."""
+    if _shut_down(executor):
+        raise ExecutorFailure(str(_shut_down_error(executor)))
+    extra = {"pure": False} if _is_dask_client(executor) else {}
+    try:
+        return executor.submit(guarded, fn, *task, **extra)
+    except Exception as error:
+        raise _executor_failure(executor, error, "submitting a worker's task") from error
+
+
+def collect(executor: Any, future: Any) -> Any:
+    """The outcome of a submitted task: its result, or the worker's exception as a value;
+    ``ExecutorFailure`` when waiting for it fails (the executor's fault)."""
+    try:
+        out = future.result()
+    except Exception as error:
+        raise _executor_failure(executor, error, "waiting for a worker's result") from error
+    return out.error if isinstance(out, WorkerRaised) else out
 
 
 def _is_dask_client(executor: Any) -> bool:
@@ -66,8 +123,9 @@ def check_executor(executor: Any) -> None:
 
 
 def run_tasks(executor: Any, fn: Callable[..., Any], tasks: Sequence[tuple]) -> list[Any]:
-    """``fn(*task)`` for every task, results in task order; a raised exception is returned in
-    its slot (the caller decides what a failure means). Nothing is retried."""
+    """``fn(*task)`` for every task, results in task order; a worker's exception is returned in
+    its slot (the caller decides what a failure means). Nothing is retried. A failure of the
+    executor itself raises ``ExecutorFailure`` (the pending tasks are cancelled)."""
     if executor is None:
         outcomes: list[Any] = []
         for task in tasks:
@@ -76,22 +134,12 @@ def run_tasks(executor: Any, fn: Callable[..., Any], tasks: Sequence[tuple]) -> 
             except Exception as error:  # a worker's failure is data for the fault policy
                 outcomes.append(error)
         return outcomes
-    check_executor(executor)
-    extra = {"pure": False} if _is_dask_client(executor) else {}
-    futures = []
+    futures: list[Any] = []
     try:
         for task in tasks:
-            futures.append(executor.submit(fn, *task, **extra))
-    except RuntimeError as error:
+            futures.append(submit(executor, fn, task))
+        return [collect(executor, future) for future in futures]
+    except ExecutorFailure:
         for future in futures:
             future.cancel()
-        if "shutdown" in str(error) or "closed" in str(error) or _shut_down(executor):
-            raise _shut_down_error(executor) from error
         raise
-    outcomes = []
-    for future in futures:
-        try:
-            outcomes.append(future.result())
-        except Exception as error:
-            outcomes.append(error)
-    return outcomes

@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_flag, check_int, check_params, check_stepper, describe
+from .._validate import check_flag, check_int, check_params, check_positive, check_seed, describe
 from ..train import check_model_and_loss
-from ._common import check_fraction, check_validation, rows_per_step
+from ._common import check_fraction, check_opt, check_validation, rows_per_step
 from .cluster import Cluster
 from .comm import Uncompressed, dense_nbytes
 from .executors import seed_of
@@ -50,7 +50,14 @@ from .faults import Faults
 from .fedavg import FedAvg
 from .history import DistributedHistory, RoundRecord
 from .rounds import ServerState, available_clients, weighted_average
-from .simulate import check_common, check_memory, evaluate, finish, initial_params
+from .simulate import (
+    check_common,
+    check_memory,
+    check_target,
+    evaluate,
+    finish,
+    initial_params,
+)
 from .workers import worker_update
 
 __all__ = ["client_app", "run_simulation", "server_app"]
@@ -121,14 +128,14 @@ def client_app(
     - evaluate: loss and metric of w_t on the node's shard, with "num-examples";
     - query: {"partition-id": k}, so a server can match nodes to workers.
     """
-    _flwr()
-    from flwr.app import Message, MetricRecord, RecordDict
-    from flwr.clientapp import ClientApp
-
     check_model_and_loss(model, loss)
     if not isinstance(cluster, Cluster):
         raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
     algorithm = FedAvg(local_opt=local_opt, epochs=epochs, batch_size=batch_size, mu=mu)
+    _flwr()
+    from flwr.app import Message, MetricRecord, RecordDict
+    from flwr.clientapp import ClientApp
+
     config = algorithm.worker_config(model, loss)
     keys = list(model.param_shapes())
     app = ClientApp()
@@ -298,20 +305,29 @@ def server_app(
     round through the ClientApp's evaluate handler; ``val_loss``/``val_metric`` are then the
     example-weighted means, which are the training set's loss and metric.
     """
-    _flwr()
-    from flwr.app import ConfigRecord, Message, MessageType, MetricRecord, RecordDict
-    from flwr.serverapp import ServerApp
-
     n_workers = check_int("n_workers", n_workers, minimum=1)
     rounds = check_int("rounds", rounds, minimum=1)
-    check_int("seed", seed, minimum=0)
+    check_seed("seed", seed)
     check_fraction(fraction)
     check_model_and_loss(model, loss)
     check_params("params", params)
+    model.check_params(params)
     if server_opt is not None:
-        check_stepper("server_opt", server_opt)
+        check_opt("server_opt", server_opt)
     validation = check_validation(model, loss, params, validation)
     check_flag("evaluate_on_clients", evaluate_on_clients)
+    if target is not None and evaluate_on_clients:
+        check_target(loss, True, target)
+    else:
+        check_target(loss, validation, target)
+    if history is not None and not isinstance(history, DistributedHistory):
+        raise TypeError(
+            f"history must be None or a DistributedHistory to append to; got {describe(history)}."
+        )
+    if on_finish is not None and not callable(on_finish):
+        raise TypeError(f"on_finish must be None or a function(history, context); got "
+                        f"{describe(on_finish)}.")  # fmt: skip
+    timeout = check_positive("timeout", timeout)
     if evaluate_on_clients and validation is not None:
         raise ValueError(
             "give validation=(X_val, y_val) (central evaluation) or evaluate_on_clients=True "
@@ -320,6 +336,7 @@ def server_app(
     if availability is None:
         availability = np.ones(n_workers)
     elif not (isinstance(availability, np.ndarray) and availability.shape == (n_workers,)
+              and availability.dtype.kind == "f" and availability.dtype != np.float16
               and np.all((availability > 0) & (availability <= 1))):  # fmt: skip
         raise ValueError(
             f"availability must be an array of {n_workers} chances in (0, 1], one per worker; "
@@ -328,6 +345,10 @@ def server_app(
     if history is None:
         history = DistributedHistory(metric_name=loss.metric,
                                      higher_is_better=loss.higher_is_better)  # fmt: skip
+    _flwr()
+    from flwr.app import ConfigRecord, Message, MessageType, MetricRecord, RecordDict
+    from flwr.serverapp import ServerApp
+
     strategy_class = _strategy(fraction, n_workers, seed, server_opt, availability,
                                evaluate_on_clients, loss)
     model_bytes = dense_nbytes(params)
@@ -449,6 +470,11 @@ def run_simulation(
     params = initial_params(model, loss, cluster, params, seed)
     check_memory(model, params, cluster, rows_per_step(cluster.sizes, batch_size), local_opt)
     validation = check_validation(model, loss, params, validation)
+    check_flag("evaluate_on_clients", evaluate_on_clients)
+    check_target(loss, True if evaluate_on_clients else validation, target)
+    if backend_config is not None and not isinstance(backend_config, dict):
+        raise TypeError(f"backend_config must be None or a dict (Flower's backend_config); got "
+                        f"{describe(backend_config)}.")  # fmt: skip
 
     _flwr()
     from flwr.simulation import run_simulation as flower_simulation

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .._validate import describe
 from ..train import RunHistory
 
 __all__ = ["DistributedHistory", "RoundRecord"]
@@ -62,6 +63,10 @@ class DistributedHistory(RunHistory):
 
     def record(self, record: RoundRecord, clock: float) -> None:
         """Append one round."""
+        if not isinstance(record, RoundRecord):
+            raise TypeError(f"record must be a RoundRecord; got {describe(record)}.")
+        if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not clock >= 0:
+            raise ValueError(f"clock must be a number of seconds >= 0; got {clock!r}.")
         up, down = sum(record.bytes_up.values()), sum(record.bytes_down.values())
         previous = self.total_bytes[-1] if self.total_bytes else 0
         self.loss.append(record.loss)

@@ -34,8 +34,10 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int
+from .._validate import check_int, describe
+from ..layers import Sequential
 from ..train import check_data, check_model_and_loss
+from ._common import check_amounts
 from .clock import transfer_time
 from .devices import Device, linked_device
 
@@ -63,6 +65,8 @@ class PipelineReport:
 
 def check_stages(model: Any, stages: Any) -> list[tuple[int, int]]:
     """Stages as [(start, stop), ...]: non-empty ranges that tile ``range(len(model.layers))``."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
     n_layers = len(model.layers)
     if isinstance(stages, (str, bytes)) or not isinstance(stages, Sequence) or not stages:
         raise ValueError(
@@ -92,7 +96,19 @@ def check_stages(model: Any, stages: Any) -> list[tuple[int, int]]:
 def gpipe_schedule(forward: np.ndarray, backward: np.ndarray, send_forward: np.ndarray,
                    send_backward: np.ndarray) -> tuple[float, np.ndarray]:  # fmt: skip
     """(time, busy per stage) of the GPipe schedule; inputs (S, M) and (S-1, M) seconds."""
+    forward = check_amounts("forward", forward, ndim=2)
     S, M = forward.shape
+    if S == 0 or M == 0:
+        raise ValueError(f"forward must have at least one stage and micro-batch; got {(S, M)}.")
+    backward = check_amounts("backward", backward, ndim=2)
+    send_forward = check_amounts("send_forward", send_forward, ndim=2)
+    send_backward = check_amounts("send_backward", send_backward, ndim=2)
+    for name, arr, shape in (("backward", backward, (S, M)),
+                             ("send_forward", send_forward, (S - 1, M)),
+                             ("send_backward", send_backward, (S - 1, M))):  # fmt: skip
+        if arr.shape != shape:
+            raise ValueError(f"{name} must have shape {shape} (forward is {(S, M)}); got "
+                             f"{arr.shape}.")  # fmt: skip
     F = np.zeros((S, M))
     for s in range(S):
         arrival = 0.0  # A[s, m]: the link into stage s is free again at the previous arrival
@@ -136,6 +152,11 @@ def pipeline_value_and_grad(
     S = len(ranges)
     if isinstance(devices, (str, Device)):
         on = [linked_device(devices, "devices")] * S
+    elif not isinstance(devices, (Sequence, np.ndarray)):
+        raise TypeError(
+            "devices must be a device name such as 'raspberry-pi', a Device, or a list of one "
+            f"per stage; got {describe(devices)}."
+        )
     else:
         on = [linked_device(d, f"devices[{s}]") for s, d in enumerate(devices)]
         if len(on) != S:

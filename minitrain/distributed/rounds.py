@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
+from .._validate import check_int, check_params, check_seed, describe
+from ._common import check_amounts, check_fraction
 from .algorithm import Algorithm
-from .clock import arrival_times, round_time
+from .clock import _arrival_times, _round_time
 from .cluster import Cluster
 from .comm import QSGD, Compressor, Uncompressed, compress_stacked, dense_nbytes, update_nbytes
 from .executors import run_tasks, seed_of
@@ -76,6 +78,13 @@ class Results:
 
 def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) -> np.ndarray:
     """The round's clients: m = max(1, round(C K)) distinct workers, sorted; all when C = 1."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+            f"{describe(rng)}."
+        )
+    n_workers = check_int("n_workers", n_workers, minimum=1)
+    fraction = check_fraction(fraction)
     if fraction >= 1.0:
         return np.arange(n_workers)
     m = max(1, round(fraction * n_workers))
@@ -84,6 +93,21 @@ def select_clients(rng: np.random.Generator, n_workers: int, fraction: float) ->
 
 def weighted_average(updates: Params, weights: np.ndarray) -> Params:
     """``sum_k (n_k / sum_j n_j) u_k`` over the leading axis: {key: (m, *s)}, (m,) -> {key: s}."""
+    weights = check_amounts("weights", weights, ndim=1)
+    if not weights.sum() > 0:
+        raise ValueError(f"weights must have a positive sum (sample counts); got {weights}.")
+    check_params("updates", updates)
+    for key, u in updates.items():
+        if u.ndim == 0 or u.shape[0] != weights.size:
+            raise ValueError(
+                f"updates[{key!r}] must stack one update per weight ({weights.size}) along its "
+                f"first axis; got shape {u.shape}."
+            )
+    return _weighted_average(updates, weights)
+
+
+def _weighted_average(updates: Params, weights: np.ndarray) -> Params:
+    """``weighted_average`` on checked inputs (the simulator's own calls)."""
     share = weights / weights.sum()
     out = {}
     for key, u in updates.items():
@@ -95,12 +119,12 @@ def weighted_average(updates: Params, weights: np.ndarray) -> Params:
 def _average(updates: Params, weights: np.ndarray, gateways: np.ndarray | None) -> Params:
     """Flat weighted average, or per gateway first and then over gateways (hierarchical)."""
     if gateways is None:
-        return weighted_average(updates, weights)
+        return _weighted_average(updates, weights)
     groups = np.unique(gateways)
-    partial = [weighted_average({k: u[gateways == g] for k, u in updates.items()},
+    partial = [_weighted_average({k: u[gateways == g] for k, u in updates.items()},
                                 weights[gateways == g]) for g in groups]  # fmt: skip
     stacked = {key: np.stack([p[key] for p in partial]) for key in updates}
-    return weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
+    return _weighted_average(stacked, np.array([weights[gateways == g].sum() for g in groups]))
 
 
 def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> Results:
@@ -114,7 +138,7 @@ def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> R
     weights, everyone = np.full(m, rows), np.ones(m, dtype=bool)
     suspects = set(np.flatnonzero(~np.isfinite(losses)))
     if plain and not suspects:
-        average = weighted_average(grads, weights)
+        average = _weighted_average(grads, weights)
         if all(np.isfinite(a).all() for a in average.values()):
             return Results(updates=grads, losses=losses, metrics=metrics, weights=weights,
                            ok=everyone, reasons={}, errors={}, returned=everyone,
@@ -182,6 +206,12 @@ def available_clients(
     with its chance (K,) of taking part (availability times 1 - dropout). Flower's server
     (``minitrain.distributed.flower``) picks its clients with this function too.
     """
+    chance = check_amounts("chance", chance, ndim=1)
+    if chance.size == 0 or (chance > 1).any():
+        raise ValueError(f"chance must hold one probability in [0, 1] per worker; got {chance}.")
+    fraction = check_fraction(fraction)
+    check_seed("seed", seed)
+    r = check_int("r", r, minimum=0)
     if fraction >= 1.0 and np.all(chance >= 1.0):
         return np.arange(chance.size), {}  # everyone: no server randomness is drawn
     server_rng = np.random.default_rng(seed_of(seed, r, 0))
@@ -209,7 +239,7 @@ def run_round(
 
     model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
     macs = algorithm.local_macs(model, cluster.sizes[available])
-    arrival = arrival_times(topology, available, model_bytes,
+    arrival = _arrival_times(topology, available, model_bytes,
                             np.full(available.size, up_bytes), macs)  # fmt: skip
     late = np.zeros(available.size, dtype=bool)
     if faults.deadline is not None:
@@ -253,7 +283,7 @@ def run_round(
         topology, available=available, sent_up=sent_up, survivors=survivors,
         model_bytes=model_bytes, up_bytes=up_bytes, hierarchical=algorithm.hierarchical,
     )  # fmt: skip
-    elapsed = round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
+    elapsed = _round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
     record = RoundRecord(
         round=r,
         loss=_weighted_mean(results.losses, results.weights),

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
+from .._validate import check_float_dtype, check_int, check_params, describe
 from ..layers import Dense, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
 from ..losses import MSE, CrossEntropy, Loss
-from ..train import epoch_batches
+from ..train import check_model_and_loss, epoch_batches
 from ._common import layer_keys
 from .workers import WorkerConfig, minibatch_gradient
 
@@ -36,6 +37,9 @@ ELEMENTWISE = (ReLU, LeakyReLU, Tanh, Sigmoid)  # layers whose backward works on
 def can_stack(model: Sequential, config: WorkerConfig) -> bool:
     """True when the workers compute ``minibatch_gradient`` and every layer is Dense or
     elementwise, so a stacked backward pass exists."""
+    check_model_and_loss(model, config.loss if isinstance(config, WorkerConfig) else MSE())
+    if not isinstance(config, WorkerConfig):
+        raise TypeError(f"config must be a WorkerConfig; got {describe(config)}.")
     return config.work is minibatch_gradient and all(
         isinstance(layer, (Dense, *ELEMENTWISE)) for layer in model.layers
     )
@@ -70,6 +74,15 @@ def _mse(pred: np.ndarray, target: np.ndarray):
 def stacked_loss(loss: Loss, pred: np.ndarray, target: Any):
     """(values (m,), d loss / d pred (m, n, ...), metrics (m,)) of m workers' outputs; metrics
     as ``metric_for_average`` (RMSE squared)."""
+    _check_stack("pred", pred, 3)
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be a minitrain loss such as mt.losses.MSE(); got "
+                        f"{describe(loss)}.")  # fmt: skip
+    if not isinstance(target, np.ndarray) or target.shape[:2] != pred.shape[:2]:
+        raise ValueError(f"target must be an ndarray whose first two axes are pred's "
+                         f"{pred.shape[:2]}; got {describe(target)}.")  # fmt: skip
+    for k in range(len(pred)):  # each worker's slice as the loss checks a 2-D output
+        loss.check_target(target[k], pred[k].shape, pred.dtype, "target")
     if type(loss) is CrossEntropy and target.ndim == 2 and target.dtype.kind in "iu":
         values, grads, metrics = _cross_entropy(pred, target)
     elif type(loss) is MSE:
@@ -96,8 +109,30 @@ def stacked_gradients(
 
     Returns (losses (m,), metrics (m,), grads {key: (m, *shape)}, rows used per worker).
     """
+    check_model_and_loss(model, loss)
+    check_params("params", params)
+    model.check_params(params)
+    _check_stack("X", X, 3)
+    model.check_input(X[0], "X[0]", next(iter(params.values())).dtype)  # width and dtype
+    if not isinstance(y, np.ndarray) or y.shape[:2] != X.shape[:2]:
+        raise ValueError(f"y must be an ndarray whose first two axes are X's {X.shape[:2]}; got "
+                         f"{describe(y)}.")  # fmt: skip
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+    if batch_size is not None and batch_size < X.shape[1] and (
+        not isinstance(seeds, (list, tuple)) or len(seeds) != len(X)
+    ):
+        raise TypeError(f"seeds must be a list of one seed per worker ({len(X)}) when "
+                        f"batch_size < n; got {describe(seeds)}.")  # fmt: skip
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are checked later
         return _stacked(model, loss, params, X, y, seeds, batch_size)
+
+
+def _check_stack(name: str, x: object, ndim: int) -> None:
+    if not isinstance(x, np.ndarray) or x.ndim != ndim or x.dtype.kind != "f" or x.size == 0:
+        raise TypeError(f"{name} must be a non-empty {ndim}-D floating ndarray (m, n, ...); got "
+                        f"{describe(x)}.")  # fmt: skip
+    check_float_dtype(name, x.dtype)
 
 
 def _stacked(model, loss, params, X, y, seeds, batch_size):

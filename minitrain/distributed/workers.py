@@ -31,9 +31,19 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
+from .._validate import (
+    check_choice,
+    check_float_dtype,
+    check_int,
+    check_params,
+    check_positive,
+    check_same_keys,
+    check_seed,
+    describe,
+)
 from ..layers import Sequential
 from ..losses import Loss
-from ..train import Steps, backprop, epoch_batches
+from ..train import Steps, backprop, check_data, check_model_and_loss, epoch_batches
 
 __all__ = [
     "FAILURE_KINDS",
@@ -72,6 +82,24 @@ class WorkerConfig:
     mu: float = 0.0
     failure: str | None = None
 
+    def __post_init__(self) -> None:
+        check_model_and_loss(self.model, self.loss)
+        if not callable(self.work) or isinstance(self.work, type):
+            raise TypeError(
+                "work must be a top-level function work(params, X, y, config, rng) such as "
+                f"minibatch_gradient or local_training; got {describe(self.work)}."
+            )
+        if self.batch_size is not None:
+            check_int("batch_size", self.batch_size, minimum=1)
+        check_int("epochs", self.epochs, minimum=1)
+        if self.opt is not None:
+            from ._common import check_opt
+
+            check_opt("opt", self.opt)
+        check_positive("mu", self.mu, allow_zero=True)
+        if self.failure is not None:
+            check_choice("failure", self.failure, FAILURE_KINDS)
+
 
 @dataclass(frozen=True)
 class WorkerResult:
@@ -90,6 +118,10 @@ def proximal_term(params: Params, anchor: Params, mu: float) -> tuple[float, Par
 
     value = mu/2 sum_key ||w[key] - w_t[key]||^2,     grad[key] = mu (w[key] - w_t[key])
     """
+    check_params("params", params)
+    check_params("anchor", anchor)
+    check_same_keys("anchor", anchor, params)
+    mu = check_positive("mu", mu, allow_zero=True)
     diff = {key: params[key] - anchor[key] for key in params}
     value = 0.5 * mu * sum(float(np.vdot(d, d)) for d in diff.values())
     return value, {key: d * mu for key, d in diff.items()}
@@ -99,6 +131,7 @@ def minibatch_gradient(
     params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
 ) -> WorkerResult:
     """Synchronous SGD's work: ``g_k`` on B rows drawn from the shard (all when B is None)."""
+    _check_work_inputs(params, X, y, config, rng)
     rows = epoch_batches(len(X), config.batch_size, rng)[0]  # the first batch of an epoch
     X_batch, y_batch = X[rows], y[rows]
     value, grads, out = backprop(config.model, config.loss, params, X_batch, y_batch)
@@ -110,7 +143,27 @@ def local_training(
     params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
 ) -> WorkerResult:
     """FedAvg's and FedProx's work: E epochs of the local stepper; ``Delta_k = w_k - w_t``."""
+    _check_work_inputs(params, X, y, config, rng)
+    if config.opt is None:
+        raise ValueError("config.opt must be the local stepper for local_training; got None.")
     return _local_training(params, X, y, config, rng)
+
+
+def _check_work_inputs(params: Any, X: Any, y: Any, config: Any, rng: Any) -> None:
+    """What every worker function is given: params (the model's keys and shapes), a shard
+    (X, y) that fits the model and loss, and a config; O(shard) work, less than one epoch."""
+    check_params("params", params)
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype.kind != "f" or len(X) == 0:
+        raise TypeError(f"X must be a non-empty 2-D floating ndarray (a shard); got {describe(X)}.")
+    check_float_dtype("X", X.dtype)
+    if not isinstance(y, np.ndarray) or y.ndim == 0 or len(y) != len(X):
+        raise ValueError(f"y must be an ndarray with one target per row of X ({len(X)}); got "
+                         f"{describe(y)}.")  # fmt: skip
+    if not isinstance(config, WorkerConfig):
+        raise TypeError(f"config must be a WorkerConfig; got {describe(config)}.")
+    check_data(config.model, config.loss, params, X, y)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {describe(rng)}.")
 
 
 def _local_training(
@@ -157,6 +210,9 @@ def worker_update(
     Pure: ``params``, ``X`` and ``y`` are not modified; the result depends only on the
     arguments.
     """
+    _check_work_inputs(params, X, y, config, None)
+    if not isinstance(seed, np.random.SeedSequence):
+        check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     if config.failure == "raise":
         raise SimulatedWorkerFailure("simulated crash of the worker (an injected fault)")
