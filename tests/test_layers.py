@@ -293,7 +293,9 @@ def test_model_construction_refuses_bad_layers():
         mt.Dense(0, 2)
     with pytest.raises(ValueError, match="init must be one of"):
         mt.Dense(2, 2, init="zeros")
-    with pytest.raises(TypeError, match=r"dtype must be a floating dtype, np\.float32 or np\.float64"):
+    with pytest.raises(
+        TypeError, match=r"dtype must be a floating dtype, np\.float32 or np\.float64"
+    ):
         MODEL.init(seed=0, dtype=np.int32)
     with pytest.raises(ValueError, match="slope must be a finite number >= 0"):
         mt.LeakyReLU(-0.1)

@@ -132,7 +132,9 @@ def test_strategies_refuse_impossible_requests():
         draw_once(mts.regression_problems(condition_number=0.5))
     with pytest.raises(ValueError, match="n_samples must be >= 4"):
         draw_once(mts.classification_problems(n_classes=4, n_samples=3))
-    with pytest.raises(TypeError, match=r"dtype must be a floating dtype, np\.float32 or np\.float64"):
+    with pytest.raises(
+        TypeError, match=r"dtype must be a floating dtype, np\.float32 or np\.float64"
+    ):
         mts.finite_arrays((2,), dtype=np.int64)
     with pytest.raises(TypeError, match=r"model must be an instance such as mt\.Sequential"):
         mts.params_for({"0.W": np.zeros((2, 2))})
