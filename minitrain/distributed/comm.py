@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from .._types import Params
-from .._validate import check_in_range, check_int, check_params, describe
+from .._validate import check_flag, check_in_range, check_int, check_params, describe
 
 __all__ = [
     "QSGD",
@@ -55,6 +55,9 @@ class Compressor:
     """Base class: ``encode(x, rngs)`` -> decoded (m, *shape); ``nbytes(shape, dtype)``."""
 
     error_feedback: bool = False
+
+    def __post_init__(self) -> None:
+        check_flag("error_feedback", self.error_feedback)
 
     def encode(self, x: np.ndarray, rngs: Sequence[np.random.Generator]) -> np.ndarray:
         raise NotImplementedError
@@ -90,6 +93,7 @@ class TopK(Compressor):
     error_feedback: bool = True
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_in_range("fraction", self.fraction, 0.0, 1.0, low_inclusive=False,
                        high_inclusive=True)  # fmt: skip
 
@@ -153,6 +157,7 @@ class QSGD(Compressor):
     error_feedback: bool = False
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_int("levels", self.levels, minimum=1)
 
     def encode(self, x: np.ndarray, rngs: Sequence[np.random.Generator]) -> np.ndarray:
