@@ -312,10 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,  # options are spelled in full: "--node" is not taken as "--nodes"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser(
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        """A subcommand that reports bad options through its own usage (``check_options``)."""
+        sub = commands.add_parser(name, allow_abbrev=False, help=summary)
+        sub.set_defaults(parser=sub)
+        return sub
+
+    demo = command(
         "demo",
-        allow_abbrev=False,
-        help="the whole story: dirty sensor fleet -> cleaning -> federated training -> "
+        "the whole story: dirty sensor fleet -> cleaning -> federated training -> "
         "pruning and int8 -> a final table and figures",
     )
     demo.add_argument(
@@ -339,14 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=folder_path, help="folder for the story's figures (default demo_output/)"
     )
-    lessons = commands.add_parser(
-        "lessons", allow_abbrev=False, help="list the lessons, or run lesson N"
-    )
+    lessons = command("lessons", "list the lessons, or run lesson N")
     lessons.add_argument("number", type=int, nargs="?", help="the lesson to run (e.g. 3)")
-    plots = commands.add_parser(
-        "plots",
-        allow_abbrev=False,
-        help="regenerate the plot gallery and the lessons' figures (the committed PNGs)",
+    plots = command(
+        "plots", "regenerate the plot gallery and the lessons' figures (the committed PNGs)"
     )
     plots.add_argument(
         "--out", type=folder_path, default="plots", help="folder for the PNGs (default plots/)"
@@ -356,11 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="one figure, e.g. gd_vs_rate_bound.png or lesson01_gd_vs_bound.png",
     )
-    book = commands.add_parser(
-        "book",
-        allow_abbrev=False,
-        help="execute every lesson as a notebook and build the offline course site",
-    )
+    book = command("book", "execute every lesson as a notebook and build the offline course site")
     book.add_argument(
         "--out", type=folder_path, default="build/book", help="site folder (default build/book/)"
     )
@@ -377,8 +375,6 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument(
         "--jobs", type=positive_int, default=1, help="lessons run at once (default 1)"
     )
-    for command in (demo, lessons, plots, book):  # check_options reports through its own usage
-        command.set_defaults(parser=command)
     return parser
 
 
