@@ -88,7 +88,7 @@ def test_cross_validate_refuses_bad_input(iris):
     args = (small_model(), mt.losses.CrossEntropy(), mt.optim.Adam())
     with pytest.raises(TypeError, match="cv must be"):
         select.cross_validate(*args, X, y, cv="5", epochs=1)
-    with pytest.raises(ValueError, match="rows, like X"):
+    with pytest.raises(ValueError, match="y must have one entry per row of X"):
         select.cross_validate(*args, X, y[:-1], epochs=1)
     with pytest.raises(TypeError, match="executor must be"):
         select.cross_validate(*args, X, y, epochs=1, executor=object())
@@ -210,5 +210,5 @@ def test_search_refuses_bad_input(iris):
     with pytest.raises(ValueError, match="0 < low < high"):
         select.log_uniform(0.1, 0.01)
     result = select.grid_search(build, {"width": [4]}, loss, X, y, cv=2, epochs=1)
-    with pytest.raises(ValueError, match="device must be one of"):
+    with pytest.raises(ValueError, match="within must be one of"):
         result.best(within="toaster")
