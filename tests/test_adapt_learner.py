@@ -215,7 +215,7 @@ def test_retrain_on_drift_adapts_and_reset_restarts_the_stepper():
 def test_bad_learner_input_is_refused_by_name():
     params = MODEL.init(0)
     loss, opt = mt.losses.CrossEntropy(), mt.optim.SGD(lr=0.1)
-    with pytest.raises(ValueError, match=re.escape("trainable keys ['9.W']")):
+    with pytest.raises(ValueError, match=re.escape("trainable has unknown key(s) ['9.W']")):
         adapt.OnlineLearner(MODEL, loss, opt, params, trainable=["9.W"])
     with pytest.raises(TypeError, match="trainable"):
         adapt.OnlineLearner(MODEL, loss, opt, params, trainable="0.W")

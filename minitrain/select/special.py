@@ -113,7 +113,8 @@ def _real(name: str, value: Any) -> np.ndarray:
         raise TypeError(f"{name} must be a real number or a rectangular array; got ragged "
                         "input.") from None  # fmt: skip
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be a real number or array; got {describe(value)}.")
+        shown = arr if isinstance(value, (list, tuple, np.ndarray)) else value
+        raise TypeError(f"{name} must be a real number or array; got {describe(shown)}.")
     if arr.dtype.kind == "f":
         check_float_dtype(name, arr.dtype)
     return arr.astype(np.float64)
