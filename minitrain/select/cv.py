@@ -45,6 +45,7 @@ from .._validate import (
 )
 from ..layers import Sequential
 from ..train import fit
+from ..train.data import check_dataset
 from . import budget as budgets
 from .splitters import KFold, Splitter, StratifiedKFold, check_splitter
 
@@ -175,6 +176,7 @@ def cross_validate(
             raise TypeError(f"y must be an ndarray (or a tuple of them) with {n} rows, like X; "
                             f"got {describe(part)}.")  # fmt: skip
         check_length("y", part, n, "X")
+    check_dataset(model, loss, X, y)  # the whole set, before any fold is cut or trained
     if groups is not None:
         check_length("groups", groups, n, "X")
     splitter = resolve_cv(cv, loss, y)
