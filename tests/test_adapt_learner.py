@@ -186,6 +186,21 @@ def test_prequential_never_trains_on_a_row_before_predicting_it(seed, batch_size
     assert learned == set(range(20))
 
 
+def test_errors_and_their_rolling_mean_follow_the_datas_dtype():
+    # float32 data: per-row errors, the prequential record and its rolling mean stay float32
+    # (the rolling sums run in float64 and are rounded once); float64 data stays float64.
+    for dtype in (np.float32, np.float64):
+        params = MODEL.init(0, dtype=dtype)
+        X, y = data(0, n=10, dtype=dtype)
+        learner = adapt.OnlineLearner(MODEL, mt.losses.CrossEntropy(), mt.optim.SGD(lr=0.1),
+                                      params)
+        run = adapt.prequential(learner, X, y, window=3)
+        errors = adapt.sample_errors(mt.losses.CrossEntropy(), MODEL.predict(params, X), y)
+        assert errors.dtype == run.error.dtype == run.loss.dtype == run.rolling.dtype == dtype
+        expected = [run.error[max(0, t - 2):t + 1].astype(np.float64).mean() for t in range(10)]
+        np.testing.assert_array_equal(run.rolling, np.array(expected).astype(dtype))
+
+
 def test_rolling_mean_is_the_trailing_window_mean():
     values = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
     np.testing.assert_allclose(adapt.rolling_mean(values, 2), [1.0, 0.5, 0.5, 1.0, 0.5])

@@ -146,6 +146,17 @@ def test_scores_of_float32_data_are_float32_and_the_float64_scores_rounded(seed)
         np.testing.assert_array_equal(p32, p64.astype(np.float32))
 
 
+@given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=8), st.integers(1, 9),
+       st.integers(1, 60))
+def test_f_tail_of_float32_statistics_is_float32_and_the_float64_tail_rounded(F, d1, d2):
+    F32 = np.array(F, dtype=np.float32)
+    p32 = f_sf(F32, d1, d2)
+    assert p32.dtype == np.float32
+    np.testing.assert_array_equal(p32, f_sf(F32.astype(np.float64), d1, d2).astype(np.float32))
+    x32 = np.array([0.25, 0.5], dtype=np.float32)
+    assert betainc(2.0, 3.0, x32).dtype == np.float32 and betainc(2, 3, 0.5).dtype == np.float64
+
+
 def test_a_constant_column_scores_zero_with_p_one():
     X, y = regression_data(0)
     X[:, 2] = 1013.25

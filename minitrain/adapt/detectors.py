@@ -176,7 +176,8 @@ class DDM(DriftDetector):
         warning:  p_t + s_t > p_min + warning_threshold * s_min      (about 95%: 2 sigma)
         drift:    p_t + s_t > p_min + drift_threshold * s_min        (about 99%: 3 sigma)
 
-    A drift clears the warning. Input: 1 for an error, 0 for a correct prediction (bools too).
+    A drift clears the warning, so ``warning_threshold < drift_threshold``. Input: 1 for an
+    error, 0 for a correct prediction (bools too).
     """
 
     def __init__(
@@ -185,6 +186,11 @@ class DDM(DriftDetector):
         self.warm_start = check_int("warm_start", warm_start, minimum=0)
         self.warning_threshold = check_positive("warning_threshold", warning_threshold)
         self.drift_threshold = check_positive("drift_threshold", drift_threshold)
+        if self.warning_threshold >= self.drift_threshold:
+            raise ValueError(
+                f"warning_threshold={warning_threshold} must be below drift_threshold="
+                f"{drift_threshold}: the warning zone lies between them (river's 2 and 3)."
+            )
         self.reset()
 
     def reset(self) -> None:

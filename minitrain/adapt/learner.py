@@ -190,6 +190,12 @@ class OnlineLearner:
         if on_drift is not None:
             check_instance("on_drift", on_drift, (ResetOptimizer, Retrain),
                            "adapt.ResetOptimizer() or adapt.Retrain(window=200)")  # fmt: skip
+        if on_drift is not None and detector is None:
+            raise ValueError(
+                "on_drift acts on a detector's alarm, and detector is None: it would never run. "
+                "Pass a detector too (detector=adapt.DDM(), adapt.ADWIN() or "
+                "adapt.PageHinkley()), or drop on_drift."
+            )
         penalty = check_penalty(penalty)
         replay_size = check_int("replay_size", replay_size, minimum=0)
         online = check_flag("online", online)

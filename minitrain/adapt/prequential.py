@@ -30,7 +30,7 @@ class PrequentialResult:
 
     Attributes:
         loss, error: (N,) each row's loss and error (0/1 misclassification, or squared error)
-            under the model *before* it learned that row.
+            under the model *before* it learned that row, in X's dtype.
         rolling: (N,) trailing mean of ``error`` over ``window`` rows.
         detections, adaptations: row indices of the learner's drift alarms and of the
             ``on_drift`` actions it took.
@@ -77,7 +77,7 @@ def prequential(learner: OnlineLearner, X: Any, y: Any, *, batch_size: int = 1,
     batch_size = check_int("batch_size", batch_size, minimum=1)
     window = check_int("window", window, minimum=1)
     n = X.shape[0]
-    losses, errors = np.empty(n), np.empty(n)
+    losses, errors = np.empty(n, dtype=X.dtype), np.empty(n, dtype=X.dtype)
     for start in range(0, n, batch_size):
         rows = slice(start, min(start + batch_size, n))
         pred = learner.predict(X[rows])

@@ -118,7 +118,8 @@ class SequentialSelector(_Selector):
 
     ``cv``: folds (an int: ``KFold(cv)``) or a splitter; ``fit(X, y, groups=None)`` passes
     ``groups`` to it (node ids for ``GroupKFold``). Attributes: ``support_``, ``order_``
-    (columns in the order they were added) and ``scores_`` (the CV MSE after each addition).
+    (columns in the order they were added) and ``scores_`` (the CV MSE after each addition,
+    computed in float64 and returned in X's dtype).
     """
 
     def __init__(self, n_features: int, cv: int | Splitter = 5, alpha: float = 1.0) -> None:
@@ -134,7 +135,7 @@ class SequentialSelector(_Selector):
         return float(np.mean(errors))
 
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> SequentialSelector:
-        X, y, _ = _check_xy(X, y)
+        X, y, dtype = _check_xy(X, y)
         if groups is not None:
             check_length("groups", groups, len(X), "X")
         d = X.shape[1]
@@ -154,7 +155,8 @@ class SequentialSelector(_Selector):
             scores.append(errors[best])
         support = np.zeros(d, dtype=bool)
         support[chosen] = True
-        self.support_, self.order_, self.scores_ = support, np.array(chosen), np.array(scores)
+        self.support_, self.order_ = support, np.array(chosen)
+        self.scores_ = np.array(scores, dtype=dtype)
         return self
 
     def __repr__(self) -> str:
