@@ -26,11 +26,12 @@ n_train * alpha on each fold.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, check_length, check_positive
+from .._validate import check_in_range, check_int, check_length, check_positive
 from .filters import _Selector
 from .lasso import check_regression_data
 from .splitters import KFold, Splitter, check_splitter
@@ -76,8 +77,8 @@ class RFE(_Selector):
 
     def __init__(self, n_features: int, step: int | float = 1, alpha: float = 1.0) -> None:
         self.n_features = check_int("n_features", n_features, minimum=1)
-        if isinstance(step, float) and 0 < step < 1:
-            self.step: int | float = step
+        if isinstance(step, Real) and not isinstance(step, (Integral, np.bool_)):
+            self.step: int | float = check_in_range("step", step, 0.0, 1.0, low_inclusive=False)
         else:
             self.step = check_int("step", step, minimum=1)
         self.alpha = check_positive("alpha", alpha, allow_zero=True)
