@@ -142,6 +142,23 @@ def run_fold(
     return params, float(train_metric), float(val_metric), seconds
 
 
+def check_setup(model: Any, loss: Any, opt: Any, X: Any, y: Any) -> np.ndarray:
+    """Check a model, loss and stepper (instances, not classes) and the whole (X, y) against
+    them, before any fold is cut or trained; return X as an array."""
+    check_instance("model", model, Sequential, "mt.Sequential([mt.Dense(4, 1)])")
+    check_instance("loss", loss, losses.Loss, "mt.losses.MSE()")
+    check_instance("opt", opt, object, "mt.optim.Adam(lr=1e-3)")
+    check_stepper("opt", opt)
+    X = as_float_array("X", X, ndim=2)
+    n = len(X)
+    for part in y if isinstance(y, tuple) else (y,):
+        if not isinstance(part, np.ndarray):
+            raise TypeError(f"y must be an ndarray (or a tuple of them) with {n} rows, like X; "
+                            f"got {describe(part)}.")  # fmt: skip
+        check_length("y", part, n, "X")
+    return check_dataset(model, loss, X, y)[0]
+
+
 def cross_validate(
     model: Sequential,
     loss: Any,
@@ -165,18 +182,8 @@ def cross_validate(
     ``mt.fit``; ``executor``: None or anything with ``submit``; ``sparsity`` in [0, 1):
     prune and fine-tune each fold's model (``run_fold``).
     """
-    check_instance("model", model, Sequential, "mt.Sequential([mt.Dense(4, 1)])")
-    check_instance("loss", loss, losses.Loss, "mt.losses.MSE()")
-    check_instance("opt", opt, object, "mt.optim.Adam(lr=1e-3)")
-    check_stepper("opt", opt)
-    X = as_float_array("X", X, ndim=2)
+    X = check_setup(model, loss, opt, X, y)
     n = len(X)
-    for part in y if isinstance(y, tuple) else (y,):
-        if not isinstance(part, np.ndarray):
-            raise TypeError(f"y must be an ndarray (or a tuple of them) with {n} rows, like X; "
-                            f"got {describe(part)}.")  # fmt: skip
-        check_length("y", part, n, "X")
-    check_dataset(model, loss, X, y)  # the whole set, before any fold is cut or trained
     if groups is not None:
         check_length("groups", groups, n, "X")
     splitter = resolve_cv(cv, loss, y)

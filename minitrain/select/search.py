@@ -42,7 +42,7 @@ from .._validate import (
 )
 from ..layers import Sequential
 from . import budget as budgets
-from .cv import CVResult, cross_validate
+from .cv import CVResult, check_setup, cross_validate
 
 __all__ = ["Candidate", "SearchResult", "grid_search", "log_uniform", "random_search"]
 
@@ -200,13 +200,19 @@ def _search(
     seed: int,
     executor: Any,
 ) -> SearchResult:
-    rows = []
+    built = []  # every configuration built and checked before the first one trains
     for config in configs:
         hyper = {k: v for k, v in config.items() if k not in OWN_KEYS}
-        built = build(**hyper)
-        if not (isinstance(built, tuple) and len(built) == 2):
-            raise TypeError(f"build(**{hyper}) must return (model, opt); got {describe(built)}.")
-        model, opt = built
+        pair = build(**hyper)
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(f"build(**{hyper}) must return (model, opt); got {describe(pair)}.")
+        try:
+            check_setup(*pair[:1], loss, pair[1], X, y)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"configuration {hyper}: {error}") from None
+        built.append(pair)
+    rows = []
+    for config, (model, opt) in zip(configs, built):
         result = cross_validate(
             model, loss, opt, X, y, cv, groups, epochs=config.get("epochs", epochs),
             batch_size=batch_size, seed=seed, executor=executor,
