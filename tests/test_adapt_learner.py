@@ -3,6 +3,7 @@ Fisher diagonal against finite differences, reservoir sampling is uniform, test-
 never trains before it predicts, and bad input is refused."""
 
 import math
+import pickle
 import re
 
 import numpy as np
@@ -276,3 +277,23 @@ def test_personalization_fits_each_device_and_leaves_frozen_keys_alone():
         assert personal["0.W"] is params["0.W"] or np.array_equal(personal["0.W"], params["0.W"])
     with pytest.raises(ValueError, match="test"):
         adapt.personalize(model, loss, mt.optim.SGD(lr=0.1), params, cluster, test=test[:1])
+
+
+@pytest.mark.parametrize("detector", [None, adapt.PageHinkley()], ids=["step", "detector"])
+def test_a_diverging_step_is_refused_and_the_last_finite_parameters_are_kept(detector):
+    # Targets of 1e200 make the squared error overflow: the learner must raise (in the step,
+    # or before feeding the detector) and keep the parameters and stepper state it had, bit
+    # for bit, instead of training to NaN.
+    model = mt.Sequential([mt.Dense(3, 1)])
+    learner = adapt.OnlineLearner(model, mt.losses.MSE(), mt.optim.SGD(lr=0.1, momentum=0.9),
+                                  model.init(0), detector=detector)
+    X, _ = data(0)
+    learner.learn_many(X[:4], np.ones((4, 1)))
+    before = pickle.dumps(learner)
+    with pytest.raises(FloatingPointError, match="not finite"):
+        learner.learn_many(X[4:8], np.full((4, 1), 1e200))
+    kept = pickle.loads(before)
+    for key in learner.params:
+        np.testing.assert_array_equal(learner.params[key], kept.params[key])
+    assert pickle.dumps(learner.opt_state) == pickle.dumps(kept.opt_state)
+    assert all(np.isfinite(v).all() for v in learner.params.values())

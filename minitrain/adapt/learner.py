@@ -14,6 +14,10 @@ One ``learn_many(X, y)`` on a batch of B new rows:
    every other key is passed through untouched (bit for bit) and gets no gradient array;
 4. the new rows are offered to the buffer and to the recent window (for ``Retrain``).
 
+A step whose loss, gradients or updated parameters are not finite is not applied: it raises
+FloatingPointError and the learner keeps the parameters and stepper state of its last finite
+step (as ``mt.fit(..., on_divergence="raise")``), so a stream never trains a model to NaN.
+
 The learner measures the arrays it holds during the step (``measured_bytes_``: parameters,
 gradients, optimizer slots, kept activations, buffers, penalty; shared arrays counted once)
 and accumulates the multiply-adds of its training (``macs_``), both to compare with
@@ -278,8 +282,16 @@ class OnlineLearner:
 
     def _learn(self, X: np.ndarray, y: np.ndarray) -> OnlineLearner:
         if self.detector is not None:
-            out = forward_output(self.model, self.params, X)
-            self.last_errors_ = _errors(self.loss, out, y)
+            with np.errstate(over="ignore", invalid="ignore"):  # reported below, by name
+                errors = _errors(self.loss, forward_output(self.model, self.params, X), y)
+            if not np.isfinite(errors).all():
+                raise FloatingPointError(
+                    f"the errors on {int((~np.isfinite(errors)).sum())} of the {len(errors)} "
+                    f"new rows are not finite (after {self.n_seen_} rows learned: the model's "
+                    "output or its squared error overflows), so the detector cannot be fed; "
+                    "nothing was learned from them. Check the rows' scale."
+                )
+            self.last_errors_ = errors
             alarm = False
             for j, e in enumerate(self.last_errors_.tolist()):
                 self.detector._update(e)
@@ -312,14 +324,26 @@ class OnlineLearner:
         """``step`` on checked arrays."""
         if self.plan.first is None:
             return
-        out, caches = forward_kept(self.model, self.params, X, self.plan)
-        _, dout = self.loss.value_and_grad(out, y)
-        grads = backward_trainable(self.model, self.params, caches, dout, self.plan)
-        if self.penalty is not None:
-            extra = self.penalty.gradient(self.params)
-            grads = {k: g + extra[k] for k, g in grads.items()}
-        new, self.opt_state = self.opt.step(self.trainable_params(), grads, self.opt_state)
+        # Overflow on the way to a non-finite step is reported below, by name, as in mt.fit.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out, caches = forward_kept(self.model, self.params, X, self.plan)
+            value, dout = self.loss.value_and_grad(out, y)
+            grads = backward_trainable(self.model, self.params, caches, dout, self.plan)
+            if self.penalty is not None:
+                extra = self.penalty.gradient(self.params)
+                grads = {k: g + extra[k] for k, g in grads.items()}
+            new, state = self.opt.step(self.trainable_params(), grads, self.opt_state)
+        finite = np.isfinite(value) and all(np.isfinite(a).all() for d in (grads, new)
+                                            for a in d.values())  # fmt: skip
+        if not finite:
+            raise FloatingPointError(
+                f"learning diverged after {self.n_seen_} rows: the loss, a gradient or an "
+                f"updated parameter is not finite (loss {value:.4g}). The step was not applied: "
+                "the parameters and stepper state of the last finite step are kept; try a "
+                "smaller learning rate."
+            )
         self.params = {k: new.get(k, v) for k, v in self.params.items()}
+        self.opt_state = state
         self._measure(caches, grads)
         self.macs_ += X.shape[0] * self.macs_per_row
 
