@@ -2,6 +2,8 @@
 calls it. Each case checks the exception type, that the message names the argument, that every
 input is bit-identical afterwards and that no warning was emitted (tests/bad_inputs.py)."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from bad_inputs import Case, assert_refused, cases
@@ -242,6 +244,8 @@ CATALOGUE = [
             ("sparsity",)),
     with_id(cross_validate(executor="threads"), "cross_validate executor string", TypeError,
             ("executor",)),
+    with_id(cross_validate(executor=ThreadPoolExecutor), "cross_validate executor class",
+            TypeError, ("executor",)),
     # ----- search ------------------------------------------------------------------------
     Case("grid_search misspelt key", select.grid_search, (build, {"widht": [2]}, LOSS, X, Y),
          error=TypeError, names=("grid", "widht")),
@@ -285,6 +289,8 @@ CATALOGUE = [
          names=("high",)),
     Case("log_uniform reversed", select.log_uniform, (1.0, 0.1), error=ValueError,
          names=("low < high",)),
+    Case("log_uniform draw from a seed", select.log_uniform(0.1, 1.0), (0,), error=TypeError,
+         names=("rng", "Generator")),
     Case("best within misspelt", RESULT.best, (), {"within": "cortex-m44"}, error=ValueError,
          names=("within", "cortex-m4")),
     Case("best within a class", RESULT.best, (), {"within": NegativeDevice}, error=TypeError,

@@ -192,7 +192,8 @@ def cross_validate(
         batch_size = check_int("batch_size", batch_size, minimum=1)
     seed = check_seed("seed", seed)
     sparsity = check_in_range("sparsity", sparsity, 0.0, 1.0)
-    if executor is not None and not callable(getattr(executor, "submit", None)):
+    if executor is not None and (isinstance(executor, type)
+                                 or not callable(getattr(executor, "submit", None))):
         raise TypeError(
             "executor must be None, a concurrent.futures executor or a dask Client; got "
             f"{describe(executor)}."

@@ -140,7 +140,14 @@ def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], floa
     low, high = check_positive("low", low), check_positive("high", high)
     if not low < high:
         raise ValueError(f"log_uniform needs 0 < low < high; got low={low}, high={high}.")
-    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+    def draw(rng: np.random.Generator) -> float:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, e.g. "
+                            f"np.random.default_rng(0); got {describe(rng)}.")  # fmt: skip
+        return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+    return draw
 
 
 def _check_build(build: Any) -> None:
