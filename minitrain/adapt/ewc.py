@@ -113,9 +113,9 @@ class EWC:
     def grad(self, params: Mapping[str, np.ndarray]) -> Params:
         """``strength F (theta - anchor)`` for each key of the anchor."""
         self._check_covers(params)
-        return self.gradient(params)
+        return self._gradient(params)
 
-    def gradient(self, params: Mapping[str, np.ndarray]) -> Params:
+    def _gradient(self, params: Mapping[str, np.ndarray]) -> Params:
         """``grad`` without the checks, for a learner whose params were checked once."""
         lam = self.strength
         return {k: lam * self.fisher[k] * (params[k] - self.anchor[k]) for k in self.anchor}

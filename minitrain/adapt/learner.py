@@ -330,7 +330,7 @@ class OnlineLearner:
             value, dout = self.loss.value_and_grad(out, y)
             grads = backward_trainable(self.model, self.params, caches, dout, self.plan)
             if self.penalty is not None:
-                extra = self.penalty.gradient(self.params)
+                extra = self.penalty._gradient(self.params)
                 grads = {k: g + extra[k] for k, g in grads.items()}
             new, state = self.opt.step(self.trainable_params(), grads, self.opt_state)
         finite = np.isfinite(value) and all(np.isfinite(a).all() for d in (grads, new)
