@@ -297,3 +297,22 @@ def test_a_diverging_step_is_refused_and_the_last_finite_parameters_are_kept(det
         np.testing.assert_array_equal(learner.params[key], kept.params[key])
     assert pickle.dumps(learner.opt_state) == pickle.dumps(kept.opt_state)
     assert all(np.isfinite(v).all() for v in learner.params.values())
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 12), classes=st.integers(2, 4))
+def test_per_row_errors_average_to_one_minus_the_losss_accuracy(seed, n, classes):
+    # The detector sees what the loss's metric counts: for cross-entropy the argmax against
+    # the label, for binary cross-entropy on one output (z > 0) against (t > 1/2), soft
+    # targets included (a target of 0.7 with a positive logit is right, not wrong).
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, classes))
+    labels = rng.integers(0, classes, n)
+    one = rng.normal(size=(n, 1))
+    soft = rng.random((n, 1))
+    for loss, pred, y in ((mt.losses.CrossEntropy(), logits, labels),
+                          (mt.losses.BinaryCrossEntropy(), one, soft)):
+        errors = adapt.sample_errors(loss, pred, y)
+        assert set(np.unique(errors)) <= {0.0, 1.0}
+        # 1e-12: a mean of n 0/1 values against a count divided by n
+        assert errors.mean() == pytest.approx(1 - loss.metric_value(pred, y), abs=1e-12)

@@ -219,6 +219,9 @@ CATALOGUE = [
          TypeError, ("loss",)),
     Case("sample_errors regression broadcast", adapt.sample_errors,
          (mt.losses.MSE(), np.zeros((4, 1)), np.ones(4)), {}, ValueError, ("y", "(4, 1)")),
+    Case("PersonalizationResult.worst None", adapt.PersonalizationResult(
+        (), np.array([0.5]), np.array([0.6]), "accuracy").worst, (None,), {}, TypeError,
+         ("values",)),
     # ----- replay --------------------------------------------------------------------------
     Case("Reservoir seed negative", adapt.Reservoir, (3,), {"seed": -1}, ValueError, ("seed",)),
     Case("Reservoir capacity zero", adapt.Reservoir, (0,), {}, ValueError, ("capacity",)),

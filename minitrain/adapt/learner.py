@@ -50,6 +50,7 @@ from ..compress.training_memory import (
     training_memory,
 )
 from ..layers import Dense
+from ..losses import BinaryCrossEntropy
 from ._core import (
     check_batch,
     check_input,
@@ -88,7 +89,9 @@ def biases(model: Any) -> tuple[str, ...]:
 
 def sample_errors(loss: Any, pred: Any, y: Any) -> np.ndarray:
     """Per-row error (B,) in pred's dtype: 1/0 misclassification for a loss whose metric is
-    accuracy (largest logit, or logit > 0 for one output), else the row's mean squared error.
+    accuracy (the largest logit against the label; for ``BinaryCrossEntropy``, a row is wrong
+    when any output's logit > 0 disagrees with its target > 1/2, the rule of its accuracy, so
+    soft targets count right), else the row's mean squared error.
 
     pred (B, n_out) float; y the target ``loss`` takes for it (B rows), checked by the loss
     (so a (B,) target against (B, 1) outputs is refused, not broadcast to (B, B))."""
@@ -104,6 +107,8 @@ def sample_errors(loss: Any, pred: Any, y: Any) -> np.ndarray:
 
 def _errors(loss: Any, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``sample_errors`` on checked arrays."""
+    if isinstance(loss, BinaryCrossEntropy):  # its metric's rule: (z > 0) against (t > 1/2)
+        return ((pred > 0) != (y > 0.5)).any(axis=1).astype(pred.dtype)
     if getattr(loss, "metric", None) == "accuracy":
         guess = pred.argmax(axis=1) if pred.shape[1] > 1 else (pred[:, 0] > 0).astype(np.int64)
         truth = y if y.ndim == 1 else (y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0])

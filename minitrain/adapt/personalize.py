@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_keys, check_seed, describe
+from .._validate import as_float_array, check_int, check_keys, check_seed, describe
 from ..compress.training_memory import backward_plan
 from ._core import (
     check_batch,
@@ -55,8 +55,10 @@ class PersonalizationResult:
     def higher_is_better(self) -> bool:
         return self.metric == "accuracy"
 
-    def worst(self, values: np.ndarray) -> float:
-        """The worst device's value (lowest accuracy, highest RMSE)."""
+    def worst(self, values: Any) -> float:
+        """The worst device's value (lowest accuracy, highest RMSE) of ``values`` (K,), e.g.
+        ``global_metric`` or ``personal_metric``."""
+        values = as_float_array("values", values, ndim=1)
         return float(values.min() if self.higher_is_better else values.max())
 
     def __str__(self) -> str:
