@@ -189,6 +189,8 @@ def test_ewc_survives_junk(call, args, kwargs, argument, value):
     ("personalize", adapt.personalize, (MODEL, LOSS, OPT, PARAMS, CLUSTER),
      {"test": TEST, "epochs": 1}, (0, 1, 2, 3, 4, "test", "trainable", "epochs", "batch_size",
                                    "seed")),
+    ("PersonalizationResult.worst", adapt.PersonalizationResult(
+        (), np.array([0.5]), np.array([0.6]), "accuracy").worst, (np.array([0.5]),), {}, (0,)),
 )
 @TRAINS
 @given(value=junk())
