@@ -294,8 +294,10 @@ def alpha_grid(
     fit_intercept = check_flag("fit_intercept", fit_intercept)
     alpha_max = _alpha_max(_problem(X, y, fit_intercept))
     if alpha_max == 0.0:
-        raise ValueError("every column of X is uncorrelated with y (alpha_max = 0); the path "
-                         "is w = 0 everywhere. Check X and y.")  # fmt: skip
+        why = ("X has a single row, which centring turns into zeros" if len(X) == 1 and
+               fit_intercept else "every column of X is uncorrelated with y (or y is constant)")
+        raise ValueError(f"alpha_max = 0: {why}; the path is w = 0 everywhere. Check X and "
+                         "y.")  # fmt: skip
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas).astype(X.dtype)
 
 
