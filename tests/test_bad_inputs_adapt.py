@@ -241,6 +241,8 @@ CATALOGUE = [
          ("X and y rows",)),
     Case("Reservoir add y objects", FILLED.add, (X32[:2], np.array([1, "a"], dtype=object)),
          {}, TypeError, ("y",)),
+    Case("Reservoir check_rows y NaN", FILLED.check_rows, (X32[:2], np.array([np.nan, 1.0])),
+         {}, ValueError, ("y", "NaN")),
     Case("Reservoir sample negative", FILLED.sample, (-1,), {}, ValueError, ("k",)),
     Case("Reservoir sample empty", adapt.Reservoir(2).sample, (1,), {}, ValueError,
          ("reservoir is empty",)),
