@@ -3,6 +3,7 @@ Fisher diagonal against finite differences, reservoir sampling is uniform, test-
 never trains before it predicts, and bad input is refused."""
 
 import math
+import pickle
 import re
 
 import numpy as np
@@ -186,6 +187,21 @@ def test_prequential_never_trains_on_a_row_before_predicting_it(seed, batch_size
     assert learned == set(range(20))
 
 
+def test_errors_and_their_rolling_mean_follow_the_datas_dtype():
+    # float32 data: per-row errors, the prequential record and its rolling mean stay float32
+    # (the rolling sums run in float64 and are rounded once); float64 data stays float64.
+    for dtype in (np.float32, np.float64):
+        params = MODEL.init(0, dtype=dtype)
+        X, y = data(0, n=10, dtype=dtype)
+        learner = adapt.OnlineLearner(MODEL, mt.losses.CrossEntropy(), mt.optim.SGD(lr=0.1),
+                                      params)
+        run = adapt.prequential(learner, X, y, window=3)
+        errors = adapt.sample_errors(mt.losses.CrossEntropy(), MODEL.predict(params, X), y)
+        assert errors.dtype == run.error.dtype == run.loss.dtype == run.rolling.dtype == dtype
+        expected = [run.error[max(0, t - 2):t + 1].astype(np.float64).mean() for t in range(10)]
+        np.testing.assert_array_equal(run.rolling, np.array(expected).astype(dtype))
+
+
 def test_rolling_mean_is_the_trailing_window_mean():
     values = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
     np.testing.assert_allclose(adapt.rolling_mean(values, 2), [1.0, 0.5, 0.5, 1.0, 0.5])
@@ -215,7 +231,7 @@ def test_retrain_on_drift_adapts_and_reset_restarts_the_stepper():
 def test_bad_learner_input_is_refused_by_name():
     params = MODEL.init(0)
     loss, opt = mt.losses.CrossEntropy(), mt.optim.SGD(lr=0.1)
-    with pytest.raises(ValueError, match=re.escape("trainable keys ['9.W']")):
+    with pytest.raises(ValueError, match=re.escape("trainable has unknown key(s) ['9.W']")):
         adapt.OnlineLearner(MODEL, loss, opt, params, trainable=["9.W"])
     with pytest.raises(TypeError, match="trainable"):
         adapt.OnlineLearner(MODEL, loss, opt, params, trainable="0.W")
@@ -261,3 +277,42 @@ def test_personalization_fits_each_device_and_leaves_frozen_keys_alone():
         assert personal["0.W"] is params["0.W"] or np.array_equal(personal["0.W"], params["0.W"])
     with pytest.raises(ValueError, match="test"):
         adapt.personalize(model, loss, mt.optim.SGD(lr=0.1), params, cluster, test=test[:1])
+
+
+@pytest.mark.parametrize("detector", [None, adapt.PageHinkley()], ids=["step", "detector"])
+def test_a_diverging_step_is_refused_and_the_last_finite_parameters_are_kept(detector):
+    # Targets of 1e200 make the squared error overflow: the learner must raise (in the step,
+    # or before feeding the detector) and keep the parameters and stepper state it had, bit
+    # for bit, instead of training to NaN.
+    model = mt.Sequential([mt.Dense(3, 1)])
+    learner = adapt.OnlineLearner(model, mt.losses.MSE(), mt.optim.SGD(lr=0.1, momentum=0.9),
+                                  model.init(0), detector=detector)
+    X, _ = data(0)
+    learner.learn_many(X[:4], np.ones((4, 1)))
+    before = pickle.dumps(learner)
+    with pytest.raises(FloatingPointError, match="not finite"):
+        learner.learn_many(X[4:8], np.full((4, 1), 1e200))
+    kept = pickle.loads(before)
+    for key in learner.params:
+        np.testing.assert_array_equal(learner.params[key], kept.params[key])
+    assert pickle.dumps(learner.opt_state) == pickle.dumps(kept.opt_state)
+    assert all(np.isfinite(v).all() for v in learner.params.values())
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 12), classes=st.integers(2, 4))
+def test_per_row_errors_average_to_one_minus_the_losss_accuracy(seed, n, classes):
+    # The detector sees what the loss's metric counts: for cross-entropy the argmax against
+    # the label, for binary cross-entropy on one output (z > 0) against (t > 1/2), soft
+    # targets included (a target of 0.7 with a positive logit is right, not wrong).
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, classes))
+    labels = rng.integers(0, classes, n)
+    one = rng.normal(size=(n, 1))
+    soft = rng.random((n, 1))
+    for loss, pred, y in ((mt.losses.CrossEntropy(), logits, labels),
+                          (mt.losses.BinaryCrossEntropy(), one, soft)):
+        errors = adapt.sample_errors(loss, pred, y)
+        assert set(np.unique(errors)) <= {0.0, 1.0}
+        # 1e-12: a mean of n 0/1 values against a count divided by n
+        assert errors.mean() == pytest.approx(1 - loss.metric_value(pred, y), abs=1e-12)

@@ -161,6 +161,9 @@ def test_lasso_keeps_float32_and_does_not_mutate():
     path = select.lasso_path(X32, y32, n_alphas=5)
     assert fit.coef.dtype == np.float32 and path.coefs.dtype == np.float32
     assert path.coefs.shape == (5, 5) and path.alphas.dtype == np.float32
+    grid = select.alpha_grid(X32, y32, n_alphas=5)
+    assert grid.dtype == np.float32  # the grid lasso_path uses, in the same dtype
+    np.testing.assert_array_equal(grid, path.alphas)
     np.testing.assert_array_equal(X32, before)
 
 

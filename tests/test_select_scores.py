@@ -129,6 +129,34 @@ def test_f_statistics_are_invariant_to_an_affine_rescaling_of_a_column(seed, sca
         np.testing.assert_allclose(score(moved, target)[0], score(X, target)[0], rtol=1e-8)
 
 
+@given(seeds)
+def test_scores_of_float32_data_are_float32_and_the_float64_scores_rounded(seed):
+    # dtype follows the data: the statistics are computed in float64 from the float32 values
+    # and rounded once at the end, so they equal the float64 scores of the same (float32)
+    # numbers rounded to float32, bit for bit.
+    X, y = regression_data(seed)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    labels = (y > np.median(y)).astype(np.int64)
+    for score, target, target64 in ((select.f_regression, y32, y32.astype(np.float64)),
+                                    (select.f_classif, labels, labels)):
+        F32, p32 = score(X32, target)
+        F64, p64 = score(X32.astype(np.float64), target64)
+        assert F32.dtype == np.float32 and p32.dtype == np.float32
+        np.testing.assert_array_equal(F32, F64.astype(np.float32))
+        np.testing.assert_array_equal(p32, p64.astype(np.float32))
+
+
+@given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=8), st.integers(1, 9),
+       st.integers(1, 60))
+def test_f_tail_of_float32_statistics_is_float32_and_the_float64_tail_rounded(F, d1, d2):
+    F32 = np.array(F, dtype=np.float32)
+    p32 = f_sf(F32, d1, d2)
+    assert p32.dtype == np.float32
+    np.testing.assert_array_equal(p32, f_sf(F32.astype(np.float64), d1, d2).astype(np.float32))
+    x32 = np.array([0.25, 0.5], dtype=np.float32)
+    assert betainc(2.0, 3.0, x32).dtype == np.float32 and betainc(2, 3, 0.5).dtype == np.float64
+
+
 def test_a_constant_column_scores_zero_with_p_one():
     X, y = regression_data(0)
     X[:, 2] = 1013.25

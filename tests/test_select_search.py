@@ -88,7 +88,7 @@ def test_cross_validate_refuses_bad_input(iris):
     args = (small_model(), mt.losses.CrossEntropy(), mt.optim.Adam())
     with pytest.raises(TypeError, match="cv must be"):
         select.cross_validate(*args, X, y, cv="5", epochs=1)
-    with pytest.raises(ValueError, match="rows, like X"):
+    with pytest.raises(ValueError, match="y must have one entry per row of X"):
         select.cross_validate(*args, X, y[:-1], epochs=1)
     with pytest.raises(TypeError, match="executor must be"):
         select.cross_validate(*args, X, y, epochs=1, executor=object())
@@ -210,5 +210,37 @@ def test_search_refuses_bad_input(iris):
     with pytest.raises(ValueError, match="0 < low < high"):
         select.log_uniform(0.1, 0.01)
     result = select.grid_search(build, {"width": [4]}, loss, X, y, cv=2, epochs=1)
-    with pytest.raises(ValueError, match="device must be one of"):
+    with pytest.raises(ValueError, match="within must be one of"):
         result.best(within="toaster")
+
+
+class _CountingSGD:
+    """A stepper that records each step it takes (SGD underneath)."""
+
+    def __init__(self, steps):
+        self.inner, self.steps = mt.optim.SGD(lr=0.1), steps
+
+    def init(self, params):
+        return self.inner.init(params)
+
+    def step(self, params, grads, state):
+        self.steps.append(1)
+        return self.inner.step(params, grads, state)
+
+
+def test_a_search_refuses_a_bad_configuration_before_any_configuration_trains():
+    # The second configuration's model does not fit X: the search must say so before it has
+    # spent any training on the first, whose result would otherwise be lost with the error.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(12, 4)), rng.normal(size=(12, 1))
+    steps = []
+
+    def build(width):
+        return mt.Sequential([mt.Dense(width, 1)]), _CountingSGD(steps)
+
+    select.grid_search(build, {"width": [4]}, mt.losses.MSE(), X, y, cv=2, epochs=1)
+    assert steps  # the counting stepper does count a search that trains
+    steps.clear()
+    with pytest.raises(ValueError, match=r"configuration \{'width': 3\}"):
+        select.grid_search(build, {"width": [4, 3]}, mt.losses.MSE(), X, y, cv=2, epochs=1)
+    assert steps == []

@@ -30,6 +30,23 @@ def test_ridge_is_minitrains_closed_form(seed, alpha):
     assert b == pytest.approx(float(solution.as_params()["0.b"][0]), rel=1e-9, abs=1e-12)
 
 
+@given(seeds)
+def test_wrappers_of_float32_data_return_float32_weights_and_scores(seed):
+    # dtype follows the data: the ridge solves run in float64 on the float32 values and are
+    # rounded once, so the weights equal the float64 fit of the same numbers, rounded.
+    X, y = data(seed, n=30, d=4)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    X64, y64 = X32.astype(np.float64), y32.astype(np.float64)
+    w32, _ = select.ridge_coef(X32, y32, 0.1)
+    np.testing.assert_array_equal(w32, select.ridge_coef(X64, y64, 0.1)[0].astype(np.float32))
+    rfe32, rfe64 = select.RFE(2, alpha=0.1).fit(X32, y32), select.RFE(2, alpha=0.1).fit(X64, y64)
+    np.testing.assert_array_equal(rfe32.coef_, rfe64.coef_.astype(np.float32))
+    forward = select.SequentialSelector(2, cv=3, alpha=0.1)
+    s32, s64 = forward.fit(X32, y32).scores_, forward.fit(X64, y64).scores_
+    assert w32.dtype == rfe32.coef_.dtype == s32.dtype == np.float32
+    np.testing.assert_array_equal(s32, s64.astype(np.float32))
+
+
 @given(seeds, st.integers(1, 6), st.integers(1, 3), st.floats(0.01, 3.0))
 def test_rfe_ranking_is_scikit_learns(seed, n_features, step, alpha):
     fs = pytest.importorskip("sklearn.feature_selection")

@@ -24,18 +24,29 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_choice, check_int, check_positive, describe
+from .._validate import (
+    check_choice,
+    check_float_dtype,
+    check_in_range,
+    check_instance,
+    check_int,
+    check_positive,
+    describe,
+)
 
 __all__ = ["DDM", "DriftDetector", "PageHinkley", "detect"]
 
 
 def check_value(name: str, x: Any) -> float:
-    """One finite number of a stream, as a float; arrays, strings and NaN are refused."""
+    """One finite number of a stream, as a float; arrays, strings, complex numbers, float16
+    (the package's low-precision policy) and NaN are refused."""
     if type(x) is float or type(x) is int:  # the common case, checked cheaply
         value = float(x)
-    elif isinstance(x, (Real, np.bool_, np.number)):
+    elif isinstance(x, (np.generic, np.ndarray)) and x.ndim == 0 and x.dtype.kind in "fiub":
+        if x.dtype.kind == "f":
+            check_float_dtype(name, x.dtype)
         value = float(x)
-    elif isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiub":
+    elif isinstance(x, Real) and not isinstance(x, np.generic):
         value = float(x)
     elif isinstance(x, np.ndarray):
         raise ValueError(
@@ -92,7 +103,8 @@ class PageHinkley(DriftDetector):
 
         increase:  U_t - m_t > threshold           decrease:  M_t - L_t > threshold
 
-    tested once ``t >= min_instances``; ``mode`` is "up", "down" or "both" (either).
+    tested once ``t >= min_instances``; ``mode`` is "up", "down" or "both" (either);
+    ``alpha`` in (0, 1] (1: no forgetting; above 1 the sums would grow without bound).
     A mean shift of size ``s`` makes ``U_t - m_t`` grow by about ``s - delta`` per reading, so
     the delay after a shift is about ``threshold / (s - delta)`` readings.
 
@@ -110,7 +122,8 @@ class PageHinkley(DriftDetector):
         self.min_instances = check_int("min_instances", min_instances, minimum=1)
         self.delta = check_positive("delta", delta, allow_zero=True)
         self.threshold = check_positive("threshold", threshold)
-        self.alpha = check_positive("alpha", alpha)
+        self.alpha = check_in_range("alpha", alpha, 0.0, 1.0, low_inclusive=False,
+                                    high_inclusive=True)  # fmt: skip
         self.mode = check_choice("mode", mode, ("up", "down", "both"))
         self.reset()
 
@@ -163,7 +176,8 @@ class DDM(DriftDetector):
         warning:  p_t + s_t > p_min + warning_threshold * s_min      (about 95%: 2 sigma)
         drift:    p_t + s_t > p_min + drift_threshold * s_min        (about 99%: 3 sigma)
 
-    A drift clears the warning. Input: 1 for an error, 0 for a correct prediction (bools too).
+    A drift clears the warning, so ``warning_threshold < drift_threshold``. Input: 1 for an
+    error, 0 for a correct prediction (bools too).
     """
 
     def __init__(
@@ -172,6 +186,11 @@ class DDM(DriftDetector):
         self.warm_start = check_int("warm_start", warm_start, minimum=0)
         self.warning_threshold = check_positive("warning_threshold", warning_threshold)
         self.drift_threshold = check_positive("drift_threshold", drift_threshold)
+        if self.warning_threshold >= self.drift_threshold:
+            raise ValueError(
+                f"warning_threshold={warning_threshold} must be below drift_threshold="
+                f"{drift_threshold}: the warning zone lies between them (river's 2 and 3)."
+            )
         self.reset()
 
     def reset(self) -> None:
@@ -228,10 +247,17 @@ class DDM(DriftDetector):
 
 
 def as_stream(name: str, values: Any) -> np.ndarray:
-    """A finite 1-D stream as float64 (integer and bool streams, e.g. 0/1 errors, included)."""
-    arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    """A finite 1-D stream as float64 (integer and bool streams, e.g. 0/1 errors, included;
+    float16 is refused, the package's low-precision policy)."""
+    try:
+        arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    except ValueError:  # ragged nested lists
+        raise TypeError(f"{name} must be a 1-D array of numbers; got ragged input.") from None
     if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must be a 1-D array of numbers; got {describe(arr)}.")
+        shown = arr if isinstance(values, (list, tuple, np.ndarray)) else values
+        raise TypeError(f"{name} must be a 1-D array of numbers; got {describe(shown)}.")
+    if arr.dtype.kind == "f":
+        check_float_dtype(name, arr.dtype)
     if arr.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (one value per time step); got shape {arr.shape}. "
@@ -251,10 +277,7 @@ def detect(detector: DriftDetector, values: Any) -> np.ndarray:
     ``detector`` itself is not changed: a deep copy is reset and fed ``values[0], values[1],
     ...``; index i is returned when ``drift_detected`` is True right after ``values[i]``.
     """
-    if not isinstance(detector, DriftDetector):
-        raise TypeError(
-            f"detector must be an adapt detector such as adapt.ADWIN(); got {describe(detector)}."
-        )
+    check_instance("detector", detector, DriftDetector, "adapt.ADWIN()")
     stream = as_stream("values", values)
     detector._check_stream(stream)
     fresh = copy.deepcopy(detector)

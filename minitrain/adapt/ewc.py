@@ -30,9 +30,16 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_params, check_positive, check_same_keys, describe
+from .._validate import (
+    check_keys,
+    check_params,
+    check_positive,
+    check_same_keys,
+    describe,
+    store_checked,
+)
 from ..layers import Dense
-from ._core import check_input, layer_params
+from ._core import check_batch, check_loss, check_model, check_model_params, layer_params
 
 __all__ = ["EWC", "fisher_diagonal"]
 
@@ -53,13 +60,19 @@ class EWC:
         check_params("anchor", self.anchor)
         check_params("fisher", self.fisher)
         check_same_keys("fisher", self.fisher, self.anchor)
+        for key, a in self.anchor.items():
+            if not np.isfinite(a).all():
+                raise ValueError(
+                    f"anchor[{key!r}] contains NaN or infinite values; the anchor must be the "
+                    "trained parameters of the old task."
+                )
         for key, f in self.fisher.items():
             if not (np.isfinite(f).all() and (f >= 0).all()):
                 raise ValueError(
                     f"fisher[{key!r}] must be finite and >= 0 (a mean of squares); use "
                     "adapt.fisher_diagonal(model, loss, params, X, y)."
                 )
-        check_positive("strength", self.strength, allow_zero=True)
+        store_checked(self, strength=check_positive("strength", self.strength, allow_zero=True))
 
     def check_params(self, params: Mapping[str, np.ndarray]) -> None:
         """Refuse params whose keys or shapes differ from the anchor's."""
@@ -75,19 +88,41 @@ class EWC:
                     f"{value.dtype}; got {self.anchor[key].dtype} and {self.fisher[key].dtype}."
                 )
 
+    def _check_covers(self, params: Any) -> None:
+        """``params`` holds every key of the anchor, with its shape and dtype (and may hold
+        more: a restricted penalty is evaluated on the whole model's params)."""
+        check_params("params", params)
+        missing = [k for k in self.anchor if k not in params]
+        if missing:
+            raise ValueError(f"params lack the penalty's keys {missing}; pass the model's "
+                             f"params (keys {list(self.anchor)} at least).")  # fmt: skip
+        for key, anchor in self.anchor.items():
+            if params[key].shape != anchor.shape or params[key].dtype != anchor.dtype:
+                raise ValueError(
+                    f"params[{key!r}] has shape {params[key].shape} and dtype "
+                    f"{params[key].dtype}; the anchor has {anchor.shape} and {anchor.dtype}."
+                )
+
     def value(self, params: Mapping[str, np.ndarray]) -> float:
         """``(strength / 2) sum_k F_k (theta_k - anchor_k)^2`` over the anchor's keys."""
+        self._check_covers(params)
         return 0.5 * self.strength * float(sum(
             np.sum(self.fisher[k] * (params[k] - self.anchor[k]) ** 2) for k in self.anchor
         ))
 
     def grad(self, params: Mapping[str, np.ndarray]) -> Params:
         """``strength F (theta - anchor)`` for each key of the anchor."""
+        self._check_covers(params)
+        return self._gradient(params)
+
+    def _gradient(self, params: Mapping[str, np.ndarray]) -> Params:
+        """``grad`` without the checks, for a learner whose params were checked once."""
         lam = self.strength
         return {k: lam * self.fisher[k] * (params[k] - self.anchor[k]) for k in self.anchor}
 
-    def restricted(self, keys: tuple[str, ...]) -> EWC:
+    def restricted(self, keys: Any) -> EWC:
         """The same penalty on ``keys`` only (frozen keys never move: their term stays 0)."""
+        keys = check_keys("keys", keys, self.anchor)
         return EWC({k: self.anchor[k] for k in keys}, {k: self.fisher[k] for k in keys},
                    self.strength)
 
@@ -95,7 +130,9 @@ class EWC:
 def fisher_diagonal(model: Any, loss: Any, params: Params, X: Any, y: Any) -> Params:
     """The empirical Fisher diagonal ``(1/N) sum_n (dl_n/dtheta)^2`` on (X, y) (module
     docstring), keys and shapes of ``params``; Dense and parameter-free layers."""
-    X = check_input(model, params, X)
+    check_model_params(check_model(model), params)
+    check_loss(loss)
+    X, y = check_batch(model, loss, params, X, y)
     layers = model.layers
     for i, layer in enumerate(layers):
         if layer.param_shapes() and not isinstance(layer, Dense):
@@ -120,6 +157,9 @@ def fisher_diagonal(model: Any, loss: Any, params: Params, X: Any, y: Any) -> Pa
 
 
 def check_penalty(penalty: Any) -> EWC | None:
+    if isinstance(penalty, type):
+        raise TypeError(f"penalty must be an instance, adapt.EWC(anchor, fisher, strength); "
+                        f"got the class {penalty.__name__} itself: call it.")  # fmt: skip
     if penalty is not None and not isinstance(penalty, EWC):
         raise TypeError(f"penalty must be adapt.EWC(anchor, fisher, strength); got "
                         f"{describe(penalty)}.")

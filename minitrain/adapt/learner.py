@@ -14,6 +14,10 @@ One ``learn_many(X, y)`` on a batch of B new rows:
    every other key is passed through untouched (bit for bit) and gets no gradient array;
 4. the new rows are offered to the buffer and to the recent window (for ``Retrain``).
 
+A step whose loss, gradients or updated parameters are not finite is not applied: it raises
+FloatingPointError and the learner keeps the parameters and stepper state of its last finite
+step (as ``mt.fit(..., on_divergence="raise")``), so a stream never trains a model to NaN.
+
 The learner measures the arrays it holds during the step (``measured_bytes_``: parameters,
 gradients, optimizer slots, kept activations, buffers, penalty; shared arrays counted once)
 and accumulates the multiply-adds of its training (``macs_``), both to compare with
@@ -30,7 +34,15 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_params, describe
+from .._validate import (
+    as_float_array,
+    check_flag,
+    check_instance,
+    check_int,
+    check_keys,
+    check_seed,
+    describe,
+)
 from ..compress.training_memory import (
     TrainingMemory,
     backward_plan,
@@ -38,7 +50,15 @@ from ..compress.training_memory import (
     training_memory,
 )
 from ..layers import Dense
-from ._core import check_input
+from ..losses import BinaryCrossEntropy
+from ._core import (
+    check_batch,
+    check_input,
+    check_loss,
+    check_model,
+    check_model_params,
+    check_opt,
+)
 from .backprop import backward_trainable, forward_kept, forward_output
 from .detectors import DriftDetector
 from .ewc import EWC, check_penalty
@@ -48,25 +68,52 @@ __all__ = ["OnlineLearner", "ResetOptimizer", "Retrain", "biases", "last_layer",
            "sample_errors"]
 
 
+def _dense_layers(model: Any) -> list[int]:
+    """Indices of the model's Dense layers; a model without any is refused."""
+    dense = [i for i, layer in enumerate(check_model(model).layers) if isinstance(layer, Dense)]
+    if not dense:
+        raise ValueError(f"model has no Dense layer, so no trainable keys; got {model!r}.")
+    return dense
+
+
 def last_layer(model: Any) -> tuple[str, ...]:
     """The keys of the model's last Dense layer (``("<i>.W", "<i>.b")``)."""
-    i = max(i for i, layer in enumerate(model.layers) if isinstance(layer, Dense))
+    i = _dense_layers(model)[-1]
     return (f"{i}.W", f"{i}.b")
 
 
 def biases(model: Any) -> tuple[str, ...]:
     """The bias keys of every Dense layer (bias-only updates, as in TinyTL)."""
-    return tuple(f"{i}.b" for i, layer in enumerate(model.layers) if isinstance(layer, Dense))
+    return tuple(f"{i}.b" for i in _dense_layers(model))
 
 
-def sample_errors(loss: Any, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per-row error (B,): 1.0/0.0 misclassification for a loss whose metric is accuracy
-    (largest logit, or logit > 0 for one output), else the row's mean squared error."""
+def sample_errors(loss: Any, pred: Any, y: Any) -> np.ndarray:
+    """Per-row error (B,) in pred's dtype: 1/0 misclassification for a loss whose metric is
+    accuracy (the largest logit against the label; for ``BinaryCrossEntropy``, a row is wrong
+    when any output's logit > 0 disagrees with its target > 1/2, the rule of its accuracy, so
+    soft targets count right), else the row's mean squared error.
+
+    pred (B, n_out) float; y the target ``loss`` takes for it (B rows), checked by the loss
+    (so a (B,) target against (B, 1) outputs is refused, not broadcast to (B, B))."""
+    check_loss(loss)
+    pred = as_float_array("pred", pred, ndim=2)
+    if isinstance(y, tuple):
+        raise TypeError("y must be one array of targets; got a tuple (Distillation's targets "
+                        "are not supported).")  # fmt: skip
+    y = loss.check_target(y if isinstance(y, np.ndarray) else np.asarray(y), pred.shape,
+                          pred.dtype, name="y")  # fmt: skip
+    return _errors(loss, pred, y)
+
+
+def _errors(loss: Any, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``sample_errors`` on checked arrays."""
+    if isinstance(loss, BinaryCrossEntropy):  # its metric's rule: (z > 0) against (t > 1/2)
+        return ((pred > 0) != (y > 0.5)).any(axis=1).astype(pred.dtype)
     if getattr(loss, "metric", None) == "accuracy":
         guess = pred.argmax(axis=1) if pred.shape[1] > 1 else (pred[:, 0] > 0).astype(np.int64)
         truth = y if y.ndim == 1 else (y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0])
-        return (guess != truth).astype(np.float64)
-    return np.mean((pred - y) ** 2, axis=1).astype(np.float64)
+        return (guess != truth).astype(pred.dtype)
+    return np.mean((pred - y) ** 2, axis=1)
 
 
 @dataclass(frozen=True)
@@ -75,6 +122,9 @@ class ResetOptimizer:
     from its first, largest rate; momentum and Adam moments forgotten)."""
 
     window: int = 0
+
+    def __post_init__(self) -> None:
+        check_int("window", self.window, minimum=0)
 
     def __call__(self, learner: OnlineLearner) -> None:
         learner.opt_state = learner.opt.init(learner.trainable_params())
@@ -101,7 +151,7 @@ class Retrain:
             order = learner.rng.permutation(X.shape[0])
             for start in range(0, order.size, self.batch_size):
                 rows = order[start:start + self.batch_size]
-                learner.step(X[rows], y[rows])
+                learner._step(X[rows], y[rows])
 
 
 class OnlineLearner:
@@ -137,31 +187,39 @@ class OnlineLearner:
         online: bool = True,
         seed: int = 0,
     ) -> None:
-        check_params("params", params)
-        if not all(callable(getattr(opt, m, None)) for m in ("init", "step")):
-            raise TypeError(f"opt must be a stepper such as mt.optim.SGD(); got {describe(opt)}.")
-        if buffer is not None and not isinstance(buffer, Reservoir):
-            raise TypeError(f"buffer must be an adapt.Reservoir; got {describe(buffer)}.")
-        if detector is not None and not isinstance(detector, DriftDetector):
-            raise TypeError(f"detector must be an adapt detector; got {describe(detector)}.")
-        if on_drift is not None and not isinstance(on_drift, (ResetOptimizer, Retrain)):
-            raise TypeError(
-                f"on_drift must be None, adapt.ResetOptimizer() or adapt.Retrain(...); got "
-                f"{describe(on_drift)}."
+        check_model_params(check_model(model), params)
+        check_loss(loss)
+        check_opt(opt)
+        if trainable is not None:
+            trainable = check_keys("trainable", trainable, params)
+        if buffer is not None:
+            check_instance("buffer", buffer, Reservoir, "adapt.Reservoir(200, seed=0)")
+        if detector is not None:
+            check_instance("detector", detector, DriftDetector, "adapt.DDM()")
+        if on_drift is not None:
+            check_instance("on_drift", on_drift, (ResetOptimizer, Retrain),
+                           "adapt.ResetOptimizer() or adapt.Retrain(window=200)")  # fmt: skip
+        if on_drift is not None and detector is None:
+            raise ValueError(
+                "on_drift acts on a detector's alarm, and detector is None: it would never run. "
+                "Pass a detector too (detector=adapt.DDM(), adapt.ADWIN() or "
+                "adapt.PageHinkley()), or drop on_drift."
             )
-        self.model, self.loss, self.opt = model, loss, opt
-        self.plan = backward_plan(model, params, trainable)
+        penalty = check_penalty(penalty)
+        replay_size = check_int("replay_size", replay_size, minimum=0)
+        online = check_flag("online", online)
+        seed = check_seed("seed", seed)
+        plan = backward_plan(model, params, trainable)
+        if penalty is not None:
+            penalty.check_params(params)
+            penalty = penalty.restricted(plan.trainable)
+        self.model, self.loss, self.opt, self.plan = model, loss, opt, plan
         self.params = dict(params)
-        self.penalty = check_penalty(penalty)
-        if self.penalty is not None:
-            self.penalty.check_params(params)
-            self.penalty = self.penalty.restricted(self.plan.trainable)
+        self.penalty = penalty
         self.buffer, self.detector, self.on_drift = buffer, detector, on_drift
-        self.replay_size = check_int("replay_size", replay_size, minimum=0)
-        if not isinstance(online, bool):
-            raise TypeError(f"online must be True or False; got {describe(online)}.")
+        self.replay_size = replay_size
         self.online = online
-        self.rng = np.random.default_rng(check_int("seed", seed))
+        self.rng = np.random.default_rng(seed)
         self.opt_state = opt.init(self.trainable_params())
         window = 0 if on_drift is None else on_drift.window
         self._recent: deque[tuple[np.ndarray, Any]] = deque(maxlen=max(window, 1))
@@ -181,12 +239,18 @@ class OnlineLearner:
 
     def recent(self) -> tuple[np.ndarray, np.ndarray]:
         """The last ``on_drift.window`` samples (X, y)."""
+        if not self._recent:
+            raise ValueError(
+                "the learner keeps no recent samples yet: they are kept once it has learned "
+                "rows with on_drift=adapt.Retrain(window=...)."
+            )
         X = np.stack([x for x, _ in self._recent])
         return X, np.stack([y for _, y in self._recent])
 
     def memory(self, batch_size: int) -> TrainingMemory:
         """``compress.training_memory`` of a step on ``batch_size`` new rows (+ replay rows),
         with the buffers as full as they are now."""
+        batch_size = check_int("batch_size", batch_size, minimum=1)
         rows = batch_size + (self.replay_size if self.buffer is not None else 0)
         recent = sum(int(x.nbytes + np.asarray(y).nbytes) for x, y in self._recent)
         buffer = (self.buffer.nbytes if self.buffer is not None else 0) + recent
@@ -202,17 +266,37 @@ class OnlineLearner:
 
     def learn_one(self, x: Any, y: Any) -> OnlineLearner:
         """``learn_many`` on one row: x (n_in,), y a label or a target row."""
-        return self.learn_many(np.asarray(x)[None], np.asarray(y)[None])
+        x = as_float_array("x", x, ndim=1)
+        if isinstance(y, tuple):
+            raise TypeError(f"y must be one label or one target row; got {describe(y)}.")
+        return self._learn(*self._checked(x[None], np.asarray(y)[None], ("x", "y")))
 
     def learn_many(self, X: Any, y: Any) -> OnlineLearner:
-        """Test on, react to, then learn the rows of X (B, n_in) and y (B, ...)."""
-        X = check_input(self.model, self.params, X)
-        y = np.asarray(y)
-        if y.shape[:1] != X.shape[:1]:
-            raise ValueError(f"y must have {X.shape[0]} rows like X; got shape {y.shape}.")
+        """Test on, react to, then learn the rows of X (B, n_in) and y (B, ...).
+
+        Everything is checked before anything changes: a refused batch leaves the learner,
+        its detector and its buffer as they were."""
+        return self._learn(*self._checked(X, y, ("X", "y")))
+
+    def _checked(self, X: Any, y: Any, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) checked against the model, the loss and the buffer's stored rows."""
+        X, y = check_batch(self.model, self.loss, self.params, X, y, names)
+        if self.buffer is not None:
+            self.buffer.check_rows(X, y)
+        return X, y
+
+    def _learn(self, X: np.ndarray, y: np.ndarray) -> OnlineLearner:
         if self.detector is not None:
-            out = forward_output(self.model, self.params, X)
-            self.last_errors_ = sample_errors(self.loss, out, y)
+            with np.errstate(over="ignore", invalid="ignore"):  # reported below, by name
+                errors = _errors(self.loss, forward_output(self.model, self.params, X), y)
+            if not np.isfinite(errors).all():
+                raise FloatingPointError(
+                    f"the errors on {int((~np.isfinite(errors)).sum())} of the {len(errors)} "
+                    f"new rows are not finite (after {self.n_seen_} rows learned: the model's "
+                    "output or its squared error overflows), so the detector cannot be fed; "
+                    "nothing was learned from them. Check the rows' scale."
+                )
+            self.last_errors_ = errors
             alarm = False
             for j, e in enumerate(self.last_errors_.tolist()):
                 self.detector._update(e)
@@ -227,9 +311,9 @@ class OnlineLearner:
             pass
         elif self.buffer is not None and self.buffer.size and self.replay_size:
             X_old, y_old = self.buffer.sample(self.replay_size)
-            self.step(np.concatenate([X, X_old]), np.concatenate([y, y_old]))
+            self._step(np.concatenate([X, X_old]), np.concatenate([y, y_old]))
         else:
-            self.step(X, y)
+            self._step(X, y)
         if self.buffer is not None:
             self.buffer.add(X, y)
         if self._keep_recent:
@@ -237,18 +321,34 @@ class OnlineLearner:
         self.n_seen_ += X.shape[0]
         return self
 
-    def step(self, X: np.ndarray, y: np.ndarray) -> None:
-        """One stepper update of the trainable keys on (X, y) (unvalidated), measured."""
+    def step(self, X: Any, y: Any) -> None:
+        """One stepper update of the trainable keys on (X, y), measured (no test, no buffer)."""
+        self._step(*check_batch(self.model, self.loss, self.params, X, y))
+
+    def _step(self, X: np.ndarray, y: np.ndarray) -> None:
+        """``step`` on checked arrays."""
         if self.plan.first is None:
             return
-        out, caches = forward_kept(self.model, self.params, X, self.plan)
-        _, dout = self.loss.value_and_grad(out, y)
-        grads = backward_trainable(self.model, self.params, caches, dout, self.plan)
-        if self.penalty is not None:
-            extra = self.penalty.grad(self.params)
-            grads = {k: g + extra[k] for k, g in grads.items()}
-        new, self.opt_state = self.opt.step(self.trainable_params(), grads, self.opt_state)
+        # Overflow on the way to a non-finite step is reported below, by name, as in mt.fit.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out, caches = forward_kept(self.model, self.params, X, self.plan)
+            value, dout = self.loss.value_and_grad(out, y)
+            grads = backward_trainable(self.model, self.params, caches, dout, self.plan)
+            if self.penalty is not None:
+                extra = self.penalty._gradient(self.params)
+                grads = {k: g + extra[k] for k, g in grads.items()}
+            new, state = self.opt.step(self.trainable_params(), grads, self.opt_state)
+        finite = np.isfinite(value) and all(np.isfinite(a).all() for d in (grads, new)
+                                            for a in d.values())  # fmt: skip
+        if not finite:
+            raise FloatingPointError(
+                f"learning diverged after {self.n_seen_} rows: the loss, a gradient or an "
+                f"updated parameter is not finite (loss {value:.4g}). The step was not applied: "
+                "the parameters and stepper state of the last finite step are kept; try a "
+                "smaller learning rate."
+            )
         self.params = {k: new.get(k, v) for k, v in self.params.items()}
+        self.opt_state = state
         self._measure(caches, grads)
         self.macs_ += X.shape[0] * self.macs_per_row
 

@@ -21,9 +21,17 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, check_params, describe
+from .._validate import as_float_array, check_int, check_keys, check_seed, describe
 from ..compress.training_memory import backward_plan
-from ._core import fine_tune, shards
+from ._core import (
+    check_batch,
+    check_loss,
+    check_model,
+    check_model_params,
+    check_opt,
+    fine_tune,
+    shards,
+)
 
 __all__ = ["PersonalizationResult", "personalize"]
 
@@ -47,8 +55,10 @@ class PersonalizationResult:
     def higher_is_better(self) -> bool:
         return self.metric == "accuracy"
 
-    def worst(self, values: np.ndarray) -> float:
-        """The worst device's value (lowest accuracy, highest RMSE)."""
+    def worst(self, values: Any) -> float:
+        """The worst device's value (lowest accuracy, highest RMSE) of ``values`` (K,), e.g.
+        ``global_metric`` or ``personal_metric``."""
+        values = as_float_array("values", values, ndim=1)
         return float(values.min() if self.higher_is_better else values.max())
 
     def __str__(self) -> str:
@@ -72,22 +82,41 @@ def personalize(
 ) -> PersonalizationResult:
     """Fine-tune ``params`` on each device's shard of ``cluster`` (``trainable`` keys only;
     None: all) and score global and personalized models on ``test[k]``, device k's held-out
-    (X, y)."""
-    check_params("params", params)
+    (X, y). Everything is checked before the first device trains."""
+    check_model_params(check_model(model), params)
+    check_loss(loss)
+    check_opt(opt)
+    if trainable is not None:
+        trainable = check_keys("trainable", trainable, params)
     plan = backward_plan(model, params, trainable)
     frozen_keys = tuple(k for k in params if k not in set(plan.trainable))
     epochs = check_int("epochs", epochs, minimum=1)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+    seed = check_seed("seed", seed)
     data = shards(cluster)
-    if not isinstance(test, Sequence) or len(test) != len(data):
+    if not data:
+        raise ValueError("cluster has no devices; personalize needs at least one shard.")
+    if isinstance(test, (str, bytes)) or not isinstance(test, Sequence):
+        raise TypeError(f"test must be a list of one (X, y) per device; got {describe(test)}.")
+    if len(test) != len(data):
         raise ValueError(
-            f"test must hold one (X, y) per device ({len(data)}); got {describe(test)}."
+            f"test must hold one (X, y) per device ({len(data)}); got {len(test)} of them."
         )
+    for k, pair in enumerate(test):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"test[{k}] must be a pair (X_test, y_test); got {describe(pair)}.")
+    data = [check_batch(model, loss, params, X, y, (f"cluster.X_shards[{k}]",
+                                                     f"cluster.y_shards[{k}]"))
+            for k, (X, y) in enumerate(data)]  # fmt: skip
+    test = [check_batch(model, loss, params, X, y, (f"test[{k}][0]", f"test[{k}][1]"))
+            for k, (X, y) in enumerate(test)]  # fmt: skip
     personal, before, after = [], [], []
     for k, ((X, y), (X_test, y_test)) in enumerate(zip(data, test)):
         p = fine_tune(model, loss, opt, dict(params), X, y, frozen_keys=frozen_keys,
                       epochs=epochs, batch_size=batch_size, seed=seed + k)
         personal.append(p)
-        before.append(loss.metric_value(model.predict(params, X_test), np.asarray(y_test)))
-        after.append(loss.metric_value(model.predict(p, X_test), np.asarray(y_test)))
+        before.append(loss.metric_value(model.predict(params, X_test), y_test))
+        after.append(loss.metric_value(model.predict(p, X_test), y_test))
     return PersonalizationResult(tuple(personal), np.array(before), np.array(after),
                                  getattr(loss, "metric", "metric"))

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import as_float_array, check_int, describe
-from .learner import OnlineLearner, sample_errors
+from .._validate import check_instance, check_int
+from .detectors import as_stream
+from .learner import OnlineLearner, _errors
 
 __all__ = ["PrequentialResult", "prequential", "rolling_mean"]
 
@@ -29,7 +30,7 @@ class PrequentialResult:
 
     Attributes:
         loss, error: (N,) each row's loss and error (0/1 misclassification, or squared error)
-            under the model *before* it learned that row.
+            under the model *before* it learned that row, in X's dtype.
         rolling: (N,) trailing mean of ``error`` over ``window`` rows.
         detections, adaptations: row indices of the learner's drift alarms and of the
             ``on_drift`` actions it took.
@@ -50,32 +51,37 @@ class PrequentialResult:
     params: Params
 
 
-def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
+def rolling_mean(values: Any, window: int) -> np.ndarray:
     """Trailing mean over the last ``window`` values (fewer at the start), as in the module
-    docstring."""
+    docstring. values (N,) finite numbers (0/1 errors as ints or bools too) -> (N,), in
+    values' dtype when it is float32, else float64 (summed in float64 either way)."""
+    stream = as_stream("values", values)
     window = check_int("window", window, minimum=1)
-    total = np.cumsum(np.concatenate([[0.0], np.asarray(values, dtype=np.float64)]))
+    total = np.cumsum(np.concatenate([[0.0], stream]))
     t = np.arange(1, total.size)
     start = np.maximum(t - window, 0)
-    return (total[t] - total[start]) / (t - start)
+    dtype = values.dtype if isinstance(values, np.ndarray) and values.dtype == np.float32 else (
+        np.float64)  # fmt: skip
+    return ((total[t] - total[start]) / (t - start)).astype(dtype, copy=False)
 
 
 def prequential(learner: OnlineLearner, X: Any, y: Any, *, batch_size: int = 1,
                 window: int = 100) -> PrequentialResult:
-    """Predict, score, then learn each batch of ``batch_size`` rows of (X, y) in order."""
-    if not isinstance(learner, OnlineLearner):
-        raise TypeError(f"learner must be an adapt.OnlineLearner; got {describe(learner)}.")
-    X = as_float_array("X", X, ndim=2)
-    y = np.asarray(y)
-    if y.shape[:1] != X.shape[:1]:
-        raise ValueError(f"y must have {X.shape[0]} rows like X; got shape {y.shape}.")
+    """Predict, score, then learn each batch of ``batch_size`` rows of (X, y) in order.
+
+    The whole stream and the arguments are checked before the first row is learned, so a
+    refused call leaves the learner as it was."""
+    check_instance("learner", learner, OnlineLearner, "adapt.OnlineLearner(model, loss, opt, "
+                   "params)")  # fmt: skip
+    X, y = learner._checked(X, y, ("X", "y"))
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    window = check_int("window", window, minimum=1)
     n = X.shape[0]
-    losses, errors = np.empty(n), np.empty(n)
+    losses, errors = np.empty(n, dtype=X.dtype), np.empty(n, dtype=X.dtype)
     for start in range(0, n, batch_size):
         rows = slice(start, min(start + batch_size, n))
         pred = learner.predict(X[rows])
-        errors[rows] = sample_errors(learner.loss, pred, y[rows])
+        errors[rows] = _errors(learner.loss, pred, y[rows])
         losses[rows] = [learner.loss(pred[j:j + 1], y[rows][j:j + 1])
                         for j in range(pred.shape[0])]
         learner.learn_many(X[rows], y[rows])

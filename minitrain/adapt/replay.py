@@ -12,9 +12,11 @@ probability (c/n)(1/c) = 1/n: c/(n-1) * (1 - 1/n) = c/n.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .._validate import check_int, describe
+from .._validate import as_float_array, check_float_dtype, check_int, check_seed, describe
 
 __all__ = ["Reservoir"]
 
@@ -29,7 +31,7 @@ class Reservoir:
 
     def __init__(self, capacity: int, seed: int = 0) -> None:
         self.capacity = check_int("capacity", capacity, minimum=1)
-        self.seed = check_int("seed", seed)
+        self.seed = check_seed("seed", seed)
         self._rng = np.random.default_rng(seed)
         self.X_: np.ndarray | None = None
         self.y_: np.ndarray | None = None
@@ -57,21 +59,42 @@ class Reservoir:
         """Bytes of the storage (0 before the first ``add``)."""
         return 0 if self.X_ is None else int(self.X_.nbytes + self.y_.nbytes)
 
-    def add(self, X: np.ndarray, y: np.ndarray) -> None:
-        """Offer the rows of X (B, d) and y (B, ...) to the reservoir, in order."""
-        if not isinstance(X, np.ndarray) or X.ndim != 2:
-            raise ValueError(f"X must be a 2-D array of rows; got {describe(X)}.")
-        y = np.asarray(y)
+    def check_rows(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) as ``add`` takes them, or raise: X (B, d) finite float32/float64, y (B, ...)
+        finite numbers; once rows are stored, the same row shapes, X's dtype and a y dtype
+        that converts to the stored one without loss (never a float label into int storage)."""
+        X = as_float_array("X", X, ndim=2)
+        y = y if isinstance(y, np.ndarray) else np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"y must hold numbers (labels or targets); got {describe(y)}.")
+        if y.dtype.kind == "f":
+            check_float_dtype("y", y.dtype)
+            if not np.isfinite(y).all():
+                raise ValueError("y contains NaN or infinite values; clean the stream first.")
         if y.shape[:1] != X.shape[:1]:
             raise ValueError(f"y must have {X.shape[0]} rows like X; got shape {y.shape}.")
+        if self.X_ is not None:
+            if X.shape[1:] != self.X_.shape[1:] or y.shape[1:] != self.y_.shape[1:]:
+                raise ValueError(
+                    f"X and y rows must be shaped like the stored ones, {self.X_.shape[1:]} and "
+                    f"{self.y_.shape[1:]}; got {X.shape[1:]} and {y.shape[1:]}."
+                )
+            if X.dtype != self.X_.dtype:
+                raise TypeError(f"X has dtype {X.dtype} but the stored rows {self.X_.dtype}; "
+                                f"convert it, e.g. X.astype(np.{self.X_.dtype}).")  # fmt: skip
+            if not np.can_cast(y.dtype, self.y_.dtype, casting="safe"):
+                raise TypeError(
+                    f"y has dtype {y.dtype} but the stored targets {self.y_.dtype}; storing it "
+                    f"would round or truncate: give y the stored dtype."
+                )
+        return X, y
+
+    def add(self, X: Any, y: Any) -> None:
+        """Offer the rows of X (B, d) and y (B, ...) to the reservoir, in order."""
+        X, y = self.check_rows(X, y)
         if self.X_ is None:
             self.X_ = np.zeros((self.capacity, *X.shape[1:]), dtype=X.dtype)
             self.y_ = np.zeros((self.capacity, *y.shape[1:]), dtype=y.dtype)
-        elif X.shape[1:] != self.X_.shape[1:] or y.shape[1:] != self.y_.shape[1:]:
-            raise ValueError(
-                f"rows must be shaped like the stored ones, {self.X_.shape[1:]} and "
-                f"{self.y_.shape[1:]}; got {X.shape[1:]} and {y.shape[1:]}."
-            )
         for x_row, y_row in zip(X, y):
             self.n_seen_ += 1
             if self.n_seen_ <= self.capacity:

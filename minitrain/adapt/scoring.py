@@ -41,7 +41,7 @@ class DriftScore:
 def _starts(events: Any) -> np.ndarray:
     if isinstance(events, np.ndarray) and events.ndim == 1:
         events = events.tolist()
-    if not isinstance(events, Sequence):
+    if isinstance(events, (str, bytes)) or not isinstance(events, Sequence):
         raise TypeError(
             f"events must be a list of start indices or of DriftEvent(node, start, end, kind); "
             f"got {describe(events)}."
@@ -49,10 +49,12 @@ def _starts(events: Any) -> np.ndarray:
     starts = []
     for i, event in enumerate(events):
         start = getattr(event, "start", event)
-        if isinstance(start, bool) or not isinstance(start, Integral) or start < 0:
+        if isinstance(start, (bool, np.bool_)) or not isinstance(start, Integral):
             raise TypeError(
                 f"events[{i}] must be an index >= 0 or have an int .start; got {describe(event)}."
             )
+        if start < 0:
+            raise ValueError(f"events[{i}] starts at {start}; a stream index is >= 0.")
         starts.append(int(start))
     return np.sort(np.array(starts, dtype=np.int64))
 
@@ -66,9 +68,15 @@ def score_drift(detections: Any, events: Any, max_delay: int) -> DriftScore:
     is a false alarm; an event without an alarm in its window is missed.
     """
     max_delay = check_int("max_delay", max_delay, minimum=1)
-    alarms = np.asarray(detections)
+    try:
+        alarms = np.asarray(detections)
+    except ValueError:  # ragged nested lists
+        raise TypeError("detections must be a 1-D array of indices; got ragged input.") from None
     if alarms.ndim != 1 or (alarms.size and alarms.dtype.kind not in "iu"):
-        raise TypeError(f"detections must be a 1-D array of indices; got {describe(alarms)}.")
+        shown = alarms if isinstance(detections, (list, tuple, np.ndarray)) else detections
+        raise TypeError(f"detections must be a 1-D array of indices; got {describe(shown)}.")
+    if alarms.size and alarms.min() < 0:
+        raise ValueError(f"detections must be stream indices >= 0; got {alarms.min()}.")
     alarms = np.sort(alarms.astype(np.int64))
     starts = _starts(events)
     ends = np.minimum(starts + max_delay, np.append(starts[1:], np.iinfo(np.int64).max))

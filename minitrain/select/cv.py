@@ -33,11 +33,21 @@ import numpy as np
 
 from .. import losses
 from .._types import Params
-from .._validate import as_float_array, check_in_range, check_int, describe
+from .._validate import (
+    as_float_array,
+    check_in_range,
+    check_instance,
+    check_int,
+    check_length,
+    check_seed,
+    check_stepper,
+    describe,
+)
 from ..layers import Sequential
 from ..train import fit
+from ..train.data import check_dataset
 from . import budget as budgets
-from .splitters import KFold, Splitter, StratifiedKFold
+from .splitters import KFold, Splitter, StratifiedKFold, check_splitter
 
 __all__ = ["CVResult", "cross_validate"]
 
@@ -94,17 +104,10 @@ def _is_classification(loss: Any) -> bool:
 def resolve_cv(cv: Any, loss: Any, y: Any) -> Splitter:
     """``cv`` as a splitter: an int k is ``StratifiedKFold(k)`` for a classification loss
     with 1-D integer labels, else ``KFold(k)`` (scikit-learn's rule); a splitter is kept."""
-    if isinstance(cv, bool):
-        raise TypeError(f"cv must be an int or a splitter; got {describe(cv)}.")
+    cv = check_splitter("cv", cv)
     if isinstance(cv, int):
-        k = check_int("cv", cv, minimum=2)
         labels = isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iu"
-        return StratifiedKFold(k) if _is_classification(loss) and labels else KFold(k)
-    if not (callable(getattr(cv, "split", None)) and callable(getattr(cv, "get_n_splits", None))):
-        raise TypeError(
-            "cv must be a number of folds or a splitter with split(X, y, groups), such as "
-            f"select.GroupKFold(5); got {describe(cv)}."
-        )
+        return StratifiedKFold(cv) if _is_classification(loss) and labels else KFold(cv)
     return cv
 
 
@@ -139,6 +142,23 @@ def run_fold(
     return params, float(train_metric), float(val_metric), seconds
 
 
+def check_setup(model: Any, loss: Any, opt: Any, X: Any, y: Any) -> np.ndarray:
+    """Check a model, loss and stepper (instances, not classes) and the whole (X, y) against
+    them, before any fold is cut or trained; return X as an array."""
+    check_instance("model", model, Sequential, "mt.Sequential([mt.Dense(4, 1)])")
+    check_instance("loss", loss, losses.Loss, "mt.losses.MSE()")
+    check_instance("opt", opt, object, "mt.optim.Adam(lr=1e-3)")
+    check_stepper("opt", opt)
+    X = as_float_array("X", X, ndim=2)
+    n = len(X)
+    for part in y if isinstance(y, tuple) else (y,):
+        if not isinstance(part, np.ndarray):
+            raise TypeError(f"y must be an ndarray (or a tuple of them) with {n} rows, like X; "
+                            f"got {describe(part)}.")  # fmt: skip
+        check_length("y", part, n, "X")
+    return check_dataset(model, loss, X, y)[0]
+
+
 def cross_validate(
     model: Sequential,
     loss: Any,
@@ -162,24 +182,18 @@ def cross_validate(
     ``mt.fit``; ``executor``: None or anything with ``submit``; ``sparsity`` in [0, 1):
     prune and fine-tune each fold's model (``run_fold``).
     """
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a mt.Sequential; got {describe(model)}.")
-    if not isinstance(loss, losses.Loss):
-        raise TypeError(f"loss must be a minitrain loss such as mt.losses.MSE(); got "
-                        f"{describe(loss)}.")  # fmt: skip
-    if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
-        raise TypeError(f"opt must be a stepper such as mt.optim.Adam(); got {describe(opt)}.")
-    X = as_float_array("X", X, ndim=2)
+    X = check_setup(model, loss, opt, X, y)
     n = len(X)
-    for part in y if isinstance(y, tuple) else (y,):
-        if not isinstance(part, np.ndarray) or len(part) != n:
-            raise ValueError(f"y must be an ndarray (or tuple of them) with {n} rows, like X; "
-                             f"got {describe(part)}.")  # fmt: skip
+    if groups is not None:
+        check_length("groups", groups, n, "X")
     splitter = resolve_cv(cv, loss, y)
     epochs = check_int("epochs", epochs, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+    seed = check_seed("seed", seed)
     sparsity = check_in_range("sparsity", sparsity, 0.0, 1.0)
-    if executor is not None and not callable(getattr(executor, "submit", None)):
+    if executor is not None and (isinstance(executor, type)
+                                 or not callable(getattr(executor, "submit", None))):
         raise TypeError(
             "executor must be None, a concurrent.futures executor or a dask Client; got "
             f"{describe(executor)}."

@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, check_positive
+from .._validate import as_float_array, check_flag, check_in_range, check_int, check_positive
 
 __all__ = ["LassoPath", "LassoResult", "alpha_grid", "duality_gap", "lasso", "lasso_path",
            "soft_threshold"]  # fmt: skip
@@ -244,6 +244,7 @@ def lasso(
     """
     X, y = check_regression_data(X, y)
     alpha = check_positive("alpha", alpha, allow_zero=True)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     max_iter = check_int("max_iter", max_iter, minimum=1)
     tol = check_positive("tol", tol, allow_zero=True)
     problem = _problem(X, y, fit_intercept)
@@ -269,6 +270,7 @@ def duality_gap(X: Any, y: Any, coef: Any, alpha: float, *, fit_intercept: bool 
     module docstring (the intercept is the optimal one for w, ybar - xbar . w)."""
     X, y = check_regression_data(X, y)
     alpha = check_positive("alpha", alpha, allow_zero=True)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     w = as_float_array("coef", coef, ndim=1).astype(np.float64)
     if w.shape != (X.shape[1],):
         raise ValueError(f"coef must have shape ({X.shape[1]},); got {w.shape}.")
@@ -284,15 +286,24 @@ def alpha_grid(
 ) -> np.ndarray:
     """scikit-learn's ``LassoCV`` grid: ``n_alphas`` values log-spaced from alpha_max down to
     eps * alpha_max, where alpha_max = max_j |Xc_j . yc| / n is the smallest alpha at which
-    w = 0 is the solution (its KKT condition |Xc^T yc / n| <= alpha holds at w = 0)."""
+    w = 0 is the solution (its KKT condition |Xc^T yc / n| <= alpha holds at w = 0).
+    ``eps`` in (0, 1]; the grid is in X's dtype."""
     X, y = check_regression_data(X, y)
     n_alphas = check_int("n_alphas", n_alphas, minimum=1)
-    eps = check_positive("eps", eps)
+    eps = _check_eps(eps)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     alpha_max = _alpha_max(_problem(X, y, fit_intercept))
     if alpha_max == 0.0:
-        raise ValueError("every column of X is uncorrelated with y (alpha_max = 0); the path "
-                         "is w = 0 everywhere. Check X and y.")  # fmt: skip
-    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+        why = ("X has a single row, which centring turns into zeros" if len(X) == 1 and
+               fit_intercept else "every column of X is uncorrelated with y (or y is constant)")
+        raise ValueError(f"alpha_max = 0: {why}; the path is w = 0 everywhere. Check X and "
+                         "y.")  # fmt: skip
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas).astype(X.dtype)
+
+
+def _check_eps(eps: Any) -> float:
+    """The path's length alpha_min / alpha_max, in (0, 1] (above 1 the grid would rise)."""
+    return check_in_range("eps", eps, 0.0, 1.0, low_inclusive=False, high_inclusive=True)
 
 
 def lasso_path(
@@ -315,18 +326,20 @@ def lasso_path(
     X, y = check_regression_data(X, y)
     tol = check_positive("tol", tol, allow_zero=True)
     max_iter = check_int("max_iter", max_iter, minimum=1)
-    problem = _problem(X, y, fit_intercept)
+    fit_intercept = check_flag("fit_intercept", fit_intercept)
     if alphas is None:
         n_alphas = check_int("n_alphas", n_alphas, minimum=1)
-        eps = check_positive("eps", eps)
-        alpha_max = _alpha_max(problem)
-        grid = np.geomspace(alpha_max, alpha_max * eps, num=n_alphas) if alpha_max > 0 else (
-            np.zeros(n_alphas))  # fmt: skip
+        eps = _check_eps(eps)
     else:
         grid = as_float_array("alphas", alphas, ndim=1).astype(np.float64)
         if np.any(grid < 0):
             raise ValueError(f"alphas must be >= 0; got {grid.min()}.")
         grid = np.sort(grid)[::-1]
+    problem = _problem(X, y, fit_intercept)
+    if alphas is None:
+        alpha_max = _alpha_max(problem)
+        grid = np.geomspace(alpha_max, alpha_max * eps, num=n_alphas) if alpha_max > 0 else (
+            np.zeros(n_alphas))  # fmt: skip
     w = np.zeros(X.shape[1])
     coefs, intercepts, iters, flags, gaps = [], [], [], [], []
     for alpha in grid:

@@ -27,6 +27,9 @@ Degenerate columns, decided on purpose (scikit-learn returns NaN for a constant 
 - a column that explains the target exactly (zero residual, or zero within-class spread
   with classes apart) gets **F = inf and p = 0**, the limit of the formula.
 
+Both are computed in float64 and returned in X's dtype (float32 X gives float32 F and p;
+a p-value below float32's smallest normal, about 1e-38, then rounds towards 0).
+
 The statistics are computed on centred columns (sum of squared deviations, not
 sum x^2 - n xbar^2), so an affine rescaling a x + b of a column leaves F unchanged up to
 rounding, even for columns with a large mean and a small spread (a pressure in hPa).
@@ -51,6 +54,13 @@ def _check_X(X: Any) -> np.ndarray:
     return X
 
 
+def _in_dtype(X: np.ndarray, F: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(F, p), computed in float64, in X's dtype (dtype follows the data); an F above float32's
+    largest value becomes inf, the limit the module docstring gives an exact fit."""
+    with np.errstate(over="ignore"):
+        return F.astype(X.dtype, copy=False), p.astype(X.dtype, copy=False)
+
+
 def _constant_columns(X: np.ndarray) -> np.ndarray:
     return (X == X[:1]).all(axis=0)
 
@@ -58,8 +68,8 @@ def _constant_columns(X: np.ndarray) -> np.ndarray:
 def f_regression(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """F statistic and p-value of each column's simple linear regression on y.
 
-    X (n, d) float, y (n,) or (n, 1) float -> (F, p), each (d,) float64. Formulas and the
-    treatment of constant columns in the module docstring.
+    X (n, d) float, y (n,) or (n, 1) float -> (F, p), each (d,) in X's dtype. Formulas and
+    the treatment of constant columns in the module docstring.
     """
     X = _check_X(X)
     y = as_float_array("y", y, ndim=(1, 2))
@@ -83,14 +93,15 @@ def f_regression(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         F = np.where(unexplained > 0, r * r / np.where(unexplained > 0, unexplained, 1) * dof,
                      np.inf)  # fmt: skip
     F[constant] = 0.0
-    return F, f_sf(F, 1, dof)
+    return _in_dtype(X, F, f_sf(F, 1, dof))
 
 
 def f_classif(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """One-way ANOVA F statistic and p-value of each column across the classes of y.
 
     X (n, d) float, y (n,) integer class labels (any integer values, at least two classes,
-    more rows than classes) -> (F, p), each (d,) float64. Formulas in the module docstring.
+    more rows than classes) -> (F, p), each (d,) in X's dtype. Formulas in the module
+    docstring.
     """
     X = _check_X(X)
     y = np.asarray(y)
@@ -120,4 +131,4 @@ def f_classif(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         F = (between / (K - 1)) / (within / (n - K))
     F[(within == 0) & ~constant] = np.inf
     F[constant] = 0.0
-    return F, f_sf(F, K - 1, n - K)
+    return _in_dtype(X, F, f_sf(F, K - 1, n - K))

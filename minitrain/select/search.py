@@ -24,6 +24,7 @@ Choosing from the table (``SearchResult``), with error = 1 - accuracy or RMSE:
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,10 +32,17 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, describe
+from .._validate import (
+    check_flag,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_seed,
+    describe,
+)
 from ..layers import Sequential
 from . import budget as budgets
-from .cv import CVResult, cross_validate
+from .cv import CVResult, check_setup, cross_validate
 
 __all__ = ["Candidate", "SearchResult", "grid_search", "log_uniform", "random_search"]
 
@@ -62,6 +70,7 @@ class Candidate:
 
     def fits(self, device: Any, *, training: bool = False) -> bool:
         """True if the bytes fit the device's storage (and training memory its RAM)."""
+        training = check_flag("training", training)
         budget = budgets.budget(device)
         return self.bytes <= budget.storage_bytes and (
             not training or self.training_bytes <= budget.ram_bytes
@@ -76,11 +85,12 @@ class SearchResult:
     metric: str
 
     def _fitting(self, within: Any, training: bool) -> list[Candidate]:
+        training = check_flag("training", training)
         if within is None:
             return list(self.rows)
-        rows = [row for row in self.rows if row.fits(within, training=training)]
+        budget = budgets.budget(within, name="within")
+        rows = [row for row in self.rows if row.fits(budget, training=training)]
         if not rows:
-            budget = budgets.budget(within)
             smallest = min(self.rows, key=lambda r: r.bytes)
             raise ValueError(
                 f"no configuration fits {budget.name} (storage {budget.storage_bytes:,} B"
@@ -125,10 +135,19 @@ class SearchResult:
 
 
 def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
-    """A distribution for ``random_search``: exp(U(log low, log high)), 0 < low < high."""
-    if not (0 < low < high):
+    """A distribution for ``random_search``: exp(U(log low, log high)), 0 < low < high
+    (finite numbers)."""
+    low, high = check_positive("low", low), check_positive("high", high)
+    if not low < high:
         raise ValueError(f"log_uniform needs 0 < low < high; got low={low}, high={high}.")
-    return lambda rng: float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+    def draw(rng: np.random.Generator) -> float:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, e.g. "
+                            f"np.random.default_rng(0); got {describe(rng)}.")  # fmt: skip
+        return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+    return draw
 
 
 def _check_build(build: Any) -> None:
@@ -136,6 +155,43 @@ def _check_build(build: Any) -> None:
         raise TypeError(
             f"build must be a function build(**config) -> (model, opt); got {describe(build)}."
         )
+
+
+def _choices(name: str, values: Any) -> list[Any]:
+    """A grid's (or space's) list of values: a non-empty list, tuple or 1-D array."""
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a non-empty list of values; got {describe(values)}.")
+    if len(values) == 0:
+        raise ValueError(f"{name} must be a non-empty list of values; got an empty one.")
+    return list(values)
+
+
+def _check_configs(build: Callable[..., Any], configs: list[dict[str, Any]], what: str) -> None:
+    """Refuse, before anything trains, a configuration ``build`` cannot take (a misspelt
+    key) and a bad value of the search's own keys (``epochs``, ``sparsity``)."""
+    for key in configs[0]:
+        if not isinstance(key, str):
+            raise TypeError(f"{what} keys must be argument names (str); got {describe(key)}.")
+    try:
+        signature = inspect.signature(build)
+    except (TypeError, ValueError):  # a builtin or C function: nothing to check against
+        signature = None
+    for config in configs:
+        if "epochs" in config:
+            check_int(f"{what}['epochs']", config["epochs"], minimum=1)
+        if "sparsity" in config:
+            check_in_range(f"{what}['sparsity']", config["sparsity"], 0.0, 1.0)
+        hyper = {k: v for k, v in config.items() if k not in OWN_KEYS}
+        if signature is not None:
+            try:
+                signature.bind(**hyper)
+            except TypeError as error:
+                raise TypeError(
+                    f"{what} keys {sorted(hyper)} must be arguments of build{signature} (or "
+                    f"the search's own {list(OWN_KEYS)}): {error}."
+                ) from None
 
 
 def _search(
@@ -151,13 +207,19 @@ def _search(
     seed: int,
     executor: Any,
 ) -> SearchResult:
-    rows = []
+    built = []  # every configuration built and checked before the first one trains
     for config in configs:
         hyper = {k: v for k, v in config.items() if k not in OWN_KEYS}
-        built = build(**hyper)
-        if not (isinstance(built, tuple) and len(built) == 2):
-            raise TypeError(f"build(**{hyper}) must return (model, opt); got {describe(built)}.")
-        model, opt = built
+        pair = build(**hyper)
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(f"build(**{hyper}) must return (model, opt); got {describe(pair)}.")
+        try:
+            check_setup(*pair[:1], loss, pair[1], X, y)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"configuration {hyper}: {error}") from None
+        built.append(pair)
+    rows = []
+    for config, (model, opt) in zip(configs, built):
         result = cross_validate(
             model, loss, opt, X, y, cv, groups, epochs=config.get("epochs", epochs),
             batch_size=batch_size, seed=seed, executor=executor,
@@ -190,12 +252,12 @@ def grid_search(
     if not isinstance(grid, Mapping) or not grid:
         raise TypeError(f"grid must be a non-empty dict name -> list of values; got "
                         f"{describe(grid)}.")  # fmt: skip
-    for key, values in grid.items():
-        if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
-            raise ValueError(f"grid[{key!r}] must be a non-empty list of values; got {values!r}.")
-    configs = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
-    return _search(build, configs, loss, X, y, cv, groups, check_int("epochs", epochs,
-                   minimum=1), batch_size, seed, executor)  # fmt: skip
+    choices = [_choices(f"grid[{key!r}]", values) for key, values in grid.items()]
+    epochs = check_int("epochs", epochs, minimum=1)
+    seed = check_seed("seed", seed)
+    configs = [dict(zip(grid, values)) for values in itertools.product(*choices)]
+    _check_configs(build, configs, "grid")
+    return _search(build, configs, loss, X, y, cv, groups, epochs, batch_size, seed, executor)
 
 
 def random_search(
@@ -220,19 +282,21 @@ def random_search(
     _check_build(build)
     if not isinstance(space, Mapping) or not space:
         raise TypeError(f"space must be a non-empty dict; got {describe(space)}.")
+    draws = {key: values if callable(values) and not isinstance(values, type) else
+             _choices(f"space[{key!r}] (a list, or a function of a Generator)", values)
+             for key, values in space.items()}  # fmt: skip
     n_iter = check_int("n_iter", n_iter, minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1)
+    seed = check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     configs = []
     for _ in range(n_iter):
         config = {}
-        for key, values in space.items():
+        for key, values in draws.items():
             if callable(values):
                 config[key] = values(rng)
-            elif isinstance(values, Sequence) and not isinstance(values, str) and values:
-                config[key] = values[int(rng.integers(len(values)))]
             else:
-                raise ValueError(f"space[{key!r}] must be a non-empty list or a function of "
-                                 f"a Generator; got {values!r}.")  # fmt: skip
+                config[key] = values[int(rng.integers(len(values)))]
         configs.append(config)
-    return _search(build, configs, loss, X, y, cv, groups, check_int("epochs", epochs,
-                   minimum=1), batch_size, seed, executor)  # fmt: skip
+    _check_configs(build, configs, "space")
+    return _search(build, configs, loss, X, y, cv, groups, epochs, batch_size, seed, executor)

@@ -22,8 +22,11 @@ down to the smallest normal float.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+
+from .._validate import check_float_dtype, check_positive, describe
 
 __all__ = ["betainc", "f_sf"]
 
@@ -97,30 +100,71 @@ def _betainc(a: np.ndarray, b: np.ndarray, x: np.ndarray, one_minus_x: np.ndarra
     return result
 
 
+def _dtype_of(value: Any) -> np.dtype:
+    """The dtype a result follows: float32 for float32 input, float64 otherwise (integers and
+    Python floats included)."""
+    dtype = getattr(value, "dtype", None)
+    return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
+
+
+def _real(name: str, value: Any) -> np.ndarray:
+    """``value`` (a real number or an array of them) as float64; integers are exact there.
+
+    Booleans, complex numbers, strings, objects and float16 are refused, never converted.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number or array; got {describe(value)}.")
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise TypeError(f"{name} must be a real number or a rectangular array; got ragged "
+                        "input.") from None  # fmt: skip
+    if arr.dtype.kind not in "iuf":
+        shown = arr if isinstance(value, (list, tuple, np.ndarray)) else value
+        raise TypeError(f"{name} must be a real number or array; got {describe(shown)}.")
+    if arr.dtype.kind == "f":
+        check_float_dtype(name, arr.dtype)
+    return arr.astype(np.float64)
+
+
 def betainc(a: float | np.ndarray, b: float | np.ndarray, x: float | np.ndarray) -> np.ndarray:
-    """The regularized incomplete beta function I_x(a, b), a, b > 0, x in [0, 1] (float64).
+    """The regularized incomplete beta function I_x(a, b), a, b > 0, x in [0, 1].
 
     Arrays broadcast together; see the module docstring for the method and its accuracy.
+    Computed in float64; returned in float32 when x is float32, else float64.
     """
-    a, b, x = (np.asarray(v, dtype=np.float64) for v in (a, b, x))
-    if np.any(~(a > 0)) or np.any(~(b > 0)):
-        raise ValueError("betainc needs a > 0 and b > 0 (the beta function diverges otherwise).")
+    dtype = _dtype_of(x)
+    a, b, x = _real("a", a), _real("b", b), _real("x", x)
+    for name, value in (("a", a), ("b", b)):
+        if np.any(~(value > 0)):
+            bad = int(np.count_nonzero(~(value > 0)))
+            raise ValueError(f"betainc needs {name} > 0 (the beta function diverges "
+                             f"otherwise); {name} has {bad} value(s) <= 0 or NaN.")  # fmt: skip
     if np.any(~((x >= 0) & (x <= 1))):
-        raise ValueError("betainc needs x in [0, 1] (no NaN).")
-    a, b, x = np.broadcast_arrays(a, b, x)
+        bad = int(np.count_nonzero(~((x >= 0) & (x <= 1))))
+        raise ValueError(f"betainc needs x in [0, 1]; x has {bad} value(s) outside or NaN.")
+    try:
+        a, b, x = np.broadcast_arrays(a, b, x)
+    except ValueError:
+        raise ValueError(f"a, b and x must broadcast to one shape; got shapes {a.shape}, "
+                         f"{b.shape} and {x.shape}.") from None  # fmt: skip
     shape = x.shape
     a, b, x = (v.ravel() for v in (a, b, x))
-    return _betainc(a, b, x, 1.0 - x).reshape(shape)
+    return _betainc(a, b, x, 1.0 - x).reshape(shape).astype(dtype, copy=False)
 
 
 def f_sf(F: np.ndarray, d1: float, d2: float) -> np.ndarray:
-    """Upper tail P(F' > F) of the F distribution with (d1, d2) degrees of freedom, float64.
+    """Upper tail P(F' > F) of the F distribution with (d1, d2) degrees of freedom, computed
+    in float64 and returned in F's dtype when it is float32 (else float64).
 
         p = I_x(d2/2, d1/2),  x = d2 / (d2 + d1 F),  1 - x = d1 F / (d2 + d1 F)
 
-    F = inf gives p = 0; F <= 0 gives p = 1; NaN stays NaN.
+    F = inf gives p = 0; F <= 0 gives p = 1; NaN stays NaN. d1, d2: finite numbers > 0.
     """
-    F = np.asarray(F, dtype=np.float64)
+    dtype = _dtype_of(F)
+    F = _real("F", F)
+    d1 = check_positive("d1", d1)
+    d2 = check_positive("d2", d2)
     shape = F.shape
     F = F.ravel()
     p = np.full(F.shape, np.nan)
@@ -133,4 +177,4 @@ def f_sf(F: np.ndarray, d1: float, d2: float) -> np.ndarray:
         half_d2 = np.full(f.shape, d2 / 2.0)
         half_d1 = np.full(f.shape, d1 / 2.0)
         p[finite] = _betainc(half_d2, half_d1, d2 / denominator, d1 * f / denominator)
-    return p.reshape(shape)
+    return p.reshape(shape).astype(dtype, copy=False)

@@ -25,12 +25,13 @@ reproducible but not those of scikit-learn's ``random_state``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, describe
+from .._validate import check_flag, check_int, check_seed, describe
 
 __all__ = [
     "GroupKFold",
@@ -47,26 +48,57 @@ Split = tuple[np.ndarray, np.ndarray]
 def _n_rows(X: Any) -> int:
     if X is None:
         raise ValueError("X is required to split (its number of rows); got None.")
-    try:
-        return len(X)
-    except TypeError:
-        raise TypeError(f"X must have a length (rows); got {describe(X)}.") from None
+    if isinstance(X, (str, bytes, Mapping)) or np.ndim(X) == 0:
+        raise TypeError(f"X must be an array with one row per sample; got {describe(X)}.")
+    return len(X)
 
 
-def _labels(name: str, values: Any, n: int, why: str) -> np.ndarray:
+def _labels(name: str, values: Any, n: int | None, why: str) -> np.ndarray:
+    """``values`` as a 1-D array of labels (one per row of X when ``n`` is given): ints,
+    strings or whole floats; NaN, complex and unorderable objects are refused."""
     if values is None:
         raise ValueError(f"{name} is required: {why}. Pass {name}= with one value per row.")
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name} must be a 1-D array of labels; got ragged input.") from None
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
-    if array.ndim != 1 or len(array) != n:
-        raise ValueError(
-            f"{name} must be a 1-D array with one value per row of X ({n}); got shape "
-            f"{array.shape}."
-        )
+    if array.ndim != 1 or (n is not None and len(array) != n):
+        rows = "" if n is None else f" with one value per row of X ({n})"
+        raise ValueError(f"{name} must be a 1-D array{rows}; got shape {array.shape}.")
+    if array.dtype.kind not in "biufUSO":
+        raise TypeError(f"{name} must hold labels (integers or strings); got {describe(array)}.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinite values; every row needs a label.")
+    if array.dtype.kind == "O":
+        try:
+            np.unique(array)
+        except TypeError:
+            raise TypeError(
+                f"{name} mixes label types that cannot be sorted (e.g. str and int, or None); "
+                f"give every row a label of one type, e.g. {name}.astype(str)."
+            ) from None
     return array
+
+
+def check_splitter(name: str, cv: Any) -> Splitter | int:
+    """``cv`` if it is a number of folds (an int >= 2) or a splitter *instance* (with
+    ``split`` and ``get_n_splits``, scikit-learn's included), else raise naming ``name``."""
+    if isinstance(cv, Integral) and not isinstance(cv, (bool, np.bool_)):
+        return check_int(name, cv, minimum=2)
+    if isinstance(cv, type):
+        raise TypeError(
+            f"{name} must be a number of folds or a splitter instance such as "
+            f"select.GroupKFold(5); got the class {cv.__name__} itself: call it, "
+            f"{cv.__name__}(...)."
+        )
+    if not (callable(getattr(cv, "split", None)) and callable(getattr(cv, "get_n_splits", None))):
+        raise TypeError(
+            f"{name} must be a number of folds or a splitter with split(X, y, groups) such as "
+            f"select.GroupKFold(5); got {describe(cv)}."
+        )
+    return cv
 
 
 class Splitter:
@@ -76,10 +108,17 @@ class Splitter:
         raise NotImplementedError  # pragma: no cover
 
     def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[Split]:
-        """Yield (train, test) int64 index arrays; train is every row not in test."""
+        """Yield (train, test) int64 index arrays; train is every row not in test.
+
+        The arguments are checked when ``split`` is called, before the first fold is asked
+        for (scikit-learn checks them at the first fold)."""
         n = _n_rows(X)
+        return self._pairs(n, list(self._test_folds(n, y, groups)))
+
+    @staticmethod
+    def _pairs(n: int, tests: list[np.ndarray]) -> Iterator[Split]:
         rows = np.arange(n)
-        for test in self._test_folds(n, y, groups):
+        for test in tests:
             mask = np.zeros(n, dtype=bool)
             mask[test] = True
             yield rows[~mask], rows[mask]
@@ -95,10 +134,9 @@ class Splitter:
 class _KFoldBase(Splitter):
     def __init__(self, n_splits: int, shuffle: bool, seed: int | None) -> None:
         self.n_splits = check_int("n_splits", n_splits, minimum=2)
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle must be True or False; got {describe(shuffle)}.")
+        shuffle = check_flag("shuffle", shuffle)
+        seed = check_seed("seed", seed, allow_none=True)
         if seed is not None:
-            check_int("seed", seed, minimum=0)
             if not shuffle:
                 raise ValueError(
                     "seed has no effect without shuffle=True; pass shuffle=True or seed=None."
@@ -207,9 +245,9 @@ class LeaveOneGroupOut(Splitter):
             yield np.flatnonzero(groups == group)
 
     def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
-        if groups is None:
-            raise ValueError("groups is required: the number of splits is the number of groups.")
-        return len(np.unique(np.asarray(groups)))
+        groups = _labels("groups", groups, None if X is None else _n_rows(X),
+                         "the number of splits is the number of groups")  # fmt: skip
+        return len(np.unique(groups))
 
     def __repr__(self) -> str:
         return "LeaveOneGroupOut()"
@@ -239,6 +277,7 @@ class TimeSeriesSplit(Splitter):
             "max_train_size", max_train_size, minimum=1)  # fmt: skip
 
     def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[Split]:
+        """Yield (train, test) int64 index arrays, checked when ``split`` is called."""
         n = _n_rows(X)
         if self.n_splits + 1 > n:
             raise ValueError(
@@ -252,6 +291,9 @@ class TimeSeriesSplit(Splitter):
                 f"{self.gap} leave no training rows out of {n}; use fewer splits, a smaller "
                 "test_size or gap."
             )
+        return self._folds(n, test_size)
+
+    def _folds(self, n: int, test_size: int) -> Iterator[Split]:
         rows = np.arange(n)
         for start in range(n - self.n_splits * test_size, n, test_size):
             end = start - self.gap

@@ -26,27 +26,38 @@ n_train * alpha on each fold.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int, check_positive, describe
+from .._validate import check_in_range, check_int, check_length, check_positive
 from .filters import _Selector
 from .lasso import check_regression_data
-from .splitters import KFold, Splitter
+from .splitters import KFold, Splitter, check_splitter
 
 __all__ = ["RFE", "SequentialSelector", "ridge_coef"]
 
 
-def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The lasso's data check, in float64 (ridge solves are compared by their ranking)."""
+def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+    """The lasso's data check, in float64 (ridge solves are compared by their ranking), and
+    X's dtype (the one the fitted coefficients are returned in)."""
     X, y = check_regression_data(X, y)
-    return X.astype(np.float64), y.astype(np.float64)
+    return X.astype(np.float64), y.astype(np.float64), X.dtype
 
 
-def ridge_coef(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
-    """Ridge on float64 X (n, d), y (n,): (w, b) with (Xc^T Xc + n alpha I) w = Xc^T yc and
-    b = ybar - xbar . w (module docstring; not validated: callers check their input)."""
+def ridge_coef(X: Any, y: Any, alpha: float) -> tuple[np.ndarray, float]:
+    """Ridge on X (n, d), y (n,) or (n, 1): (w, b) with (Xc^T Xc + n alpha I) w = Xc^T yc and
+    b = ybar - xbar . w (module docstring), ``alpha >= 0``. Solved in float64; w (d,) is
+    returned in X's dtype."""
+    X64, y64, dtype = _check_xy(X, y)
+    alpha = check_positive("alpha", alpha, allow_zero=True)
+    w, b = _ridge(X64, y64, alpha)
+    return w.astype(dtype), b
+
+
+def _ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """``ridge_coef`` on checked float64 arrays (the selectors' inner loops)."""
     x_mean, y_mean = X.mean(axis=0), y.mean()
     Xc, yc = X - x_mean, y - y_mean
     A = Xc.T @ Xc + len(y) * alpha * np.eye(X.shape[1])
@@ -61,19 +72,19 @@ class RFE(_Selector):
     ``n_features``: columns to keep (int >= 1); ``step``: columns dropped per round (int >= 1,
     or a fraction in (0, 1) of the original columns, at least 1); ``alpha >= 0``: ridge
     penalty in minitrain's convention. Attributes after ``fit``: ``support_``, ``ranking_``
-    (d,) int, ``coef_`` (ridge weights on the kept columns), ``intercept_``.
+    (d,) int, ``coef_`` (ridge weights on the kept columns, in X's dtype), ``intercept_``.
     """
 
     def __init__(self, n_features: int, step: int | float = 1, alpha: float = 1.0) -> None:
         self.n_features = check_int("n_features", n_features, minimum=1)
-        if isinstance(step, float) and 0 < step < 1:
-            self.step: int | float = step
+        if isinstance(step, Real) and not isinstance(step, (Integral, np.bool_)):
+            self.step: int | float = check_in_range("step", step, 0.0, 1.0, low_inclusive=False)
         else:
             self.step = check_int("step", step, minimum=1)
         self.alpha = check_positive("alpha", alpha, allow_zero=True)
 
     def fit(self, X: Any, y: Any = None) -> RFE:
-        X, y = _check_xy(X, y)
+        X, y, dtype = _check_xy(X, y)
         d = X.shape[1]
         if self.n_features > d:
             raise ValueError(
@@ -85,11 +96,12 @@ class RFE(_Selector):
         ranking = np.ones(d, dtype=np.int64)
         while support.sum() > self.n_features:
             features = np.flatnonzero(support)
-            w, _ = ridge_coef(X[:, features], y, self.alpha)
+            w, _ = _ridge(X[:, features], y, self.alpha)
             weakest = np.argsort(w * w, kind="stable")
             support[features[weakest[: min(step, features.size - self.n_features)]]] = False
             ranking[~support] += 1
-        self.coef_, self.intercept_ = ridge_coef(X[:, support], y, self.alpha)
+        coef, self.intercept_ = _ridge(X[:, support], y, self.alpha)
+        self.coef_ = coef.astype(dtype)
         self.support_, self.ranking_ = support, ranking
         return self
 
@@ -98,16 +110,8 @@ class RFE(_Selector):
 
 
 def _check_cv(cv: Any) -> Splitter:
-    if isinstance(cv, bool):
-        raise TypeError(f"cv must be an int or a splitter; got {describe(cv)}.")
-    if isinstance(cv, int):
-        return KFold(check_int("cv", cv, minimum=2))
-    if not (callable(getattr(cv, "split", None)) and callable(getattr(cv, "get_n_splits", None))):
-        raise TypeError(
-            f"cv must be a number of folds or a splitter with split(X, y, groups) such as "
-            f"select.GroupKFold(5); got {describe(cv)}."
-        )
-    return cv
+    cv = check_splitter("cv", cv)
+    return KFold(cv) if isinstance(cv, int) else cv
 
 
 class SequentialSelector(_Selector):
@@ -115,7 +119,8 @@ class SequentialSelector(_Selector):
 
     ``cv``: folds (an int: ``KFold(cv)``) or a splitter; ``fit(X, y, groups=None)`` passes
     ``groups`` to it (node ids for ``GroupKFold``). Attributes: ``support_``, ``order_``
-    (columns in the order they were added) and ``scores_`` (the CV MSE after each addition).
+    (columns in the order they were added) and ``scores_`` (the CV MSE after each addition,
+    computed in float64 and returned in X's dtype).
     """
 
     def __init__(self, n_features: int, cv: int | Splitter = 5, alpha: float = 1.0) -> None:
@@ -126,12 +131,14 @@ class SequentialSelector(_Selector):
     def _cv_mse(self, X: np.ndarray, y: np.ndarray, folds: list) -> float:
         errors = []
         for train, test in folds:
-            w, b = ridge_coef(X[train], y[train], self.alpha)
+            w, b = _ridge(X[train], y[train], self.alpha)
             errors.append(np.mean((y[test] - X[test] @ w - b) ** 2))
         return float(np.mean(errors))
 
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> SequentialSelector:
-        X, y = _check_xy(X, y)
+        X, y, dtype = _check_xy(X, y)
+        if groups is not None:
+            check_length("groups", groups, len(X), "X")
         d = X.shape[1]
         if self.n_features >= d:
             raise ValueError(
@@ -149,7 +156,8 @@ class SequentialSelector(_Selector):
             scores.append(errors[best])
         support = np.zeros(d, dtype=bool)
         support[chosen] = True
-        self.support_, self.order_, self.scores_ = support, np.array(chosen), np.array(scores)
+        self.support_, self.order_ = support, np.array(chosen)
+        self.scores_ = np.array(scores, dtype=dtype)
         return self
 
     def __repr__(self) -> str:
