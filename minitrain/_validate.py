@@ -59,7 +59,7 @@ def as_float_array(
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
-            fix = " Use X.reshape(-1, 1) for a single feature." if 2 in allowed else ""
+            fix = f" Use {name}.reshape(-1, 1) for a single feature." if 2 in allowed else ""
             raise ValueError(
                 f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
                 f"got shape {arr.shape}.{fix}"
