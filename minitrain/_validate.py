@@ -142,16 +142,23 @@ def check_keys(name: str, keys: Any, available: Iterable[str] | None = None) -> 
     return keys
 
 
+def refuse_class(name: str, value: Any, expected: str) -> None:
+    """Raise TypeError if ``value`` is a class (``mt.optim.Adam`` where ``mt.optim.Adam()``
+    belongs), with the call to make. ``expected``: what belongs there, e.g. ``"a stepper
+    instance such as mt.optim.Adam(lr=1e-3)"``."""
+    if isinstance(value, type):
+        raise TypeError(
+            f"{name} must be {expected}; got the class {value.__name__} itself: call it, "
+            f"{value.__name__}(...)."
+        )
+
+
 def check_instance(name: str, value: Any, kind: type | tuple[type, ...], example: str) -> Any:
     """Return ``value`` if it is an instance of ``kind``; a class is refused with the call to make.
 
     ``example``: what a valid value looks like, e.g. ``"mt.clean.Imputer('mean')"``.
     """
-    if isinstance(value, type):
-        raise TypeError(
-            f"{name} must be an instance such as {example}; got the class {value.__name__} "
-            f"itself: call it, {value.__name__}(...)."
-        )
+    refuse_class(name, value, f"an instance such as {example}")
     if not isinstance(value, kind):
         raise TypeError(f"{name} must be an instance such as {example}; got {describe(value)}.")
     return value
@@ -226,11 +233,7 @@ def check_stepper(name: str, opt: Any) -> Any:
 
     A stepper class (``mt.optim.Adam`` rather than ``mt.optim.Adam()``) is refused: call it.
     """
-    if isinstance(opt, type):
-        raise TypeError(
-            f"{name} must be a stepper instance such as mt.optim.Adam(lr=1e-3); got the class "
-            f"{opt.__name__} itself: call it, {opt.__name__}(...)."
-        )
+    refuse_class(name, opt, "a stepper instance such as mt.optim.Adam(lr=1e-3)")
     if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
         raise TypeError(
             f"{name} must be a stepper with init(params) and step(params, grads, state), such as "

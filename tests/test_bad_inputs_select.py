@@ -151,7 +151,7 @@ CATALOGUE = [
          names=("n_features=9", "4")),
     Case("RFE fit X float16", select.RFE(2).fit, (X16, y), error=TypeError, names=("X",)),
     Case("RFE transform other width", select.RFE(2).fit(X, y).transform, (X[:, :3],),
-         error=ValueError, names=("X", "3 columns")),
+         error=ValueError, names=("X", "3 features")),
     Case("SequentialSelector get_support before fit", select.SequentialSelector(2).get_support,
          error=select.NotFittedError, names=("SequentialSelector", "fit")),
     Case("SequentialSelector cv None", select.SequentialSelector, (2,), {"cv": None},

@@ -39,7 +39,6 @@ def check_loss(loss: Any) -> Loss:
 
 def check_opt(opt: Any) -> Any:
     """``opt``: a stepper instance (``init`` and ``step``), not its class."""
-    check_instance("opt", opt, object, "mt.optim.SGD(lr=0.05)")
     return check_stepper("opt", opt)
 
 

@@ -36,6 +36,7 @@ from .._validate import (
     check_positive,
     check_same_keys,
     describe,
+    refuse_class,
     store_checked,
 )
 from ..layers import Dense
@@ -157,9 +158,7 @@ def fisher_diagonal(model: Any, loss: Any, params: Params, X: Any, y: Any) -> Pa
 
 
 def check_penalty(penalty: Any) -> EWC | None:
-    if isinstance(penalty, type):
-        raise TypeError(f"penalty must be an instance, adapt.EWC(anchor, fisher, strength); "
-                        f"got the class {penalty.__name__} itself: call it.")  # fmt: skip
+    refuse_class("penalty", penalty, "an instance such as adapt.EWC(anchor, fisher, strength)")
     if penalty is not None and not isinstance(penalty, EWC):
         raise TypeError(f"penalty must be adapt.EWC(anchor, fisher, strength); got "
                         f"{describe(penalty)}.")

@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from .._types import Params
-from .._validate import check_float_dtype, check_in_range, check_stepper, describe
+from .._validate import check_float_dtype, check_in_range, describe
 from ..layers import params_dtype
 from ..train import check_validation as check_dataset_validation
 
@@ -33,16 +33,6 @@ from ..train import check_validation as check_dataset_validation
 def check_fraction(fraction: Any) -> float:
     return check_in_range("fraction", fraction, 0.0, 1.0, low_inclusive=False,
                           high_inclusive=True)  # fmt: skip
-
-
-def check_opt(name: str, opt: Any) -> Any:
-    """A stepper instance such as ``mt.optim.SGD(lr=0.1)``; its class is refused ("call it")."""
-    if isinstance(opt, type):
-        raise TypeError(
-            f"{name} must be a stepper instance such as mt.optim.SGD(lr=0.1); got the class "
-            f"{opt.__name__} itself: call it, {opt.__name__}(...)."
-        )
-    return check_stepper(name, opt)
 
 
 def check_amounts(name: str, values: Any, *, positive: bool = False, ndim: int | None = None

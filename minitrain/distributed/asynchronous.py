@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_int, describe
-from ._common import check_amounts, check_opt, check_validation, rows_per_step
+from .._validate import check_int, check_stepper, describe
+from ._common import check_amounts, check_validation, rows_per_step
 from .clock import training_macs, transfer_time
 from .cluster import Cluster
 from .comm import dense_nbytes
@@ -126,7 +126,7 @@ def async_sgd(
     executor itself broke) carries the arrivals recorded before it as ``history``.
     """
     _, faults = check_common(model, loss, cluster, None, faults, executor, seed)
-    check_opt("opt", opt)
+    check_stepper("opt", opt)
     updates = check_int("updates", updates, minimum=1)
     max_staleness = check_int("max_staleness", max_staleness, minimum=0)
     eval_every = check_int("eval_every", eval_every, minimum=1)

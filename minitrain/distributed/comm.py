@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from .._types import Params
-from .._validate import check_flag, check_in_range, check_int, check_params, describe
+from .._validate import check_flag, check_in_range, check_int, check_params, describe, refuse_class
 
 __all__ = [
     "QSGD",
@@ -178,11 +178,7 @@ class QSGD(Compressor):
 
 
 def _check_compressor(compressor: object) -> None:
-    if isinstance(compressor, type):
-        raise TypeError(
-            f"compressor must be an instance such as TopK(0.01); got the class "
-            f"{compressor.__name__} itself: call it, {compressor.__name__}(...)."
-        )
+    refuse_class("compressor", compressor, "an instance such as TopK(0.01)")
     if not isinstance(compressor, Compressor):
         raise TypeError(
             f"compressor must be a Compressor such as TopK(0.01), Int8(), QSGD(16); got "

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_flag, check_int, check_positive
-from ._common import check_fraction, check_opt
+from .._validate import check_flag, check_int, check_positive, check_stepper
+from ._common import check_fraction
 from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run
@@ -50,14 +50,14 @@ class FedAvg:
     hierarchical: bool = False
 
     def __post_init__(self) -> None:
-        check_opt("local_opt", self.local_opt)
+        check_stepper("local_opt", self.local_opt)
         check_int("epochs", self.epochs, minimum=1)
         if self.batch_size is not None:
             check_int("batch_size", self.batch_size, minimum=1)
         check_fraction(self.fraction)
         check_positive("mu", self.mu, allow_zero=True)
         if self.server_opt is not None:
-            check_opt("server_opt", self.server_opt)
+            check_stepper("server_opt", self.server_opt)
         check_flag("hierarchical", self.hierarchical)
 
     def worker_config(self, model: Any, loss: Any) -> WorkerConfig:

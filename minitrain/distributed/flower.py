@@ -40,9 +40,17 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_flag, check_int, check_params, check_positive, check_seed, describe
+from .._validate import (
+    check_flag,
+    check_int,
+    check_params,
+    check_positive,
+    check_seed,
+    check_stepper,
+    describe,
+)
 from ..train import check_model_and_loss
-from ._common import check_fraction, check_opt, check_validation, rows_per_step
+from ._common import check_fraction, check_validation, rows_per_step
 from .cluster import Cluster
 from .comm import Uncompressed, dense_nbytes
 from .executors import seed_of
@@ -313,7 +321,7 @@ def server_app(
     check_params("params", params)
     model.check_params(params)
     if server_opt is not None:
-        check_opt("server_opt", server_opt)
+        check_stepper("server_opt", server_opt)
     validation = check_validation(model, loss, params, validation)
     check_flag("evaluate_on_clients", evaluate_on_clients)
     if target is not None and evaluate_on_clients:

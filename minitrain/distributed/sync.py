@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_flag, check_int
-from ._common import check_fraction, check_opt, rows_per_step
+from .._validate import check_flag, check_int, check_stepper
+from ._common import check_fraction, rows_per_step
 from .clock import training_macs
 from .history import DistributedHistory
 from .simulate import run
@@ -48,7 +48,7 @@ class SyncSGD:
     hierarchical: bool = False
 
     def __post_init__(self) -> None:
-        check_opt("opt", self.opt)
+        check_stepper("opt", self.opt)
         if self.batch_size is not None:
             check_int("batch_size", self.batch_size, minimum=1)
         check_fraction(self.fraction)

@@ -39,6 +39,7 @@ from .._validate import (
     check_positive,
     check_same_keys,
     check_seed,
+    check_stepper,
     describe,
 )
 from ..layers import Sequential
@@ -93,9 +94,7 @@ class WorkerConfig:
             check_int("batch_size", self.batch_size, minimum=1)
         check_int("epochs", self.epochs, minimum=1)
         if self.opt is not None:
-            from ._common import check_opt
-
-            check_opt("opt", self.opt)
+            check_stepper("opt", self.opt)
         check_positive("mu", self.mu, allow_zero=True)
         if self.failure is not None:
             check_choice("failure", self.failure, FAILURE_KINDS)

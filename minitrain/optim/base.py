@@ -22,7 +22,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._types import Params
-from .._validate import FLOAT_DTYPES, check_params, check_positive, check_same_keys, describe
+from .._validate import (
+    FLOAT_DTYPES,
+    check_params,
+    check_positive,
+    check_same_keys,
+    describe,
+    refuse_class,
+)
 from .schedules import Schedule
 
 State = dict[str, Any]
@@ -30,11 +37,7 @@ State = dict[str, Any]
 
 def check_lr(lr: Any) -> float | Schedule:
     """A float lr must be finite and > 0; a schedule must give a valid rate at step 1."""
-    if isinstance(lr, type):
-        raise TypeError(
-            f"lr must be a number or a schedule such as mt.optim.cosine(1e-3, total_steps=100); "
-            f"got the class {lr.__name__} itself: call it, {lr.__name__}(...)."
-        )
+    refuse_class("lr", lr, "a number or a schedule such as mt.optim.cosine(1e-3, total_steps=100)")
     if callable(lr):
         scheduled_lr(lr, 1)
         return lr

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .._validate import check_in_range, check_int, check_positive, store_checked
+from .._validate import check_in_range, check_int, check_positive, refuse_class, store_checked
 
 Schedule = Callable[[int], float]
 
@@ -120,12 +120,8 @@ class linear_warmup:
     warmup_steps: int
 
     def __post_init__(self) -> None:
-        if isinstance(self.schedule, type):
-            raise TypeError(
-                f"schedule must be a number or a schedule such as cosine(1e-3, total_steps=100); "
-                f"got the class {self.schedule.__name__} itself: call it, "
-                f"{self.schedule.__name__}(...)."
-            )
+        expected = "a number or a schedule such as cosine(1e-3, total_steps=100)"
+        refuse_class("schedule", self.schedule, expected)
         if not callable(self.schedule):
             store_checked(self, schedule=constant(check_positive("schedule", self.schedule)))
         check_int("warmup_steps", self.warmup_steps, minimum=1)

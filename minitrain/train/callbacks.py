@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_flag, check_int, check_positive, describe
+from .._validate import check_choice, check_flag, check_int, check_positive, describe, refuse_class
 from ..layers import Sequential
 from ..losses import Loss
 from .history import History
@@ -65,11 +65,7 @@ def check_callbacks(name: str, callbacks: object) -> tuple[Callback, ...]:
             f"{describe(callbacks)}{' (put it in a list)' if single else ''}."
         )
     for i, callback in enumerate(callbacks):
-        if isinstance(callback, type):
-            raise TypeError(
-                f"{name}[{i}] must be a callback instance such as mt.EarlyStopping(); got the "
-                f"class {callback.__name__} itself: call it, {callback.__name__}(...)."
-            )
+        refuse_class(f"{name}[{i}]", callback, "a callback instance such as mt.EarlyStopping()")
         missing = [hook for hook in HOOKS if not callable(getattr(callback, hook, None))]
         if missing:
             raise TypeError(
