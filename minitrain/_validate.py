@@ -228,18 +228,26 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     return value
 
 
-def check_stepper(name: str, opt: Any) -> Any:
-    """Return ``opt`` if it is a stepper (callable ``init`` and ``step``), else raise TypeError.
-
-    A stepper class (``mt.optim.Adam`` rather than ``mt.optim.Adam()``) is refused: call it.
-    """
-    refuse_class(name, opt, "a stepper instance such as mt.optim.Adam(lr=1e-3)")
-    if not (callable(getattr(opt, "init", None)) and callable(getattr(opt, "step", None))):
+def check_methods(name: str, value: Any, methods: Iterable[str], expected: str) -> Any:
+    """Return ``value`` if it is an instance with every one of ``methods`` callable (duck
+    typing: a stepper, a splitter, a callback of your own), else raise TypeError naming the
+    missing ones. A class is refused with the call to make. ``expected``: what belongs there,
+    e.g. ``"a stepper instance such as mt.optim.Adam(lr=1e-3)"``."""
+    refuse_class(name, value, expected)
+    missing = [method for method in methods if not callable(getattr(value, method, None))]
+    if missing:
         raise TypeError(
-            f"{name} must be a stepper with init(params) and step(params, grads, state), such as "
-            f"mt.optim.Adam(lr=1e-3); got {describe(opt)}."
+            f"{name} must be {expected}; got {describe(value)}, which has no "
+            f"{', '.join(f'{method}()' for method in missing)}."
         )
-    return opt
+    return value
+
+
+def check_stepper(name: str, opt: Any) -> Any:
+    """Return ``opt`` if it is a stepper (callable ``init(params)`` and ``step(params, grads,
+    state)``), else raise TypeError. A stepper class (``mt.optim.Adam`` rather than
+    ``mt.optim.Adam()``) is refused: call it."""
+    return check_methods(name, opt, ("init", "step"), "a stepper such as mt.optim.Adam(lr=1e-3)")
 
 
 def store_checked(obj: Any, **values: Any) -> None:

@@ -99,3 +99,22 @@ def test_lengths_must_match_the_rows(found, expected):
             v.check_length("node", values, expected, of="X")
     with pytest.raises(ValueError, match="got a scalar"):
         v.check_length("node", 3, expected, of="X")
+
+
+def test_duck_typed_objects_need_every_method_and_classes_are_refused():
+    class Splitter:
+        def split(self):
+            return iter(())
+
+        def get_n_splits(self):
+            return 0
+
+    splitter = Splitter()
+    assert v.check_methods("cv", splitter, ("split", "get_n_splits"), "a splitter") is splitter
+    with pytest.raises(TypeError, match=r"cv must be a splitter; got the class Splitter itself"):
+        v.check_methods("cv", Splitter, ("split",), "a splitter")
+    with pytest.raises(TypeError, match=r"cv must be a splitter; got a object, which has no "
+                                        r"split\(\), get_n_splits\(\)"):
+        v.check_methods("cv", object(), ("split", "get_n_splits"), "a splitter")
+    with pytest.raises(TypeError, match=r"opt must be a stepper .*call it, Adam\(...\)"):
+        v.check_stepper("opt", __import__("minitrain").optim.Adam)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_flag, check_int, check_seed, describe, refuse_class
+from .._validate import check_flag, check_int, check_methods, check_seed, describe
 
 __all__ = [
     "GroupKFold",
@@ -87,13 +87,8 @@ def check_splitter(name: str, cv: Any) -> Splitter | int:
     ``split`` and ``get_n_splits``, scikit-learn's included), else raise naming ``name``."""
     if isinstance(cv, Integral) and not isinstance(cv, (bool, np.bool_)):
         return check_int(name, cv, minimum=2)
-    refuse_class(name, cv, "a number of folds or a splitter instance such as select.GroupKFold(5)")
-    if not (callable(getattr(cv, "split", None)) and callable(getattr(cv, "get_n_splits", None))):
-        raise TypeError(
-            f"{name} must be a number of folds or a splitter with split(X, y, groups) such as "
-            f"select.GroupKFold(5); got {describe(cv)}."
-        )
-    return cv
+    expected = "a number of folds or a splitter such as select.GroupKFold(5)"
+    return check_methods(name, cv, ("split", "get_n_splits"), expected)
 
 
 class Splitter:

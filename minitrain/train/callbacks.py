@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_choice, check_flag, check_int, check_positive, describe, refuse_class
+from .._validate import check_choice, check_flag, check_int, check_methods, check_positive, describe
 from ..layers import Sequential
 from ..losses import Loss
 from .history import History
@@ -65,13 +65,8 @@ def check_callbacks(name: str, callbacks: object) -> tuple[Callback, ...]:
             f"{describe(callbacks)}{' (put it in a list)' if single else ''}."
         )
     for i, callback in enumerate(callbacks):
-        refuse_class(f"{name}[{i}]", callback, "a callback instance such as mt.EarlyStopping()")
-        missing = [hook for hook in HOOKS if not callable(getattr(callback, hook, None))]
-        if missing:
-            raise TypeError(
-                f"{name}[{i}] must be a callback (a subclass of mt.Callback, with the hooks "
-                f"{list(HOOKS)}); got {describe(callback)}, without {missing}."
-            )
+        expected = "a callback such as mt.EarlyStopping() (a subclass of mt.Callback)"
+        check_methods(f"{name}[{i}]", callback, HOOKS, expected)
     return tuple(callbacks)
 
 
