@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 
@@ -150,3 +151,76 @@ def junk() -> st.SearchStrategy[Any]:
         max_leaves=6,
     )
     return st.one_of(nested, _arrays())
+
+
+# ----- fuzzing one argument at a time ----------------------------------------------------------
+
+
+def small_ints_only(value: Any) -> bool:
+    """No int above 10^4 anywhere in ``value``: a size of 2^40 rows is a memory error, not a
+    validation question."""
+    if isinstance(value, (list, tuple)):
+        return all(small_ints_only(item) for item in value)
+    if isinstance(value, dict):
+        return all(small_ints_only(item) for item in value.values())
+    return not (isinstance(value, int) and abs(value) > 10**4)
+
+
+def small_count(value: Any) -> Any:
+    """A junk value for a count that sets how much work a call does (epochs, iterations,
+    buffer sizes): an int above 8 is made negative (refused), so no draw asks for a huge
+    amount of work."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    return -value if is_int and value > 8 else value
+
+
+def fuzz_table(table: dict[str, tuple[Callable[..., Any], dict[str, Any]]]) -> Any:
+    """A test over ``table`` (case -> (callable, valid keyword arguments)): one argument of one
+    case is replaced with junk; the call must return or raise ValueError/TypeError cleanly."""
+    values = junk().filter(small_ints_only)
+
+    @pytest.mark.parametrize("case", sorted(table))
+    @given(data=st.data())
+    def test(case: str, data: st.DataObject) -> None:
+        call, kwargs = table[case]
+        name = data.draw(st.sampled_from(sorted(kwargs)), label="argument")
+        assert_fails_cleanly(call, **{**kwargs, name: data.draw(values, label=name)})
+
+    return test
+
+
+def printed(function: Callable[..., Any]) -> Callable[..., str]:
+    """Call ``function`` and print its result, so a report that cannot be printed fails too."""
+    return lambda **kwargs: str(function(**kwargs))
+
+
+def targets(*entries: tuple) -> Any:
+    """Parametrize over (label, call, args, kwargs, fuzzed): one test per argument in
+    ``fuzzed`` (a position in ``args`` or a keyword)."""
+    expanded = [
+        pytest.param(call, args, kwargs, argument, id=f"{label}-{argument}")
+        for label, call, args, kwargs, fuzzed in entries
+        for argument in fuzzed
+    ]
+    return pytest.mark.parametrize(("call", "args", "kwargs", "argument"), expanded)
+
+
+def fuzz_argument(
+    call: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    argument: int | str,
+    value: Any,
+    *,
+    counts: frozenset[str] | set[str] = frozenset(),
+    allowed: tuple[type[BaseException], ...] = (ValueError, TypeError),
+) -> None:
+    """Call with ``value`` in place of ``argument`` (a position or a keyword; the names in
+    ``counts`` get ``small_count``) and check it fails cleanly."""
+    if argument in counts:
+        value = small_count(value)
+    if isinstance(argument, int):
+        args = (*args[:argument], value, *args[argument + 1 :])
+    else:
+        kwargs = {**kwargs, argument: value}
+    assert_fails_cleanly(call, *args, allowed=allowed, **kwargs)

@@ -5,8 +5,7 @@ TypeError, and every input stays bit-identical. Counts that set how much work a 
 junk with small integers only, so a valid draw stays cheap."""
 
 import numpy as np
-import pytest
-from bad_inputs import assert_fails_cleanly, junk
+from bad_inputs import fuzz_argument, junk, targets
 from hypothesis import HealthCheck, given, settings
 
 import minitrain as mt
@@ -34,19 +33,10 @@ TEST = [(X[:2], Y[:2]), (X[2:4], Y[2:4])]
 COUNTS = {"epochs", "capacity", "replay_size", "max_bytes"}
 
 
-def small_counts(value):
-    """A junk value, with integers above 8 made negative (refused): no huge buffer or run."""
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    return -value if is_int and value > 8 else value
 
 
-def targets(*entries):
-    """(label, call, args, kwargs, argument) for each argument named in each entry."""
-    expanded = []
-    for label, call, args, kwargs, fuzzed in entries:
-        for argument in fuzzed:
-            expanded.append(pytest.param(call, args, kwargs, argument, id=f"{label}-{argument}"))
-    return pytest.mark.parametrize(("call", "args", "kwargs", "argument"), expanded)
+
+
 
 
 # Finite but huge junk (1e300) can overflow a model that learns from it: the learner then
@@ -55,14 +45,7 @@ LEARNS = (ValueError, TypeError, FloatingPointError)
 
 
 def fuzz(call, args, kwargs, argument, value, allowed=(ValueError, TypeError)):
-    """Call with ``value`` in place of ``argument`` (a position or a keyword)."""
-    if argument in COUNTS:
-        value = small_counts(value)
-    if isinstance(argument, int):
-        args = (*args[:argument], value, *args[argument + 1:])
-    else:
-        kwargs = {**kwargs, argument: value}
-    assert_fails_cleanly(call, *args, allowed=allowed, **kwargs)
+    fuzz_argument(call, args, kwargs, argument, value, counts=COUNTS, allowed=allowed)
 
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))

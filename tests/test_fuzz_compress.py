@@ -7,50 +7,11 @@ valid keyword arguments, one of which hypothesis replaces with a ``junk()`` valu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
-import pytest
-from bad_inputs import assert_fails_cleanly, junk
-from hypothesis import given
-from hypothesis import strategies as st
+from bad_inputs import fuzz_table, printed
 
 import minitrain as mt
 from minitrain import compress
-
-
-def _small(value: Any) -> bool:
-    """No int above 10^4 anywhere in ``value``: a batch of 2^40 rows is a memory error, not a
-    validation question."""
-    if isinstance(value, (list, tuple)):
-        return all(_small(item) for item in value)
-    if isinstance(value, dict):
-        return all(_small(item) for item in value.values())
-    return not (isinstance(value, int) and abs(value) > 10**4)
-
-
-VALUES = junk().filter(_small)
-
-
-def fuzz_table(table: dict[str, tuple[Callable[..., Any], dict[str, Any]]]) -> Any:
-    """A test over ``table`` (case -> (callable, valid keyword arguments)): one argument of one
-    case is replaced with junk; the call must return or raise ValueError/TypeError cleanly."""
-
-    @pytest.mark.parametrize("case", sorted(table))
-    @given(data=st.data())
-    def test(case: str, data: st.DataObject) -> None:
-        call, kwargs = table[case]
-        name = data.draw(st.sampled_from(sorted(kwargs)), label="argument")
-        assert_fails_cleanly(call, **{**kwargs, name: data.draw(VALUES, label=name)})
-
-    return test
-
-
-def printed(function: Callable[..., Any]) -> Callable[..., str]:
-    """Call ``function`` and print its result, so a report that cannot be printed fails too."""
-    return lambda **kwargs: str(function(**kwargs))
-
 
 MODEL = mt.Sequential([mt.Dense(3, 4), mt.ReLU(), mt.Dense(4, 2)])
 PARAMS = MODEL.init(0)

@@ -11,45 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
-from bad_inputs import assert_fails_cleanly, junk
-from hypothesis import given
-from hypothesis import strategies as st
+from bad_inputs import fuzz_table, printed
 
 import minitrain as mt
 from minitrain import data
-
-
-def _small(value: Any) -> bool:
-    """No int above 10^4 anywhere in ``value``: a size of 2^40 rows is a memory error, not a
-    validation question."""
-    if isinstance(value, (list, tuple)):
-        return all(_small(item) for item in value)
-    if isinstance(value, dict):
-        return all(_small(item) for item in value.values())
-    return not (isinstance(value, int) and abs(value) > 10**4)
-
-
-VALUES = junk().filter(_small)
-
-
-def fuzz_table(table: dict[str, tuple[Callable[..., Any], dict[str, Any]]]) -> Any:
-    """A test over ``table`` (case -> (callable, valid keyword arguments)): one argument of one
-    case is replaced with junk; the call must return or raise ValueError/TypeError cleanly."""
-
-    @pytest.mark.parametrize("case", sorted(table))
-    @given(data=st.data())
-    def test(case: str, data: st.DataObject) -> None:
-        call, kwargs = table[case]
-        name = data.draw(st.sampled_from(sorted(kwargs)), label="argument")
-        assert_fails_cleanly(call, **{**kwargs, name: data.draw(VALUES, label=name)})
-
-    return test
-
-
-def printed(function: Callable[..., Any]) -> Callable[..., str]:
-    """Call ``function`` and print its result, so a report that cannot be printed fails too."""
-    return lambda **kwargs: str(function(**kwargs))
 
 
 def consume(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,8 +6,7 @@ Counts that set how much work a call does (epochs, iterations, grid sizes) get j
 integers only, so a valid draw stays cheap."""
 
 import numpy as np
-import pytest
-from bad_inputs import assert_fails_cleanly, junk
+from bad_inputs import assert_fails_cleanly, fuzz_argument, junk, targets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,34 +33,17 @@ def build(width=2):
 RESULT = select.grid_search(build, {"width": [2, 3]}, LOSS, X, Y, cv=2, epochs=1)
 
 
-def small_counts(value):
-    """A junk value, with integers above 8 made negative (refused) so no draw asks for a
-    huge amount of work (a valid but enormous number of epochs, alphas or iterations)."""
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    return -value if is_int and value > 8 else value
+
 
 
 COUNTS = {"epochs", "n_iter", "n_alphas", "max_iter", "n_features"}
 
 
-def targets(*entries):
-    """(label, call, args, kwargs, argument) for each argument named in each entry."""
-    expanded = []
-    for label, call, args, kwargs, fuzzed in entries:
-        for argument in fuzzed:
-            expanded.append(pytest.param(call, args, kwargs, argument, id=f"{label}-{argument}"))
-    return pytest.mark.parametrize(("call", "args", "kwargs", "argument"), expanded)
+
 
 
 def fuzz(call, args, kwargs, argument, value):
-    """Call with ``value`` in place of ``argument`` (a position or a keyword)."""
-    if argument in COUNTS:
-        value = small_counts(value)
-    if isinstance(argument, int):
-        args = (*args[:argument], value, *args[argument + 1:])
-    else:
-        kwargs = {**kwargs, argument: value}
-    assert_fails_cleanly(call, *args, **kwargs)
+    fuzz_argument(call, args, kwargs, argument, value, counts=COUNTS)
 
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
