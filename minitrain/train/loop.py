@@ -15,7 +15,6 @@ from .._types import Params
 from .._validate import check_choice, check_flag, check_int, check_seed, check_stepper
 from ..layers import Sequential, params_dtype
 from ..losses import Loss
-from ..optim import Frozen, Stepper
 from ..progress import tqdm
 from .callbacks import Callback, TrainingRun, check_callbacks
 from .data import (
@@ -174,8 +173,8 @@ def _check(
     validation = check_validation(model, loss, validation, dtype=X.dtype)
     if opt_state is None:
         opt_state = opt.init(params)
-    elif isinstance(opt, (Stepper, Frozen)):  # a state of these params, for this stepper?
-        opt.check_state(params, opt_state, "opt_state")
+    # A state of the user's is checked once, by Steps (it is a state of these params, for this
+    # stepper), before the first step.
     return FitData(X, target, validation, params, opt_state)
 
 
