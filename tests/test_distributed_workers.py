@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 import minitrain as mt
 import minitrain.strategies as mts
 from minitrain import distributed as dist
-from minitrain.distributed.workers import WorkerConfig, local_training, worker_update
+from minitrain.distributed.workers import (
+    WorkerConfig,
+    local_training,
+    minibatch_gradient,
+    run_worker,
+    worker_update,
+)
 
 problems = mts.classification_problems(n_classes=st.integers(2, 4), n_samples=st.integers(8, 40),
                                        n_features=st.integers(1, 4))  # fmt: skip
@@ -60,3 +66,23 @@ def test_local_training_in_place_equals_the_stepper_steps_bit_for_bit(problem, m
     for key in params:
         np.testing.assert_array_equal(results[0].update[key], results[1].update[key])
     assert (results[0].loss, results[0].metric) == (results[1].loss, results[1].metric)
+
+
+@given(problems, st.sampled_from(["local", "gradient"]), st.integers(0, 2**16))
+def test_the_simulator_runs_the_checked_worker_update_without_its_checks_to_the_bit(
+    problem, work, seed
+):
+    """run_worker (what the rounds submit, on a Cluster's checked shards) gives the bits of
+    worker_update, which checks its inputs first."""
+    X, y = problem.X, problem.y
+    model, loss = mlp(X.shape[1], problem.n_classes), mt.losses.CrossEntropy()
+    params = model.init(seed)
+    config = WorkerConfig(model=model, loss=loss, batch_size=3, epochs=2,
+                          work=local_training if work == "local" else minibatch_gradient,
+                          opt=mt.optim.SGD(lr=0.1, momentum=0.9))  # fmt: skip
+    checked, unchecked = (run(params, X, y, config, seed) for run in (worker_update, run_worker))
+    for key in params:
+        np.testing.assert_array_equal(checked.update[key], unchecked.update[key])
+    assert (checked.loss, checked.metric, checked.weight) == (
+        unchecked.loss, unchecked.metric, unchecked.weight
+    )

@@ -38,7 +38,7 @@ from .faults import ExecutorError, Faults, WorkerError, check_update
 from .history import DistributedHistory, RoundRecord
 from .rounds import ServerState
 from .simulate import check_common, check_memory, check_target, evaluate, finish, initial_params
-from .workers import WorkerConfig, WorkerResult, minibatch_gradient, worker_update
+from .workers import WorkerConfig, WorkerResult, minibatch_gradient, run_worker
 
 __all__ = ["async_sgd", "cycle_times"]
 
@@ -82,13 +82,13 @@ class _Pending:
         if self.executor is None:
             self.jobs[worker] = task
         else:
-            self.jobs[worker] = submit(self.executor, worker_update, task)
+            self.jobs[worker] = submit(self.executor, run_worker, task)
 
     def result(self, worker: int) -> Any:
         """The job's outcome; ``ExecutorFailure`` if the executor itself failed."""
         job = self.jobs.pop(worker)
         if self.executor is None:
-            return run_tasks(None, worker_update, [job])[0]
+            return run_tasks(None, run_worker, [job])[0]
         return collect(self.executor, job)
 
     def cancel(self) -> None:

@@ -4,7 +4,8 @@ One round r, from the server state (w_t, stepper state, error-feedback residuals
 
 1. sample the round's clients (a fraction C of the K workers) and drop the unavailable ones;
 2. time every path on the simulated clock; cut workers that would miss the deadline;
-3. run ``worker_update`` for the rest (in process, on an executor, or stacked: see below);
+3. run ``run_worker`` (``worker_update`` on the cluster's checked shards, not checked again)
+   for the rest (in process, on an executor, or stacked: see below);
 4. check every result; a failed worker is dropped or aborts the round (``Faults.policy``);
 5. compress the surviving updates (with error feedback) and average them weighted by sample
    count, ``u = sum_k (n_k / sum_j n_j) u_k`` (hierarchically: each gateway averages its
@@ -36,7 +37,7 @@ from .executors import run_tasks, seed_of
 from .faults import Faults, WorkerError, check_update
 from .history import RoundRecord
 from .stacked import can_stack, stacked_gradients
-from .workers import WorkerResult, worker_update
+from .workers import WorkerResult, run_worker
 
 __all__ = ["ServerState", "available_clients", "select_clients", "weighted_average"]
 
@@ -160,11 +161,12 @@ def _run_stacked(model, loss, params, cluster, *, batch_size, seeds, plain) -> R
 
 
 def _run_tasks(config, params, cluster, *, faults, executor, dispatched, seed, r) -> Results:
-    """``worker_update`` for every dispatched worker on ``executor``; the results checked."""
+    """``run_worker`` (``worker_update`` on the checked shards) for every dispatched worker on
+    ``executor``; the results checked."""
     tasks = [(params, cluster.X_shards[k], cluster.y_shards[k],
               replace(config, failure=faults.failure_of(r, int(k))), seed_of(seed, r, k + 1, 0))
              for k in dispatched]  # fmt: skip
-    outcomes = run_tasks(executor, worker_update, tasks)
+    outcomes = run_tasks(executor, run_worker, tasks)
     reasons, errors, good = {}, {}, []
     for i, out in enumerate(outcomes):
         if isinstance(out, BaseException):

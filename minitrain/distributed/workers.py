@@ -53,6 +53,7 @@ __all__ = [
     "local_training",
     "minibatch_gradient",
     "proximal_term",
+    "run_worker",
     "worker_update",
 ]
 
@@ -131,6 +132,12 @@ def minibatch_gradient(
 ) -> WorkerResult:
     """Synchronous SGD's work: ``g_k`` on B rows drawn from the shard (all when B is None)."""
     _check_work_inputs(params, X, y, config, rng)
+    return _minibatch_gradient(params, X, y, config, rng)
+
+
+def _minibatch_gradient(
+    params: Params, X: np.ndarray, y: Any, config: WorkerConfig, rng: np.random.Generator
+) -> WorkerResult:
     rows = epoch_batches(len(X), config.batch_size, rng)[0]  # the first batch of an epoch
     X_batch, y_batch = X[rows], y[rows]
     value, grads, out = backprop(config.model, config.loss, params, X_batch, y_batch)
@@ -189,6 +196,13 @@ def _local_training(
     return WorkerResult(delta, loss_sum / seen, metric_sum / seen, n)
 
 
+# minitrain's work functions -> the same work without the checks of their inputs.
+UNCHECKED_WORK: dict[Callable[..., WorkerResult], Callable[..., WorkerResult]] = {
+    minibatch_gradient: _minibatch_gradient,
+    local_training: _local_training,
+}
+
+
 def _inject(result: WorkerResult, failure: str | None) -> WorkerResult:
     if failure is None:
         return result
@@ -212,9 +226,20 @@ def worker_update(
     _check_work_inputs(params, X, y, config, None)
     if not isinstance(seed, np.random.SeedSequence):
         check_seed("seed", seed)
+    return run_worker(params, X, y, config, seed)
+
+
+def run_worker(
+    params: Params, X: np.ndarray, y: Any, config: WorkerConfig, seed: np.random.SeedSequence | int
+) -> WorkerResult:
+    """``worker_update`` on inputs its caller has checked, without checking them again: the
+    simulator's rounds run this on a ``Cluster``'s shards (checked when the cluster was made)
+    and the run's parameters (checked when the run started), so no round scans a shard for NaN
+    again. minitrain's own work functions run here without their checks too."""
     rng = np.random.default_rng(seed)
     if config.failure == "raise":
         raise SimulatedWorkerFailure("simulated crash of the worker (an injected fault)")
+    work = UNCHECKED_WORK.get(config.work, config.work)
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are checked later
-        result = config.work(params, X, y, config, rng)
+        result = work(params, X, y, config, rng)
     return _inject(result, config.failure)
