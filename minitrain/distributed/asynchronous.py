@@ -38,7 +38,7 @@ from .faults import ExecutorError, Faults, WorkerError, check_update
 from .history import DistributedHistory, RoundRecord
 from .rounds import ServerState
 from .simulate import check_common, check_memory, check_target, evaluate, finish, initial_params
-from .workers import WorkerConfig, WorkerResult, minibatch_gradient, run_worker
+from .workers import WorkerConfig, WorkerResult, minibatch_gradient, run_worker, with_failure
 
 __all__ = ["async_sgd", "cycle_times"]
 
@@ -154,7 +154,7 @@ def async_sgd(
 
     def start(k: int, now: float, version: int, w: Params) -> None:
         fetched[k] = version
-        task_config = replace(config, failure=faults.failure_of(int(jobs_done[k]), k))
+        task_config = with_failure(config, faults.failure_of(int(jobs_done[k]), k))
         task = (w, cluster.X_shards[k], cluster.y_shards[k], task_config,
                 seed_of(seed, int(jobs_done[k]), k + 1, 0))  # fmt: skip
         pending.start(k, task)

@@ -21,7 +21,7 @@ workers compute and how the server applies their average.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from .executors import run_tasks, seed_of
 from .faults import Faults, WorkerError, check_update
 from .history import RoundRecord
 from .stacked import can_stack, stacked_gradients
-from .workers import WorkerResult, run_worker
+from .workers import WorkerResult, run_worker, with_failure
 
 __all__ = ["ServerState", "available_clients", "select_clients", "weighted_average"]
 
@@ -164,7 +164,7 @@ def _run_tasks(config, params, cluster, *, faults, executor, dispatched, seed, r
     """``run_worker`` (``worker_update`` on the checked shards) for every dispatched worker on
     ``executor``; the results checked."""
     tasks = [(params, cluster.X_shards[k], cluster.y_shards[k],
-              replace(config, failure=faults.failure_of(r, int(k))), seed_of(seed, r, k + 1, 0))
+              with_failure(config, faults.failure_of(r, int(k))), seed_of(seed, r, k + 1, 0))
              for k in dispatched]  # fmt: skip
     outcomes = run_tasks(executor, run_worker, tasks)
     reasons, errors, good = {}, {}, []

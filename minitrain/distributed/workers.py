@@ -54,6 +54,7 @@ __all__ = [
     "minibatch_gradient",
     "proximal_term",
     "run_worker",
+    "with_failure",
     "worker_update",
 ]
 
@@ -194,6 +195,11 @@ def _local_training(
     w = steps.current
     delta = {key: w[key] - params[key] for key in params}
     return WorkerResult(delta, loss_sum / seen, metric_sum / seen, n)
+
+
+def with_failure(config: WorkerConfig, failure: str | None) -> WorkerConfig:
+    """``config`` with an injected ``failure`` (None: ``config`` itself, not a checked copy)."""
+    return config if failure is None else replace(config, failure=failure)
 
 
 # minitrain's work functions -> the same work without the checks of their inputs.
