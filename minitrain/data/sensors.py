@@ -2,6 +2,9 @@
 
 ``make_sensor_fleet`` returns dirty readings together with the ground truth, so every cleaning
 step and anomaly detector in ``minitrain.clean`` can be scored against what really happened.
+Here: the fleet (``SensorFleet``, ``UnitFault``, ``make_sensor_fleet``) and its columns, units
+and bounds; the drift after deployment it takes as ``drift=`` (``Drift``, ``DriftEvent``) is
+in ``drift.py``.
 """
 
 from __future__ import annotations
@@ -21,14 +24,12 @@ from .._validate import (
     check_seed,
     describe,
 )
+from .drift import Drift, DriftEvent, check_drift, drift_effects
 
 __all__ = [
     "BOUNDS",
     "COLUMNS",
-    "DRIFT_KINDS",
     "UNITS",
-    "Drift",
-    "DriftEvent",
     "SensorFleet",
     "UnitFault",
     "make_sensor_fleet",
@@ -39,7 +40,6 @@ UNITS = ("degC", "%RH", "mm/s", "hPa")
 BOUNDS = ((-40.0, 85.0), (0.0, 100.0), (0.0, 50.0), (300.0, 1100.0))  # physical sensor ranges
 NODE_OFFSET = np.array([5.0, 12.0, 0.8, 10.0])  # largest per-node level shift, column units
 NODE_DRIFT = np.array([3.0, 6.0, 0.5, 5.0])  # largest per-node trend, units per 1000 readings
-DRIFT_KINDS = ("abrupt", "gradual", "recurring", "covariate")
 
 
 @dataclass(frozen=True)
@@ -51,47 +51,6 @@ class UnitFault:
     unit: str
     scale: float
     offset: float
-
-
-@dataclass(frozen=True)
-class Drift:
-    """A change of the world after deployment, on some nodes (``nodes``) or all (None).
-
-    The change follows a weight ``w_t`` in [0, 1] of each node's reading t (hours):
-
-        "abrupt"     w_t = 1[t >= start]                    (a machine is serviced)
-        "gradual"    w_t = clip((t - start) / duration, 0, 1)   (wear over ``duration`` hours)
-        "recurring"  w_t = 1[t >= start and floor((t - start) / period) is even]
-                     (seasonal regimes: new for ``period`` hours, old again, new again...)
-        "covariate"  the ramp of "gradual" (abrupt for duration 1), applied to the inputs
-
-    Concept drifts (the first three) move the relation between readings and target: the
-    vibration in the target's formula becomes ``vibration - c_t`` with ``c_t = sum of size *
-    w_t`` over the concept drifts (mm/s), so the same readings draw less power (size > 0) and
-    the fault threshold moves to 5 + c_t mm/s. Covariate shift moves the inputs, not the
-    relation: the machine load becomes ``clip(L_t + size * w_t, 0, 1)``.
-    """
-
-    kind: str
-    start: int
-    size: float = 1.0
-    nodes: tuple[int, ...] | None = None
-    duration: int = 1
-    period: int = 0
-
-    def __post_init__(self) -> None:
-        _check_change(self, "Drift")
-
-
-@dataclass(frozen=True)
-class DriftEvent:
-    """One true change on one node: readings ``start`` to ``end`` (hours since the node's first
-    reading; ``end == start`` for an abrupt change, and for each switch of a recurring one)."""
-
-    node: int
-    start: int
-    end: int
-    kind: str
 
 
 @dataclass(frozen=True)
@@ -169,79 +128,6 @@ class SensorFleet:
             f"duplicate rows {int(self.duplicate_mask.sum())}\n"
             f"  unit faults: {faults or 'none'}"
         ) + (f"\n  drift events: {len(self.drift_events)}" if self.drift_events else "")
-
-
-def _check_change(d: Drift, name: str) -> None:
-    """A ``Drift``'s own fields (its nodes are checked against the fleet by ``_check_drift``)."""
-    check_choice(f"{name}.kind", d.kind, DRIFT_KINDS)
-    check_int(f"{name}.start", d.start, minimum=0)
-    check_int(f"{name}.duration", d.duration, minimum=1)
-    check_int(f"{name}.period", d.period, minimum=1 if d.kind == "recurring" else 0)
-    check_in_range(f"{name}.size", d.size, -1e3, 1e3)
-    if d.nodes is not None and not isinstance(d.nodes, (tuple, list, np.ndarray)):
-        raise TypeError(
-            f"{name}.nodes must be a tuple of node ids such as (0, 2), or None for every node; "
-            f"got {describe(d.nodes)}."
-        )
-
-
-def _check_drift(drift: Sequence[Drift], n_nodes: int) -> tuple[Drift, ...]:
-    if isinstance(drift, Drift) or not isinstance(drift, Sequence):
-        raise TypeError(f"drift must be a list of Drift(...) (or empty); got {drift!r}.")
-    for i, d in enumerate(drift):
-        if not isinstance(d, Drift):
-            raise TypeError(f"drift[{i}] must be a Drift(kind, start, ...); got {d!r}.")
-        _check_change(d, f"drift[{i}]")
-        if d.nodes is not None and (
-            not isinstance(d.nodes, (tuple, list, np.ndarray))
-            or not all(
-                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 0 <= k < n_nodes
-                for k in d.nodes
-            )
-        ):
-            raise ValueError(
-                f"drift[{i}].nodes must be node ids in [0, {n_nodes}) or None (every node); "
-                f"got {d.nodes!r}."
-            )
-    return tuple(drift)
-
-
-def _drift_weight(d: Drift, t: np.ndarray) -> np.ndarray:
-    """w_t of ``Drift`` (its docstring) for readings t."""
-    if d.kind == "abrupt":
-        return (t >= d.start).astype(np.float64)
-    if d.kind == "recurring":
-        return ((t >= d.start) & ((t - d.start) // d.period % 2 == 0)).astype(np.float64)
-    return np.clip((t - d.start) / d.duration, 0.0, 1.0)
-
-
-def _drift_events(d: Drift, sizes: np.ndarray) -> list[DriftEvent]:
-    events = []
-    for k in range(sizes.size) if d.nodes is None else sorted(set(map(int, d.nodes))):
-        if d.kind == "recurring":
-            events += [DriftEvent(k, s, s, d.kind)
-                       for s in range(d.start, int(sizes[k]), d.period)]  # fmt: skip
-        elif d.start < sizes[k]:
-            end = d.start if d.kind == "abrupt" else d.start + d.duration
-            events.append(DriftEvent(k, d.start, end, d.kind))
-    return events
-
-
-def _drift_effects(
-    drift: tuple[Drift, ...], node: np.ndarray, t: np.ndarray, sizes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, tuple[DriftEvent, ...]]:
-    """Per row: the concept shift c_t (mm/s), the load shift, and the true events."""
-    concept, load = np.zeros(node.size), np.zeros(node.size)
-    events: list[DriftEvent] = []
-    for d in drift:
-        on = np.ones(node.size, dtype=bool) if d.nodes is None else np.isin(node, d.nodes)
-        shift = np.where(on, d.size * _drift_weight(d, t), 0.0)
-        if d.kind == "covariate":
-            load += shift
-        else:
-            concept += shift
-        events += _drift_events(d, sizes)
-    return concept, load, tuple(sorted(events, key=lambda e: (e.node, e.start, e.kind)))
 
 
 def _runs(
@@ -391,7 +277,7 @@ def make_sensor_fleet(
             f"n_fahrenheit_nodes + n_kpa_nodes must be <= n_nodes ({n_nodes}): each faulty "
             f"node has one unit fault; got {n_f} + {n_kpa}. Lower n_kpa_nodes or raise n_nodes."
         )
-    changes = _check_drift(drift, n_nodes)
+    changes = check_drift(drift, n_nodes)
 
     rng = np.random.default_rng(seed)
     d = len(COLUMNS)
@@ -399,7 +285,7 @@ def make_sensor_fleet(
     starts = np.concatenate([[0], np.cumsum(sizes)])
     t = (np.arange(node.size) - starts[node]).astype(np.float64)
     segment_end = starts[node + 1]
-    concept, load_shift, events = _drift_effects(changes, node, t, sizes)
+    concept, load_shift, events = drift_effects(changes, node, t, sizes)
 
     offset = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_OFFSET
     drift = rng.uniform(-1.0, 1.0, (n_nodes, d)) * node_spread * NODE_DRIFT
