@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from .._types import Params
-from .._validate import (
+from ..._types import Params
+from ..._validate import (
     check_flag,
     check_int,
     check_params,
@@ -49,16 +49,16 @@ from .._validate import (
     check_stepper,
     describe,
 )
-from ..train import check_model_and_loss
-from ._common import check_fraction, check_validation, rows_per_step
-from .cluster import Cluster
-from .comm import Uncompressed, dense_nbytes
-from .executors import seed_of
-from .faults import Faults
-from .fedavg import FedAvg
-from .history import DistributedHistory, RoundRecord
-from .rounds import ServerState, available_clients, weighted_average
-from .simulate import (
+from ...train import check_model_and_loss
+from .._common import check_fraction, check_validation, rows_per_step
+from ..cluster import Cluster
+from ..comm import Uncompressed, dense_nbytes
+from ..executors import seed_of
+from ..faults import Faults
+from ..fedavg import FedAvg
+from ..history import DistributedHistory, RoundRecord
+from ..rounds import ServerState, available_clients, weighted_average
+from ..simulate import (
     check_common,
     check_memory,
     check_target,
@@ -66,7 +66,7 @@ from .simulate import (
     finish,
     initial_params,
 )
-from .workers import worker_update
+from ..workers import worker_update
 
 __all__ = ["client_app", "run_simulation", "server_app"]
 
