@@ -33,7 +33,6 @@ of these functions is called. minitrain switches Flower's telemetry off
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
@@ -67,6 +66,7 @@ from ..simulate import (
     initial_params,
 )
 from ..workers import worker_update
+from ._common import from_arrays, load_flwr, to_arrays
 
 __all__ = ["client_app", "run_simulation", "server_app"]
 
@@ -86,34 +86,6 @@ def _harmless(name: str, value: Any) -> bool:
     if name == "faults":
         return value is None or (type(value) is Faults and value == Faults())
     return value is (False if name == "hierarchical" else None)
-
-
-def _flwr() -> Any:
-    """Import Flower (optional dependency) with its telemetry off."""
-    os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
-    # CPU-only simulation: keep Ray from rewriting CUDA_VISIBLE_DEVICES (and warning about it).
-    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
-    try:
-        import flwr
-    except ImportError as error:  # pragma: no cover - exercised only without the extra
-        raise ImportError(
-            "minitrain.distributed.flower needs Flower; install it with "
-            "pip install 'minitrain[flower]' (flwr[simulation])."
-        ) from error
-    return flwr
-
-
-def _to_arrays(params: Params) -> Any:
-    from flwr.app import Array, ArrayRecord
-
-    return ArrayRecord({key: Array(np.ascontiguousarray(p)) for key, p in params.items()})
-
-
-def _from_arrays(record: Any, keys: list[str]) -> Params:
-    missing = [key for key in keys if key not in record]
-    if missing:
-        raise ValueError(f"the message's arrays lack the model's keys {missing}.")
-    return {key: record[key].numpy() for key in keys}
 
 
 def client_app(
@@ -140,7 +112,7 @@ def client_app(
     if not isinstance(cluster, Cluster):
         raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
     algorithm = FedAvg(local_opt=local_opt, epochs=epochs, batch_size=batch_size, mu=mu)
-    _flwr()
+    load_flwr()
     from flwr.app import Message, MetricRecord, RecordDict
     from flwr.clientapp import ClientApp
 
@@ -161,20 +133,20 @@ def client_app(
     @app.train()
     def train(message: Any, context: Any) -> Any:
         k = shard_of(context)
-        params = _from_arrays(message.content["arrays"], keys)
+        params = from_arrays(message.content["arrays"], keys)
         settings = message.content["config"]
         seed = seed_of(int(settings["seed"]), int(settings["round"]), k + 1, 0)
         result = worker_update(params, cluster.X_shards[k], cluster.y_shards[k], config, seed)
         trained = {key: params[key] + result.update[key] for key in keys}
         metrics = {"num-examples": int(result.weight), "loss": result.loss,
                    "metric": result.metric}  # fmt: skip
-        content = RecordDict({"arrays": _to_arrays(trained), "metrics": MetricRecord(metrics)})
+        content = RecordDict({"arrays": to_arrays(trained), "metrics": MetricRecord(metrics)})
         return Message(content, reply_to=message)
 
     @app.evaluate()
     def evaluate_shard(message: Any, context: Any) -> Any:
         k = shard_of(context)
-        params = _from_arrays(message.content["arrays"], keys)
+        params = from_arrays(message.content["arrays"], keys)
         X, y = cluster.X_shards[k], cluster.y_shards[k]
         out = model.predict(params, X)
         metrics = {"num-examples": len(X), "loss": float(loss(out, y)),
@@ -273,7 +245,7 @@ def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, avail
                 self.params, self.opt_state = server_opt.step(
                     self.params, pseudo_gradient, self.opt_state
                 )
-            return _to_arrays(self.params), metrics
+            return to_arrays(self.params), metrics
 
     return MatchedFedAvg
 
@@ -353,7 +325,7 @@ def server_app(
     if history is None:
         history = DistributedHistory(metric_name=loss.metric,
                                      higher_is_better=loss.higher_is_better)  # fmt: skip
-    _flwr()
+    load_flwr()
     from flwr.app import ConfigRecord, Message, MessageType, MetricRecord, RecordDict
     from flwr.serverapp import ServerApp
 
@@ -406,7 +378,7 @@ def server_app(
         level = flwr_logger.level
         flwr_logger.setLevel(logging.WARNING)
         try:
-            strategy.start(grid, _to_arrays(params), num_rounds=rounds, timeout=timeout,
+            strategy.start(grid, to_arrays(params), num_rounds=rounds, timeout=timeout,
                            evaluate_fn=after_round)  # fmt: skip
         finally:
             flwr_logger.setLevel(level)
@@ -484,7 +456,7 @@ def run_simulation(
         raise TypeError(f"backend_config must be None or a dict (Flower's backend_config); got "
                         f"{describe(backend_config)}.")  # fmt: skip
 
-    _flwr()
+    load_flwr()
     from flwr.simulation import run_simulation as flower_simulation
 
     availability = cluster.topology.arrays["availability"]  # what dist.fedavg samples with
