@@ -1,46 +1,20 @@
-"""minitrain's federated clients on Flower (``flwr``): from simulation to real devices.
+"""The server side of the Flower adapter: a ``ServerApp`` running FedAvg over the nodes.
 
-minitrain simulates FedAvg on one machine; Flower runs the same algorithm over gRPC between a
-server (SuperLink + ``ServerApp``) and devices (SuperNode + ``ClientApp``). Parameters travel
-in Flower as named NumPy arrays, so the adapter is thin:
-
-    client: receive w_t, run minitrain's own worker update on this node's shard
-            (E epochs of the local stepper on L_k(w) + mu/2 ||w - w_t||^2), reply w_k and n_k;
-    server: w_avg = sum_k (n_k / sum_j n_j) w_k            (Flower's FedAvg aggregation)
-            w_{t+1} = w_avg,  or with a server stepper
-            w_{t+1}, s = server_opt.step(w_t, w_t - w_avg, s)    (pseudo-gradient -Delta)
-
-which is ``dist.fedavg``'s round: sum_k (n_k/N) w_k = w_t + sum_k (n_k/N) Delta_k, equal up to
-rounding (the two sums round differently: ~1e-16 relative per round).
-
-Same numbers as the simulator: the server samples exactly the clients ``dist.fedavg`` samples
-(the same draws from ``seed_of(seed, r, 0)``), and sends each client the run's seed and the
-round index, so worker k's minibatches come from ``seed_of(seed, r, k + 1, 0)`` as in
-``dist.fedavg``. A node learns which worker it is from its node config ``partition-id``
-(Flower's simulation sets it; a real SuperNode takes ``--node-config "partition-id=k"``); the
-server asks every node once, with a query message, before the first round.
-
-What Flower cannot honour is refused, not ignored: the simulated clock and deadlines (Flower
-runs in real time: ``elapsed`` and ``round_time`` of the history are measured wall-clock
-seconds), compression, injected faults, executors, hierarchical aggregation, and resuming from
-a ``ServerState``.
-
-Flower is an optional dependency (``pip install "minitrain[flower]"``), imported only when one
-of these functions is called. minitrain switches Flower's telemetry off
-(``FLWR_TELEMETRY_ENABLED=0``) unless the variable is already set.
+Its strategy, Flower's FedAvg, samples the clients ``dist.fedavg`` samples, averages the
+updates as the simulator does, optionally applies a server stepper, and records every round
+in a ``DistributedHistory``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
 import numpy as np
 
-from .._types import Params
-from .._validate import (
+from ..._types import Params
+from ..._validate import (
     check_flag,
     check_int,
     check_params,
@@ -49,144 +23,15 @@ from .._validate import (
     check_stepper,
     describe,
 )
-from ..train import check_model_and_loss
-from ._common import check_fraction, check_validation, rows_per_step
-from .cluster import Cluster
-from .comm import Uncompressed, dense_nbytes
-from .executors import seed_of
-from .faults import Faults
-from .fedavg import FedAvg
-from .history import DistributedHistory, RoundRecord
-from .rounds import ServerState, available_clients, weighted_average
-from .simulate import (
-    check_common,
-    check_memory,
-    check_target,
-    evaluate,
-    finish,
-    initial_params,
-)
-from .workers import worker_update
+from ...train import check_model_and_loss
+from .._common import check_fraction, check_validation
+from ..comm import dense_nbytes
+from ..history import DistributedHistory, RoundRecord
+from ..rounds import ServerState, available_clients, weighted_average
+from ..simulate import check_target, evaluate
+from ._common import load_flwr, to_arrays
 
-__all__ = ["client_app", "run_simulation", "server_app"]
-
-UNSUPPORTED = {
-    "compression": "Flower sends dense parameters; compress in a Flower mod instead",
-    "faults": "failures and deadlines are real in Flower, not injected",
-    "executor": "Flower runs the clients itself (Ray in simulation, SuperNodes when deployed)",
-    "state": "a Flower run starts from params; pass history.params as params=",
-    "hierarchical": "Flower has one server and no gateways",
-}
-
-
-def _harmless(name: str, value: Any) -> bool:
-    """Whether a ``fedavg`` option Flower cannot honour has its do-nothing value."""
-    if name == "compression":
-        return value is None or type(value) is Uncompressed
-    if name == "faults":
-        return value is None or (type(value) is Faults and value == Faults())
-    return value is (False if name == "hierarchical" else None)
-
-
-def _flwr() -> Any:
-    """Import Flower (optional dependency) with its telemetry off."""
-    os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
-    # CPU-only simulation: keep Ray from rewriting CUDA_VISIBLE_DEVICES (and warning about it).
-    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
-    try:
-        import flwr
-    except ImportError as error:  # pragma: no cover - exercised only without the extra
-        raise ImportError(
-            "minitrain.distributed.flower needs Flower; install it with "
-            "pip install 'minitrain[flower]' (flwr[simulation])."
-        ) from error
-    return flwr
-
-
-def _to_arrays(params: Params) -> Any:
-    from flwr.app import Array, ArrayRecord
-
-    return ArrayRecord({key: Array(np.ascontiguousarray(p)) for key, p in params.items()})
-
-
-def _from_arrays(record: Any, keys: list[str]) -> Params:
-    missing = [key for key in keys if key not in record]
-    if missing:
-        raise ValueError(f"the message's arrays lack the model's keys {missing}.")
-    return {key: record[key].numpy() for key in keys}
-
-
-def client_app(
-    model: Any,
-    loss: Any,
-    cluster: Any,
-    *,
-    local_opt: Any,
-    epochs: int = 1,
-    batch_size: int | None = None,
-    mu: float = 0.0,
-) -> Any:
-    """A Flower ``ClientApp`` whose nodes run minitrain's worker update on their shard.
-
-    Node k (node config ``partition-id`` = k) holds shard k of ``cluster``. Handlers:
-    - train: message ``arrays`` w_t (keys in model order) and ``config`` {"round": r,
-      "seed": s} -> ``arrays`` w_k = w_t + Delta_k and ``metrics`` {"num-examples": n_k,
-      "loss", "metric"} (the worker's mean loss and metric over its minibatches; metric
-      squared for RMSE, so that Flower's example-weighted average combines them);
-    - evaluate: loss and metric of w_t on the node's shard, with "num-examples";
-    - query: {"partition-id": k}, so a server can match nodes to workers.
-    """
-    check_model_and_loss(model, loss)
-    if not isinstance(cluster, Cluster):
-        raise TypeError(f"cluster must be a Cluster (see make_cluster); got {describe(cluster)}.")
-    algorithm = FedAvg(local_opt=local_opt, epochs=epochs, batch_size=batch_size, mu=mu)
-    _flwr()
-    from flwr.app import Message, MetricRecord, RecordDict
-    from flwr.clientapp import ClientApp
-
-    config = algorithm.worker_config(model, loss)
-    keys = list(model.param_shapes())
-    app = ClientApp()
-
-    def shard_of(context: Any) -> int:
-        k = int(context.node_config["partition-id"])
-        if not 0 <= k < cluster.n_workers:
-            raise ValueError(
-                f"node config partition-id={k} but the cluster has {cluster.n_workers} workers; "
-                "start each SuperNode with --node-config 'partition-id=k' for one k in "
-                f"0..{cluster.n_workers - 1}."
-            )
-        return k
-
-    @app.train()
-    def train(message: Any, context: Any) -> Any:
-        k = shard_of(context)
-        params = _from_arrays(message.content["arrays"], keys)
-        settings = message.content["config"]
-        seed = seed_of(int(settings["seed"]), int(settings["round"]), k + 1, 0)
-        result = worker_update(params, cluster.X_shards[k], cluster.y_shards[k], config, seed)
-        trained = {key: params[key] + result.update[key] for key in keys}
-        metrics = {"num-examples": int(result.weight), "loss": result.loss,
-                   "metric": result.metric}  # fmt: skip
-        content = RecordDict({"arrays": _to_arrays(trained), "metrics": MetricRecord(metrics)})
-        return Message(content, reply_to=message)
-
-    @app.evaluate()
-    def evaluate_shard(message: Any, context: Any) -> Any:
-        k = shard_of(context)
-        params = _from_arrays(message.content["arrays"], keys)
-        X, y = cluster.X_shards[k], cluster.y_shards[k]
-        out = model.predict(params, X)
-        metrics = {"num-examples": len(X), "loss": float(loss(out, y)),
-                   "metric": loss.metric_for_average(out, y)}  # fmt: skip
-        return Message(RecordDict({"metrics": MetricRecord(metrics)}), reply_to=message)
-
-    @app.query()
-    def where(message: Any, context: Any) -> Any:
-        k = shard_of(context)
-        return Message(RecordDict({"node": MetricRecord({"partition-id": k})}), reply_to=message)
-
-    return app
+__all__ = ["server_app"]
 
 
 def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, availability: Any,
@@ -273,7 +118,7 @@ def _strategy(fraction: float, n_workers: int, seed: int, server_opt: Any, avail
                 self.params, self.opt_state = server_opt.step(
                     self.params, pseudo_gradient, self.opt_state
                 )
-            return _to_arrays(self.params), metrics
+            return to_arrays(self.params), metrics
 
     return MatchedFedAvg
 
@@ -353,7 +198,7 @@ def server_app(
     if history is None:
         history = DistributedHistory(metric_name=loss.metric,
                                      higher_is_better=loss.higher_is_better)  # fmt: skip
-    _flwr()
+    load_flwr()
     from flwr.app import ConfigRecord, Message, MessageType, MetricRecord, RecordDict
     from flwr.serverapp import ServerApp
 
@@ -406,7 +251,7 @@ def server_app(
         level = flwr_logger.level
         flwr_logger.setLevel(logging.WARNING)
         try:
-            strategy.start(grid, _to_arrays(params), num_rounds=rounds, timeout=timeout,
+            strategy.start(grid, to_arrays(params), num_rounds=rounds, timeout=timeout,
                            evaluate_fn=after_round)  # fmt: skip
         finally:
             flwr_logger.setLevel(level)
@@ -435,74 +280,3 @@ def _record(history: DistributedHistory, strategy: Any, r: int, seconds: float,
         staleness=(0,) * len(participants),
     )
     history.record(record, (history.elapsed[-1] if history.elapsed else 0.0) + seconds)
-
-
-def run_simulation(
-    model: Any,
-    loss: Any,
-    cluster: Any,
-    *,
-    rounds: int,
-    local_opt: Any,
-    epochs: int = 1,
-    batch_size: int | None = None,
-    fraction: float = 0.1,
-    mu: float = 0.0,
-    server_opt: Any = None,
-    seed: int = 0,
-    params: Params | None = None,
-    validation: tuple[Any, Any] | None = None,
-    target: float | None = None,
-    backend_config: dict[str, Any] | None = None,
-    evaluate_on_clients: bool = False,
-    **unsupported: Any,
-) -> DistributedHistory:
-    """``dist.fedavg`` on Flower's simulation runtime (Ray): same arguments, same history.
-
-    With the same seed the parameters after every round equal ``dist.fedavg``'s up to
-    rounding (see the module doc). Options of ``fedavg`` that Flower cannot honour
-    (compression, faults, executor, state, hierarchical) are refused with the reason.
-    ``backend_config`` goes to ``flwr.simulation.run_simulation`` (default: one CPU per client);
-    ``evaluate_on_clients``: Flower's federated evaluation instead of ``validation`` (see
-    ``server_app``).
-    """
-    for name, value in unsupported.items():
-        if name not in UNSUPPORTED:
-            raise TypeError(f"run_simulation() got an unexpected keyword argument {name!r}.")
-        if not _harmless(name, value):
-            raise ValueError(f"{name}={describe(value)} cannot run on Flower: {UNSUPPORTED[name]}.")
-    FedAvg(local_opt=local_opt, epochs=epochs, batch_size=batch_size, fraction=fraction, mu=mu,
-           server_opt=server_opt)  # checks each of them by name
-    check_common(model, loss, cluster, None, None, None, seed)
-    rounds = check_int("rounds", rounds, minimum=1)
-    params = initial_params(model, loss, cluster, params, seed)
-    check_memory(model, params, cluster, rows_per_step(cluster.sizes, batch_size), local_opt)
-    validation = check_validation(model, loss, params, validation)
-    check_flag("evaluate_on_clients", evaluate_on_clients)
-    check_target(loss, True if evaluate_on_clients else validation, target)
-    if backend_config is not None and not isinstance(backend_config, dict):
-        raise TypeError(f"backend_config must be None or a dict (Flower's backend_config); got "
-                        f"{describe(backend_config)}.")  # fmt: skip
-
-    _flwr()
-    from flwr.simulation import run_simulation as flower_simulation
-
-    availability = cluster.topology.arrays["availability"]  # what dist.fedavg samples with
-    history = DistributedHistory(metric_name=loss.metric, higher_is_better=loss.higher_is_better)
-    server = server_app(model, loss, rounds=rounds, n_workers=cluster.n_workers, params=params,
-                        fraction=fraction, server_opt=server_opt, validation=validation,
-                        target=target, seed=seed, availability=availability,
-                        history=history, evaluate_on_clients=evaluate_on_clients)  # fmt: skip
-    client = client_app(model, loss, cluster, local_opt=local_opt, epochs=epochs,
-                        batch_size=batch_size, mu=mu)  # fmt: skip
-    config = {"client_resources": {"num_cpus": 1, "num_gpus": 0.0}} if backend_config is None \
-        else backend_config
-    flwr_logger = logging.getLogger("flwr")
-    level = flwr_logger.level
-    flwr_logger.setLevel(logging.ERROR)  # Flower's round log and deprecation notices: quiet
-    try:
-        flower_simulation(server, client, num_supernodes=cluster.n_workers,
-                          backend_config=config)  # fmt: skip
-    finally:
-        flwr_logger.setLevel(level)
-    return finish(history, history.state, history.stopped_reason)
