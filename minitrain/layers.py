@@ -202,10 +202,10 @@ def sigmoid(x: Any) -> np.ndarray:
 
     The tanh form never overflows, so logits of any magnitude give no warning.
     """
-    return _sigmoid(as_float_array("x", x))
+    return sigmoid_unchecked(as_float_array("x", x))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid_unchecked(x: np.ndarray) -> np.ndarray:
     """``sigmoid`` unchecked: the formula the layer and the loss apply at every step."""
     half = x.dtype.type(0.5)
     return half * (1 + np.tanh(half * x))
@@ -215,7 +215,7 @@ class Sigmoid(Layer):
     """``y = 1 / (1 + exp(-x))``; backward ``dx = dy * y (1 - y)``. Shapes (N, D)."""
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        y = _sigmoid(x)
+        y = sigmoid_unchecked(x)
         return y, y
 
     def backward(self, params: Params, cache: np.ndarray, dy: np.ndarray, need_dx: bool = True):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import as_float_array, check_in_range, check_positive, describe
-from .layers import _sigmoid
+from .layers import sigmoid_unchecked
 
 
 class Loss:
@@ -146,22 +146,22 @@ class Huber(Loss):
 def log_softmax(logits: Any) -> np.ndarray:
     """Row-wise ``z - logsumexp(z)``, shifted by the row maximum so exp never overflows.
     (N, C) -> (N, C), finite float32 or float64 logits (checked), in their dtype."""
-    return _log_softmax(as_float_array("logits", logits, ndim=2))
+    return log_softmax_unchecked(as_float_array("logits", logits, ndim=2))
 
 
 def softmax(logits: Any) -> np.ndarray:
     """Row-wise ``exp(z) / sum exp(z)``, shifted by the row maximum (stable). (N, C) -> (N, C),
     finite float32 or float64 logits (checked), in their dtype."""
-    return _softmax(as_float_array("logits", logits, ndim=2))
+    return softmax_unchecked(as_float_array("logits", logits, ndim=2))
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
+def log_softmax_unchecked(logits: np.ndarray) -> np.ndarray:
     """``log_softmax`` unchecked (the losses call it at every step)."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax_unchecked(logits: np.ndarray) -> np.ndarray:
     """``softmax`` unchecked (the losses call it at every step)."""
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -275,7 +275,8 @@ class BinaryCrossEntropy(ClassificationLoss):
 
     def value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         per_element = np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
-        return float(per_element.mean()), (_sigmoid(pred) - target) / pred.dtype.type(pred.size)
+        grad = (sigmoid_unchecked(pred) - target) / pred.dtype.type(pred.size)
+        return float(per_element.mean()), grad
 
     def metric_value(self, pred: np.ndarray, target: np.ndarray) -> float:
         """Accuracy: the fraction of elements where (z > 0) agrees with (t > 1/2)."""
@@ -310,7 +311,7 @@ class Distillation(ClassificationLoss):
     def soft_targets(self, teacher_logits: np.ndarray) -> np.ndarray:
         """q = softmax(t / T), row-wise: (N, C) -> (N, C); uniform in the limit T -> inf.
         Unchecked (``value_and_grad`` calls it every step): pass logits ``check`` accepts."""
-        return _softmax(teacher_logits / teacher_logits.dtype.type(self.temperature))
+        return softmax_unchecked(teacher_logits / teacher_logits.dtype.type(self.temperature))
 
     def check_target(
         self, target: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "target"
@@ -340,8 +341,8 @@ class Distillation(ClassificationLoss):
         labels, teacher = target
         n, T, alpha = pred.shape[0], pred.dtype.type(self.temperature), self.alpha
         rows = np.arange(n)
-        log_p = _log_softmax(pred)
-        log_p_T = _log_softmax(pred / T)
+        log_p = log_softmax_unchecked(pred)
+        log_p_T = log_softmax_unchecked(pred / T)
         q = self.soft_targets(teacher)
         hard = -np.mean(log_p[rows, labels])
         soft = -np.sum(q * log_p_T) / n

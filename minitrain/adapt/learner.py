@@ -102,11 +102,12 @@ def sample_errors(loss: Any, pred: Any, y: Any) -> np.ndarray:
                         "are not supported).")  # fmt: skip
     y = loss.check_target(y if isinstance(y, np.ndarray) else np.asarray(y), pred.shape,
                           pred.dtype, name="y")  # fmt: skip
-    return _errors(loss, pred, y)
+    return sample_errors_unchecked(loss, pred, y)
 
 
-def _errors(loss: Any, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``sample_errors`` on checked arrays."""
+def sample_errors_unchecked(loss: Any, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``sample_errors`` on arrays already checked (the learner's and ``prequential``'s own
+    calls, every step)."""
     if isinstance(loss, BinaryCrossEntropy):  # its metric's rule: (z > 0) against (t > 1/2)
         return ((pred > 0) != (y > 0.5)).any(axis=1).astype(pred.dtype)
     if getattr(loss, "metric", None) == "accuracy":
@@ -269,17 +270,21 @@ class OnlineLearner:
         x = as_float_array("x", x, ndim=1)
         if isinstance(y, tuple):
             raise TypeError(f"y must be one label or one target row; got {describe(y)}.")
-        return self._learn(*self._checked(x[None], np.asarray(y)[None], ("x", "y")))
+        return self._learn(*self.check_rows(x[None], np.asarray(y)[None], ("x", "y")))
 
     def learn_many(self, X: Any, y: Any) -> OnlineLearner:
         """Test on, react to, then learn the rows of X (B, n_in) and y (B, ...).
 
         Everything is checked before anything changes: a refused batch leaves the learner,
         its detector and its buffer as they were."""
-        return self._learn(*self._checked(X, y, ("X", "y")))
+        return self._learn(*self.check_rows(X, y, ("X", "y")))
 
-    def _checked(self, X: Any, y: Any, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
-        """(X, y) checked against the model, the loss and the buffer's stored rows."""
+    def check_rows(
+        self, X: Any, y: Any, names: tuple[str, str] = ("X", "y")
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) checked as ``learn_many`` checks them (against the model, the loss and the
+        replay buffer's stored rows), without learning; ``names`` name them in messages.
+        ``prequential`` checks a whole stream with it before the first row is learned."""
         X, y = check_batch(self.model, self.loss, self.params, X, y, names)
         if self.buffer is not None:
             self.buffer.check_rows(X, y)
@@ -288,7 +293,8 @@ class OnlineLearner:
     def _learn(self, X: np.ndarray, y: np.ndarray) -> OnlineLearner:
         if self.detector is not None:
             with np.errstate(over="ignore", invalid="ignore"):  # reported below, by name
-                errors = _errors(self.loss, forward_output(self.model, self.params, X), y)
+                pred = forward_output(self.model, self.params, X)
+                errors = sample_errors_unchecked(self.loss, pred, y)
             if not np.isfinite(errors).all():
                 raise FloatingPointError(
                     f"the errors on {int((~np.isfinite(errors)).sum())} of the {len(errors)} "

@@ -19,7 +19,7 @@ import numpy as np
 from .._types import Params
 from .._validate import check_instance, check_int
 from .detectors import as_stream
-from .learner import OnlineLearner, _errors
+from .learner import OnlineLearner, sample_errors_unchecked
 
 __all__ = ["PrequentialResult", "prequential", "rolling_mean"]
 
@@ -73,7 +73,7 @@ def prequential(learner: OnlineLearner, X: Any, y: Any, *, batch_size: int = 1,
     refused call leaves the learner as it was."""
     check_instance("learner", learner, OnlineLearner, "adapt.OnlineLearner(model, loss, opt, "
                    "params)")  # fmt: skip
-    X, y = learner._checked(X, y, ("X", "y"))
+    X, y = learner.check_rows(X, y)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     window = check_int("window", window, minimum=1)
     n = X.shape[0]
@@ -81,7 +81,7 @@ def prequential(learner: OnlineLearner, X: Any, y: Any, *, batch_size: int = 1,
     for start in range(0, n, batch_size):
         rows = slice(start, min(start + batch_size, n))
         pred = learner.predict(X[rows])
-        errors[rows] = _errors(learner.loss, pred, y[rows])
+        errors[rows] = sample_errors_unchecked(learner.loss, pred, y[rows])
         losses[rows] = [learner.loss(pred[j:j + 1], y[rows][j:j + 1])
                         for j in range(pred.shape[0])]
         learner.learn_many(X[rows], y[rows])

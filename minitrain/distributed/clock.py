@@ -15,6 +15,10 @@ A synchronous round, for worker k behind gateway g:
     round     = max over gateways g of  collect_g + t_x(bytes g forwards, g -> cloud)
 
 so the round lasts as long as its slowest participating path.
+
+``arrival_times`` and ``round_time`` check their arguments; ``arrival_times_unchecked`` and
+``round_time_unchecked`` are the same formulas on inputs already checked, which the
+simulator's rounds (``minitrain.distributed.rounds``) call every round.
 """
 
 from __future__ import annotations
@@ -79,10 +83,10 @@ def arrival_times(
                 f"{name} must have one entry per worker in workers ({workers.size}); got shape "
                 f"{np.shape(values)}."
             )
-    return _arrival_times(topology, workers, model_bytes, update_bytes, macs)
+    return arrival_times_unchecked(topology, workers, model_bytes, update_bytes, macs)
 
 
-def _arrival_times(topology, workers, model_bytes, update_bytes, macs) -> np.ndarray:
+def arrival_times_unchecked(topology, workers, model_bytes, update_bytes, macs) -> np.ndarray:
     """``arrival_times`` on checked inputs (the simulator's own calls)."""
     a = topology.arrays
     g = a["gateway_of"][workers]
@@ -120,10 +124,10 @@ def round_time(
                          f"({len(topology.gateways)}); got shape {np.shape(backhaul_bytes)}.")
     if deadline is not None:
         check_amounts("deadline", deadline, positive=True, ndim=0)
-    return _round_time(topology, workers, arrival, late, backhaul_bytes, deadline)
+    return round_time_unchecked(topology, workers, arrival, late, backhaul_bytes, deadline)
 
 
-def _round_time(topology, workers, arrival, late, backhaul_bytes, deadline) -> float:
+def round_time_unchecked(topology, workers, arrival, late, backhaul_bytes, deadline) -> float:
     """``round_time`` on checked inputs (the simulator's own calls)."""
     a = topology.arrays
     gateways = a["gateway_of"][workers]

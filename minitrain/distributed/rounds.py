@@ -30,7 +30,7 @@ from .._types import Params
 from .._validate import check_int, check_params, check_seed, describe
 from ._common import check_amounts, check_fraction
 from .algorithm import Algorithm
-from .clock import _arrival_times, _round_time
+from .clock import arrival_times_unchecked, round_time_unchecked
 from .cluster import Cluster
 from .comm import QSGD, Compressor, Uncompressed, compress_stacked, dense_nbytes, update_nbytes
 from .executors import run_tasks, seed_of
@@ -241,7 +241,7 @@ def run_round(
 
     model_bytes, up_bytes = dense_nbytes(params), update_nbytes(compression, params)
     macs = algorithm.local_macs(model, cluster.sizes[available])
-    arrival = _arrival_times(topology, available, model_bytes,
+    arrival = arrival_times_unchecked(topology, available, model_bytes,
                             np.full(available.size, up_bytes), macs)  # fmt: skip
     late = np.zeros(available.size, dtype=bool)
     if faults.deadline is not None:
@@ -285,7 +285,7 @@ def run_round(
         topology, available=available, sent_up=sent_up, survivors=survivors,
         model_bytes=model_bytes, up_bytes=up_bytes, hierarchical=algorithm.hierarchical,
     )  # fmt: skip
-    elapsed = _round_time(topology, available, arrival, late, backhaul_up, faults.deadline)
+    elapsed = round_time_unchecked(topology, available, arrival, late, backhaul_up, faults.deadline)
     record = RoundRecord(
         round=r,
         loss=_weighted_mean(results.losses, results.weights),

@@ -28,9 +28,10 @@ SCORES: dict[str, Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]] = {
 }
 
 
-class _Selector(Estimator):
-    """Shared ``transform`` and ``get_support`` for a fitted boolean column mask (``support_``,
-    which every selector's ``fit`` sets)."""
+class Selector(Estimator):
+    """The base of minitrain's column selectors (the filters here, ``RFE`` and
+    ``SequentialSelector`` in ``wrappers``): ``transform`` and ``get_support`` for a fitted
+    boolean column mask (``support_``, which every selector's ``fit`` sets)."""
 
     support_: np.ndarray
     fitted_attribute = "support_"
@@ -55,11 +56,11 @@ class _Selector(Estimator):
         """``fit(X, y)`` then ``transform(X)``."""
         return self.fit(X, y).transform(X)
 
-    def fit(self, X: Any, y: Any = None) -> _Selector:  # pragma: no cover - overridden
+    def fit(self, X: Any, y: Any = None) -> Selector:  # pragma: no cover - overridden
         raise NotImplementedError
 
 
-class VarianceThreshold(_Selector):
+class VarianceThreshold(Selector):
     """Drop the columns whose variance is not above ``threshold`` (scikit-learn's rule).
 
         variances_[j] = (1/n) sum_i (x_ij - xbar_j)^2           (population variance)
@@ -99,7 +100,7 @@ class VarianceThreshold(_Selector):
         return f"VarianceThreshold(threshold={self.threshold})"
 
 
-class SelectKBest(_Selector):
+class SelectKBest(Selector):
     """Keep the ``k`` columns of highest score (``"f_classif"``, ``"f_regression"`` or a
     callable ``score_func(X, y) -> (scores, pvalues)`` or ``-> scores``; scikit-learn's name).
 

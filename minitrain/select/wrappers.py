@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_in_range, check_int, check_length, check_positive
-from .filters import _Selector
+from .filters import Selector
 from .lasso import check_regression_data
 from .splitters import KFold, Splitter, check_splitter
 
@@ -66,7 +66,7 @@ def _ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, floa
     return w, float(y_mean - x_mean @ w)
 
 
-class RFE(_Selector):
+class RFE(Selector):
     """Recursive feature elimination by the squared ridge weights (module docstring).
 
     ``n_features``: columns to keep (int >= 1); ``step``: columns dropped per round (int >= 1,
@@ -114,7 +114,7 @@ def _check_cv(cv: Any) -> Splitter:
     return KFold(cv) if isinstance(cv, int) else cv
 
 
-class SequentialSelector(_Selector):
+class SequentialSelector(Selector):
     """Forward selection of ``n_features`` columns by the cross-validated MSE of ridge.
 
     ``cv``: folds (an int: ``KFold(cv)``) or a splitter; ``fit(X, y, groups=None)`` passes
