@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import check_instance, check_stepper, describe
+from .._validate import check_instance, describe
 from ..layers import Sequential, params_dtype
 from ..losses import Loss
 
@@ -35,11 +35,6 @@ def check_model(model: Any) -> Sequential:
 def check_loss(loss: Any) -> Loss:
     """``loss``: a minitrain loss instance."""
     return check_instance("loss", loss, Loss, "mt.losses.CrossEntropy()")
-
-
-def check_opt(opt: Any) -> Any:
-    """``opt``: a stepper instance (``init`` and ``step``), not its class."""
-    return check_stepper("opt", opt)
 
 
 def check_model_params(model: Any, params: Any, name: str = "params") -> Params:

@@ -41,6 +41,7 @@ from .._validate import (
     check_int,
     check_keys,
     check_seed,
+    check_stepper,
     describe,
 )
 from ..compress.training_memory import (
@@ -57,7 +58,6 @@ from ._core import (
     check_loss,
     check_model,
     check_model_params,
-    check_opt,
 )
 from .backprop import backward_trainable, forward_kept, forward_output
 from .detectors import DriftDetector
@@ -190,7 +190,7 @@ class OnlineLearner:
     ) -> None:
         check_model_params(check_model(model), params)
         check_loss(loss)
-        check_opt(opt)
+        check_stepper("opt", opt)
         if trainable is not None:
             trainable = check_keys("trainable", trainable, params)
         if buffer is not None:

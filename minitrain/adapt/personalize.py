@@ -21,14 +21,13 @@ from typing import Any
 import numpy as np
 
 from .._types import Params
-from .._validate import as_float_array, check_int, check_keys, check_seed, describe
+from .._validate import as_float_array, check_int, check_keys, check_seed, check_stepper, describe
 from ..compress.training_memory import backward_plan
 from ._core import (
     check_batch,
     check_loss,
     check_model,
     check_model_params,
-    check_opt,
     fine_tune,
     shards,
 )
@@ -85,7 +84,7 @@ def personalize(
     (X, y). Everything is checked before the first device trains."""
     check_model_params(check_model(model), params)
     check_loss(loss)
-    check_opt(opt)
+    check_stepper("opt", opt)
     if trainable is not None:
         trainable = check_keys("trainable", trainable, params)
     plan = backward_plan(model, params, trainable)

@@ -31,10 +31,11 @@ from .._validate import (
     check_int,
     check_positive,
     check_same_keys,
+    check_stepper,
     describe,
 )
 from ..layers import Dense, Sequential
-from .prune import Masked, check_finite_params, check_opt
+from .prune import Masked, check_finite_params
 
 __all__ = [
     "DEVICES",
@@ -285,7 +286,7 @@ def footprint(
         "params", params, {k: np.broadcast_to(0.0, s) for k, s in model.param_shapes().items()}
     )
     if opt is not None:
-        check_opt("opt", opt)
+        check_stepper("opt", opt)
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, minimum=1)
     bits = check_int("bits", bits, minimum=2, maximum=8)

@@ -24,7 +24,6 @@ from .._validate import (
     as_float_array,
     check_choice,
     check_in_range,
-    check_instance,
     check_keys,
     check_params,
     check_same_keys,
@@ -74,12 +73,6 @@ def select_keys(
     if not chosen:
         raise ValueError(f"{name} is empty; name at least one key of the params {list(params)}.")
     return chosen
-
-
-def check_opt(name: str, opt: Any) -> Any:
-    """A stepper instance (init and step); a stepper class is refused with the call to make."""
-    check_instance(name, opt, object, "mt.optim.Adam(lr=1e-3)")
-    return check_stepper(name, opt)
 
 
 def check_key_list(keys: Iterable[str]) -> list[str]:
@@ -281,7 +274,7 @@ def masked(opt: Any, masks: Mapping[str, np.ndarray]) -> Masked:
 
     ``masks`` is checked against the params when ``init`` is called (keys and shapes).
     """
-    check_opt("opt", opt)
+    check_stepper("opt", opt)
     if not isinstance(masks, Mapping) or not masks:
         raise TypeError(
             f"masks must be a non-empty dict of boolean arrays (e.g. from magnitude_masks); "

@@ -48,10 +48,10 @@ from .._validate import (
     check_keys,
     check_params,
     check_same_keys,
+    check_stepper,
     describe,
 )
 from ..layers import Dense, Sequential
-from .prune import check_opt
 
 __all__ = ["TrainingFitReport", "TrainingMemory", "backward_plan", "training_fits",
            "training_memory"]
@@ -183,7 +183,7 @@ def training_memory(
     buffer_bytes = check_int("buffer_bytes", buffer_bytes, minimum=0)
     penalty = check_flag("penalty", penalty)
     if opt is not None:
-        check_opt("opt", opt)
+        check_stepper("opt", opt)
     train = {k: params[k] for k in plan.trainable}
     grad_bytes = sum(int(a.nbytes) for a in train.values())
     dtype = next(iter(params.values())).dtype

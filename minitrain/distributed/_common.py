@@ -3,7 +3,7 @@
 
 - checks at the entry points: ``check_fraction``, ``check_validation`` (the
   ``(X_val, y_val)`` tuple, checked in the params' dtype by ``minitrain.train``'s check),
-  ``check_opt`` (a stepper instance, not its class), ``check_amounts`` (bytes, MACs, seconds,
+  ``check_amounts`` (bytes, MACs, seconds,
   rates: real numbers >= 0), ``check_workers`` (worker ids of a topology);
 - ``rows_per_step``: B_k = min(B, n_k), the rows of one local step;
 - ``layer_keys``: per layer, its local parameter names -> the model's keys (the stacked
